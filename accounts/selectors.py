@@ -1,0 +1,132 @@
+"""Reads behind the account pages, API and exports: filtered, annotated, no N+1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+
+from accounts.models import Account, Activity, Contact, Task, TaskStatus
+from tenancy.models import User
+
+SORTABLE = {
+    "name": "name",
+    "arr": "arr",
+    "segment": "segment",
+    "health": "health_score",
+    "renewal": "renewal_date",
+    "csm": "csm__full_name",
+    "lifecycle": "lifecycle_stage",
+}
+
+
+@dataclass(frozen=True)
+class AccountFilters:
+    search: str = ""
+    segment: str = ""
+    csm: str = ""  # user id, user email, or "me"/"none"
+    lifecycle_stage: str = ""
+    health_status: str = ""
+    status: str = ""
+    risk: str = ""  # "any" or a risk rule key: accounts with an open risk CTA
+    sort: str = "name"
+
+
+def account_list(*, filters: AccountFilters | None = None, user: User | None = None) -> QuerySet[Account]:
+    filters = filters or AccountFilters()
+    qs = Account.objects.select_related("csm")
+    if filters.search:
+        term = filters.search.strip()
+        qs = qs.filter(Q(name__icontains=term) | Q(external_id__iexact=term) | Q(industry__icontains=term))
+    if filters.segment:
+        qs = qs.filter(segment=filters.segment)
+    if filters.csm:
+        if filters.csm == "me" and user is not None:
+            qs = qs.filter(csm=user)
+        elif filters.csm == "none":
+            qs = qs.filter(csm__isnull=True)
+        elif filters.csm.isdigit():
+            qs = qs.filter(csm_id=int(filters.csm))
+        else:
+            qs = qs.filter(csm__email__iexact=filters.csm)
+    if filters.lifecycle_stage:
+        qs = qs.filter(lifecycle_stage=filters.lifecycle_stage)
+    if filters.health_status:
+        if filters.health_status == "none":
+            qs = qs.filter(health_status__isnull=True)
+        else:
+            qs = qs.filter(health_status=filters.health_status)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.risk:
+        risks = Task.objects.filter(account=OuterRef("pk"), status=TaskStatus.OPEN, source="risk")
+        if filters.risk != "any":
+            risks = risks.filter(dedupe_key__startswith=f"risk:{filters.risk}:")
+        qs = qs.filter(Exists(risks))
+    sort = filters.sort or "name"
+    descending = sort.startswith("-")
+    field = SORTABLE.get(sort.lstrip("-"), "name")
+    order = f"-{field}" if descending else field
+    if field == "health_score":
+        order_expr = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+        return qs.order_by(order_expr, "name", "pk")
+    return qs.order_by(order, "pk")
+
+
+def account_open_risk_counts(account_ids: list[int]) -> dict[int, int]:
+    rows = (
+        Task.objects.filter(account_id__in=account_ids, status=TaskStatus.OPEN, source="risk")
+        .values("account_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["account_id"]: row["n"] for row in rows}
+
+
+def account_detail(*, pk: int) -> Account:
+    """One account for the 360 page (raises Account.DoesNotExist, i.e. 404, for another tenant's id)."""
+    return (
+        Account.objects.select_related("csm")
+        .annotate(
+            open_task_count=Count("tasks", filter=Q(tasks__status=TaskStatus.OPEN), distinct=True),
+            contact_count=Count("contacts", distinct=True),
+        )
+        .get(pk=pk)
+    )
+
+
+def account_timeline(*, account: Account, kind: str = "", limit: int = 50) -> QuerySet[Activity]:
+    qs = Activity.objects.filter(account=account).select_related("author")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-occurred_at", "-id")[:limit]
+
+
+def account_contacts(*, account: Account) -> QuerySet[Contact]:
+    return Contact.objects.filter(account=account).order_by("-is_executive_sponsor", "-is_champion", "name")
+
+
+def account_tasks(*, account: Account, include_closed: bool = False) -> QuerySet[Task]:
+    qs = Task.objects.filter(account=account).select_related("owner")
+    if not include_closed:
+        qs = qs.filter(status=TaskStatus.OPEN)
+    return qs.order_by("status", "due_date", "-id")
+
+
+def contact_list(*, account_id: int | None = None, search: str = "") -> QuerySet[Contact]:
+    qs = Contact.objects.select_related("account")
+    if account_id:
+        qs = qs.filter(account_id=account_id)
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(email__icontains=search))
+    return qs.order_by("name", "pk")
+
+
+def my_tasks(*, user: User, status: str = TaskStatus.OPEN) -> QuerySet[Task]:
+    qs = Task.objects.filter(owner=user).select_related("account")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("due_date", "-priority", "-id")
+
+
+def task_get(*, pk: int) -> Task:
+    return Task.objects.select_related("account", "owner").get(pk=pk)

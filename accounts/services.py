@@ -1,0 +1,279 @@
+"""Writes on accounts, contacts, the timeline and tasks. Views, API, tasks and commands all come here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, CharField, Value, When
+from django.utils import timezone
+
+from accounts.models import (
+    Account,
+    Activity,
+    ActivityKind,
+    Contact,
+    Task,
+    TaskPriority,
+    TaskSource,
+    TaskStatus,
+)
+from accounts.segments import segment_for, sorted_thresholds
+from core.errors import DomainError
+from tenancy.context import get_current_tenant
+from tenancy.models import Tenant, User
+
+ACCOUNT_FIELDS = (
+    "external_id", "name", "industry", "employee_count", "arr", "tier", "lifecycle_stage", "csm",
+    "renewal_date", "status", "customer_since", "payment_overdue",
+)
+CONTACT_FIELDS = (
+    "account", "name", "email", "title", "phone", "role", "is_champion", "is_executive_sponsor", "left_company",
+)
+
+
+def _validate_account(account: Account) -> None:
+    account.full_clean(exclude=["tenant", "segment", "csm"], validate_unique=False, validate_constraints=False)
+    if account.external_id:
+        clash = Account.objects.filter(external_id=account.external_id).exclude(pk=account.pk).exists()
+        if clash:
+            raise DomainError(f"Another account already has external_id {account.external_id!r}.", field="external_id")
+
+
+def _apply(instance, data: dict[str, Any], allowed: Iterable[str]) -> list[str]:
+    changed = []
+    for field in allowed:
+        if field in data and getattr(instance, field) != data[field]:
+            setattr(instance, field, data[field])
+            changed.append(field)
+    return changed
+
+
+@transaction.atomic
+def account_create(*, actor: User | None = None, **data: Any) -> Account:
+    tenant = get_current_tenant()
+    if data.get("external_id") == "":
+        data["external_id"] = None
+    account = Account(tenant=tenant)
+    _apply(account, data, ACCOUNT_FIELDS)
+    account.segment = segment_for(account.arr, tenant.get_segment_thresholds())
+    if account.customer_since is None:
+        account.customer_since = timezone.localdate()
+    _validate_account(account)
+    account.save()
+    activity_record(
+        account=account, kind=ActivityKind.SYSTEM, subject="Account created", author=actor, source="accounts"
+    )
+    return account
+
+
+@transaction.atomic
+def account_update(*, account: Account, actor: User | None = None, **data: Any) -> Account:
+    tenant = get_current_tenant()
+    if data.get("external_id") == "":
+        data["external_id"] = None
+    before = {f: getattr(account, f) for f in ACCOUNT_FIELDS}
+    changed = _apply(account, data, ACCOUNT_FIELDS)
+    if not changed:
+        return account
+    account.segment = segment_for(account.arr, tenant.get_segment_thresholds())
+    _validate_account(account)
+    account.save()
+    described = ", ".join(f"{f}: {_show(before[f])} → {_show(getattr(account, f))}" for f in changed)
+    activity_record(
+        account=account, kind=ActivityKind.SYSTEM, subject="Account updated", body=described, author=actor,
+        source="accounts", metadata={"changed": changed},
+    )
+    return account
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, User):
+        return value.email
+    return str(value)
+
+
+@transaction.atomic
+def account_delete(*, account: Account) -> None:
+    account.delete()
+
+
+def segments_recompute(*, tenant: Tenant) -> int:
+    """Re-derive every account's segment after the tenant's thresholds change: one UPDATE."""
+    whens = [When(arr__gte=minimum, then=Value(key)) for key, minimum in sorted_thresholds(tenant.get_segment_thresholds())]
+    return Account.objects.update(segment=Case(*whens, output_field=CharField()))
+
+
+@transaction.atomic
+def contact_create(*, actor: User | None = None, **data: Any) -> Contact:
+    contact = Contact(tenant=get_current_tenant())
+    _apply(contact, data, CONTACT_FIELDS)
+    if contact.left_company:
+        contact.left_company_at = timezone.now()
+    _save_contact(contact)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, actor: User | None = None, **data: Any) -> Contact:
+    was_gone = contact.left_company
+    changed = _apply(contact, data, CONTACT_FIELDS)
+    if not changed:
+        return contact
+    if contact.left_company and not was_gone:
+        contact.left_company_at = timezone.now()
+        activity_record(
+            account=contact.account, kind=ActivityKind.SYSTEM,
+            subject=f"{contact.name} left the company" + (" (champion)" if contact.is_champion else ""),
+            author=actor, source="accounts", ref_type="contact", ref_id=contact.pk,
+        )
+    elif not contact.left_company:
+        contact.left_company_at = None
+    _save_contact(contact)
+    return contact
+
+
+def _save_contact(contact: Contact) -> None:
+    contact.email = (contact.email or "").strip().lower()
+    contact.full_clean(exclude=["tenant", "account"], validate_unique=False, validate_constraints=False)
+    if contact.email and Contact.objects.filter(email__iexact=contact.email).exclude(pk=contact.pk).exists():
+        raise DomainError(f"Another contact already has the email {contact.email}.", field="email")
+    contact.save()
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    contact.delete()
+
+
+def activity_record(
+    *,
+    account: Account,
+    kind: str = ActivityKind.NOTE,
+    subject: str = "",
+    body: str = "",
+    author: User | None = None,
+    occurred_at: datetime | None = None,
+    source: str = "accounts",
+    ref_type: str = "",
+    ref_id: int | None = None,
+    metadata: dict | None = None,
+) -> Activity:
+    """Add an entry to an account's timeline. Every app records its events through this."""
+    if kind not in ActivityKind.values:
+        raise DomainError(f"Unknown activity kind {kind!r}.", field="kind")
+    if kind != ActivityKind.SYSTEM and not (subject.strip() or body.strip()):
+        raise DomainError("Write something first.", field="body")
+    return Activity.objects.create(
+        tenant_id=account.tenant_id,
+        account=account,
+        kind=kind,
+        subject=subject[:200],
+        body=body,
+        author=author,
+        occurred_at=occurred_at or timezone.now(),
+        source=source,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        metadata=metadata or {},
+    )
+
+
+def activities_record_bulk(activities: list[Activity]) -> list[Activity]:
+    """Timeline entries written by set-based jobs (one INSERT)."""
+    tenant = get_current_tenant()
+    for activity in activities:
+        activity.tenant = tenant
+    return Activity.objects.bulk_create(activities, batch_size=2000)
+
+
+@transaction.atomic
+def task_create(
+    *,
+    account: Account,
+    title: str,
+    owner: User | None = None,
+    due_date: date | None = None,
+    priority: str = TaskPriority.MEDIUM,
+    source: str = TaskSource.MANUAL,
+    description: str = "",
+    dedupe_key: str = "",
+    actor: User | None = None,
+) -> Task:
+    if not title.strip():
+        raise DomainError("A task needs a title.", field="title")
+    if priority not in TaskPriority.values:
+        raise DomainError(f"Unknown priority {priority!r}.", field="priority")
+    task = Task(
+        tenant_id=account.tenant_id, account=account, title=title.strip()[:200], owner=owner, due_date=due_date,
+        priority=priority, source=source, description=description, dedupe_key=dedupe_key, created_by=actor,
+    )
+    task.save()
+    if source == TaskSource.MANUAL:
+        activity_record(
+            account=account, kind=ActivityKind.SYSTEM, subject=f"Task added: {task.title}", author=actor,
+            source="accounts", ref_type="task", ref_id=task.pk,
+        )
+    return task
+
+
+def task_open_once(
+    *,
+    account: Account,
+    dedupe_key: str,
+    title: str,
+    owner: User | None,
+    due_date: date | None = None,
+    priority: str = TaskPriority.HIGH,
+    source: str = TaskSource.SYSTEM,
+    description: str = "",
+) -> tuple[Task, bool]:
+    """Open a generated CTA unless one with this key is already open. Safe under concurrent runs."""
+    existing = Task.objects.filter(dedupe_key=dedupe_key, status=TaskStatus.OPEN).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            task = task_create(
+                account=account, title=title, owner=owner, due_date=due_date, priority=priority, source=source,
+                description=description, dedupe_key=dedupe_key,
+            )
+    except IntegrityError:
+        return Task.objects.get(dedupe_key=dedupe_key, status=TaskStatus.OPEN), False
+    activity_record(
+        account=account, kind=ActivityKind.SYSTEM, subject=f"Alert opened: {task.title}", body=description,
+        source=source, ref_type="task", ref_id=task.pk,
+    )
+    return task, True
+
+
+def tasks_close_by_key(*, dedupe_keys: Iterable[str]) -> int:
+    """Close open generated CTAs whose condition cleared (compare-and-set on status: safe to repeat)."""
+    keys = list(dedupe_keys)
+    if not keys:
+        return 0
+    return Task.objects.filter(dedupe_key__in=keys, status=TaskStatus.OPEN).update(
+        status=TaskStatus.DONE, completed_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def task_set_status(*, task: Task, status: str, actor: User | None = None) -> Task:
+    if status not in TaskStatus.values:
+        raise DomainError(f"Unknown status {status!r}.", field="status")
+    if task.status == status:
+        return task
+    task.status = status
+    task.completed_at = timezone.now() if status == TaskStatus.DONE else None
+    task.save(update_fields=["status", "completed_at"])
+    if status == TaskStatus.DONE:
+        activity_record(
+            account=task.account, kind=ActivityKind.SYSTEM, subject=f"Task done: {task.title}", author=actor,
+            source="accounts", ref_type="task", ref_id=task.pk,
+        )
+    return task
+

@@ -1,0 +1,291 @@
+"""Account pages: list (HTMX-swapped table), 360 view with tabs, forms, my tasks, CSV in and out."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts import csv_export, selectors, services
+from accounts.forms import AccountForm, ContactForm, NoteForm, TaskForm
+from accounts.panels import panels_for
+from accounts.models import Account, ActivityKind, Contact, LifecycleStage, Task, TaskStatus
+from core.errors import DomainError
+from tenancy.decorators import capability_required, member_can, tenant_required
+from tenancy.models import Role
+from tenancy.permissions import ACCOUNTS_ENGAGE, ACCOUNTS_WRITE
+from tenancy.selectors import tenant_users
+
+PAGE_SIZE = 50
+
+
+def _filters_from(request) -> selectors.AccountFilters:
+    g = request.GET
+    return selectors.AccountFilters(
+        search=g.get("q", "").strip(),
+        segment=g.get("segment", ""),
+        csm=g.get("csm", ""),
+        lifecycle_stage=g.get("lifecycle", ""),
+        health_status=g.get("health_status", ""),
+        status=g.get("status", "active"),
+        risk=g.get("risk", ""),
+        sort=g.get("sort", "name"),
+    )
+
+
+def _get_account(pk: int) -> Account:
+    try:
+        return selectors.account_detail(pk=pk)
+    except Account.DoesNotExist as exc:
+        raise Http404("No such account") from exc
+
+
+@login_required
+@tenant_required
+@vary_on_headers("HX-Request")
+def account_list(request):
+    filters = _filters_from(request)
+    page = Paginator(selectors.account_list(filters=filters, user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    accounts = list(page.object_list)
+    risk_counts = selectors.account_open_risk_counts([a.pk for a in accounts])
+    for account in accounts:
+        account.open_risks = risk_counts.get(account.pk, 0)
+    params = request.GET.copy()
+    params.pop("page", None)
+    sort_params = request.GET.copy()
+    sort_params.pop("sort", None)
+    sort_params.pop("page", None)
+    context = {
+        "page": page,
+        "accounts": accounts,
+        "filters": filters,
+        "query": params.urlencode(),
+        "sort_query": sort_params.urlencode(),
+        "segments": request.tenant.get_segment_thresholds(),
+        "lifecycle_stages": LifecycleStage.choices,
+        "csms": tenant_users(roles=[Role.CSM, Role.VP, Role.ADMIN]),
+        "bands": _bands(request.tenant),
+        "can_write": member_can(request, ACCOUNTS_WRITE),
+    }
+    template = "accounts/account_list.html#results" if request.htmx else "accounts/account_list.html"
+    return render(request, template, context)
+
+
+def _bands(tenant) -> list[dict]:
+    """The tenant's health bands for filters; the health app provides them once it is configured."""
+    try:
+        from health.selectors import tenant_bands
+    except ImportError:
+        return []
+    return tenant_bands()
+
+
+@login_required
+@tenant_required
+@capability_required(ACCOUNTS_WRITE)
+@require_http_methods(["GET", "POST"])
+def account_create(request):
+    form = AccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.account_create(actor=request.user, **form.cleaned_service_data())
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, f"Account {account.name} created.")
+            return redirect("accounts:detail", pk=account.pk)
+    return render(request, "accounts/account_form.html", {"form": form, "account": None})
+
+
+@login_required
+@tenant_required
+@capability_required(ACCOUNTS_WRITE)
+@require_http_methods(["GET", "POST"])
+def account_edit(request, pk: int):
+    account = _get_account(pk)
+    form = AccountForm(request.POST or None, instance=Account.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_update(account=account, actor=request.user, **form.cleaned_service_data())
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, "Account saved.")
+            return redirect("accounts:detail", pk=account.pk)
+    return render(request, "accounts/account_form.html", {"form": form, "account": account})
+
+
+@login_required
+@tenant_required
+def account_detail(request, pk: int):
+    account = _get_account(pk)
+    tab = request.GET.get("tab", "timeline")
+    context = _detail_context(request, account, tab)
+    return render(request, "accounts/account_detail.html", context)
+
+
+def _detail_context(request, account: Account, tab: str) -> dict:
+    return {
+        "account": account,
+        "panels": panels_for(request, account),
+        "tab": tab,
+        "timeline": selectors.account_timeline(account=account, kind=request.GET.get("kind", "")),
+        "contacts": selectors.account_contacts(account=account) if tab == "contacts" else None,
+        "tasks": selectors.account_tasks(account=account) if tab == "tasks" else None,
+        "note_form": NoteForm(initial={"kind": ActivityKind.NOTE}),
+        "task_form": TaskForm() if tab == "tasks" else None,
+        "contact_form": ContactForm() if tab == "contacts" else None,
+        "can_write": member_can(request, ACCOUNTS_WRITE),
+        "can_engage": member_can(request, ACCOUNTS_ENGAGE),
+        "activity_kinds": [c for c in ActivityKind.choices],
+    }
+
+
+@login_required
+@tenant_required
+@require_http_methods(["GET", "POST"])
+def account_timeline(request, pk: int):
+    """The timeline tab; POST adds a note, call, meeting, email or QBR (HTMX swaps the tab)."""
+    account = _get_account(pk)
+    form = NoteForm(request.POST or None)
+    if request.method == "POST":
+        if not member_can(request, ACCOUNTS_ENGAGE):
+            raise Http404
+        if form.is_valid():
+            services.activity_record(
+                account=account, kind=form.cleaned_data["kind"], subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"], author=request.user,
+            )
+            form = NoteForm(initial={"kind": form.cleaned_data["kind"]})
+    context = _detail_context(request, account, "timeline") | {"note_form": form}
+    if request.htmx:
+        return render(request, "accounts/account_detail.html#timeline", context)
+    return redirect(f"{account_url(account)}?tab=timeline") if request.method == "POST" else render(
+        request, "accounts/account_detail.html", context
+    )
+
+
+@login_required
+@tenant_required
+@require_http_methods(["GET", "POST"])
+def account_contacts(request, pk: int):
+    account = _get_account(pk)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST":
+        if not member_can(request, ACCOUNTS_WRITE):
+            raise Http404
+        if form.is_valid():
+            try:
+                services.contact_create(account=Account.objects.get(pk=pk), actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            else:
+                form = ContactForm()
+    context = _detail_context(request, account, "contacts") | {"contact_form": form}
+    if request.htmx:
+        return render(request, "accounts/account_detail.html#contacts", context)
+    return render(request, "accounts/account_detail.html", context)
+
+
+@login_required
+@tenant_required
+@capability_required(ACCOUNTS_WRITE)
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, pk: int, contact_pk: int):
+    account = _get_account(pk)
+    contact = Contact.objects.filter(account=account, pk=contact_pk).first()
+    if contact is None:
+        raise Http404
+    form = ContactForm(request.POST or None, instance=Contact.objects.get(pk=contact.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_update(contact=contact, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, f"{contact.name} saved.")
+            return redirect(f"{account_url(account)}?tab=contacts")
+    return render(request, "accounts/contact_form.html", {"form": form, "account": account, "contact": contact})
+
+
+@login_required
+@tenant_required
+@require_http_methods(["GET", "POST"])
+def account_tasks(request, pk: int):
+    account = _get_account(pk)
+    form = TaskForm(request.POST or None)
+    if request.method == "POST":
+        if not member_can(request, ACCOUNTS_ENGAGE):
+            raise Http404
+        if form.is_valid():
+            services.task_create(account=account, actor=request.user, **form.cleaned_data)
+            form = TaskForm()
+    context = _detail_context(request, account, "tasks") | {"task_form": form}
+    if request.htmx:
+        return render(request, "accounts/account_detail.html#tasks", context)
+    return render(request, "accounts/account_detail.html", context)
+
+
+@login_required
+@tenant_required
+@require_POST
+def task_status(request, pk: int):
+    try:
+        task = selectors.task_get(pk=pk)
+    except Task.DoesNotExist as exc:
+        raise Http404 from exc
+    if not member_can(request, ACCOUNTS_ENGAGE):
+        raise Http404
+    status = request.POST.get("status", TaskStatus.DONE)
+    try:
+        services.task_set_status(task=task, status=status, actor=request.user)
+    except DomainError as exc:
+        return HttpResponse(str(exc), status=400)
+    if request.htmx:
+        return render(request, "accounts/_task_row.html", {"task": task, "show_account": request.POST.get("show_account") == "1"})
+    return redirect(request.POST.get("next") or "accounts:my_tasks")
+
+
+@login_required
+@tenant_required
+def my_tasks(request):
+    status = request.GET.get("status", TaskStatus.OPEN)
+    tasks = selectors.my_tasks(user=request.user, status=status if status != "all" else "")
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    extra_sections = _extra_task_sections(request)
+    return render(
+        request, "accounts/my_tasks.html", {"page": page, "status": status, "extra_sections": extra_sections}
+    )
+
+
+def _extra_task_sections(request) -> list:
+    """Other apps' work for this user (e.g. onboarding plan tasks), each a (title, template, context)."""
+    sections = []
+    try:
+        from onboarding.selectors import my_task_section
+    except ImportError:
+        return sections
+    section = my_task_section(user=request.user)
+    if section:
+        sections.append(section)
+    return sections
+
+
+@login_required
+@tenant_required
+def account_export(request):
+    rows = selectors.account_list(filters=_filters_from(request), user=request.user)
+    response = StreamingHttpResponse(csv_export.account_rows(rows), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{request.tenant.slug}-accounts.csv"'
+    return response
+
+
+def account_url(account: Account) -> str:
+    return reverse("accounts:detail", kwargs={"pk": account.pk})

@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from accounts import urls as accounts_urls
+from core import views as core_views
+from health import urls as health_urls
+from onboarding import urls as onboarding_urls
+from tenancy import urls as tenancy_urls
+from tickets import urls as tickets_urls
+
+# Each app's urls.py holds `urlpatterns` (pages) and `api_urlpatterns` (under /api/v1/).
+api_v1 = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    *accounts_urls.api_urlpatterns,
+    *health_urls.api_urlpatterns,
+    *tickets_urls.api_urlpatterns,
+    *onboarding_urls.api_urlpatterns,
+]
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", core_views.dashboard, name="dashboard"),
+    path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+    path("", include(tenancy_urls)),
+    path("accounts/", include((accounts_urls.urlpatterns, "accounts"))),
+    path("health/", include((health_urls.urlpatterns, "health"))),
+    path("tickets/", include((tickets_urls.urlpatterns, "tickets"))),
+    path("onboarding/", include((onboarding_urls.urlpatterns, "onboarding"))),
+]

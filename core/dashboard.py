@@ -1,0 +1,29 @@
+"""The landing page's numbers: the signed-in user's book and the tenant's portfolio, in a few aggregate queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from accounts.models import Account, AccountStatus, Task, TaskStatus
+
+
+def dashboard_summary(*, user) -> dict:
+    today = timezone.localdate()
+    active = Account.objects.filter(status=AccountStatus.ACTIVE)
+    portfolio = active.aggregate(
+        accounts=Count("id"),
+        arr=Sum("arr"),
+        mine=Count("id", filter=Q(csm=user)),
+        my_arr=Sum("arr", filter=Q(csm=user)),
+        renewals_90=Count("id", filter=Q(renewal_date__gte=today, renewal_date__lte=today + timedelta(days=90))),
+    )
+    by_health = list(
+        active.values("health_status").annotate(accounts=Count("id"), arr=Sum("arr")).order_by("-arr")
+    )
+    tasks = Task.objects.filter(owner=user, status=TaskStatus.OPEN).aggregate(
+        open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)), due_today=Count("id", filter=Q(due_date=today))
+    )
+    return {"portfolio": portfolio, "by_health": by_health, "tasks": tasks, "today": today}

@@ -1,0 +1,73 @@
+"""DRF authentication: `Authorization: Bearer <key>` for integrations, the session for the browser."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from tenancy.context import set_current_tenant
+from tenancy.models import ApiKey, Membership, Tenant
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class ApiPrincipal:
+    """Who an API request acts as: a key (for its tenant) or a member."""
+
+    tenant: Tenant
+    api_key: ApiKey | None = None
+    membership: Membership | None = None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def user(self):
+        return self.membership.user if self.membership else None
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        parts = header.split()
+        if len(parts) != 2 or parts[0] != self.keyword:
+            raise exceptions.AuthenticationFailed("Use the header `Authorization: Bearer <key>`.")
+        raw = parts[1]
+        pieces = raw.split("_")
+        if len(pieces) < 3 or pieces[0] != "csp":
+            raise exceptions.AuthenticationFailed("Invalid API key.")
+        key = ApiKey.all_tenants.select_related("tenant").filter(prefix=pieces[1], revoked_at__isnull=True).first()
+        if key is None or not hmac.compare_digest(key.key_hash, ApiKey.hash_secret(raw)):
+            raise exceptions.AuthenticationFailed("Invalid API key.")
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+            ApiKey.all_tenants.filter(pk=key.pk).update(last_used_at=now)
+        set_current_tenant(key.tenant)
+        request._request.tenant = key.tenant
+        return ApiPrincipal(tenant=key.tenant, api_key=key), key
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class TenantSessionAuthentication(authentication.SessionAuthentication):
+    """Session auth for the browser's own calls; the tenant comes from the membership middleware."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        membership = getattr(request._request, "membership", None)
+        if membership is None:
+            raise exceptions.AuthenticationFailed("You are not a member of any tenant.")
+        return ApiPrincipal(tenant=membership.tenant, membership=membership), None

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from rest_framework import permissions
+
+from tenancy.api_auth import ApiPrincipal
+from tenancy.permissions import API_KEY_WRITE_CAPABILITIES, role_can
+
+
+def principal_can(principal: ApiPrincipal, capability: str) -> bool:
+    if principal.api_key is not None:
+        return principal.api_key.can_write() and capability in API_KEY_WRITE_CAPABILITIES
+    return principal.membership is not None and role_can(principal.membership.role, capability)
+
+
+class TenantApiPermission(permissions.BasePermission):
+    """Authenticated for a tenant to read; writes need the view's `write_capability`.
+
+    A read-only key writing gets 403; no key or a bad key gets 401 (from authentication).
+    """
+
+    message = "This key or role may not make this change."
+
+    def has_permission(self, request, view) -> bool:
+        principal = request.user
+        if not isinstance(principal, ApiPrincipal):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        capability = getattr(view, "write_capability", None)
+        if capability is None:
+            return False
+        return principal_can(principal, capability)

@@ -1,0 +1,14 @@
+from tenancy.permissions import capabilities_for
+from tenancy.selectors import user_memberships
+
+
+def tenant(request):
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {"current_tenant": None, "current_membership": None, "capabilities": frozenset()}
+    return {
+        "current_tenant": membership.tenant,
+        "current_membership": membership,
+        "capabilities": capabilities_for(membership.role),
+        "user_memberships": lambda: list(user_memberships(user=request.user)),
+    }

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from tenancy.context import reset_current_tenant, set_current_tenant
+from tenancy.selectors import membership_for_request
+
+SESSION_TENANT_KEY = "tenant_id"
+
+
+class TenantMiddleware:
+    """Sets the request's tenant from the signed-in user's membership (session-chosen when several).
+
+    ``request.tenant`` / ``request.membership`` are None for anonymous users and users
+    without a membership. API-key requests get their tenant from the key during DRF
+    authentication, inside the scope opened here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        membership = None
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            membership = membership_for_request(user=user, tenant_id=request.session.get(SESSION_TENANT_KEY))
+            if membership is not None and request.session.get(SESSION_TENANT_KEY) != membership.tenant_id:
+                request.session[SESSION_TENANT_KEY] = membership.tenant_id
+        request.membership = membership
+        request.tenant = membership.tenant if membership else None
+        token = set_current_tenant(request.tenant)
+        try:
+            return self.get_response(request)
+        finally:
+            reset_current_tenant(token)

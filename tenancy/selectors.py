@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from tenancy.models import ApiKey, Membership, Tenant, User
+
+
+def membership_for_request(*, user: User, tenant_id: int | None) -> Membership | None:
+    """The membership a signed-in user acts through: the session's tenant if still a member, else the first."""
+    memberships = Membership.all_tenants.select_related("tenant").filter(user=user).order_by("tenant__name")
+    if tenant_id is not None:
+        chosen = next((m for m in memberships if m.tenant_id == tenant_id), None)
+        if chosen is not None:
+            return chosen
+    return next(iter(memberships), None)
+
+
+def user_memberships(*, user: User) -> QuerySet[Membership]:
+    """All of a user's memberships, across tenants: the tenant switcher's list."""
+    return Membership.all_tenants.select_related("tenant").filter(user=user).order_by("tenant__name")
+
+
+def tenant_members() -> QuerySet[Membership]:
+    return Membership.objects.select_related("user").order_by("user__full_name", "user__email")
+
+
+def tenant_users(*, roles: list[str] | None = None) -> QuerySet[User]:
+    memberships = Membership.objects.all()
+    if roles:
+        memberships = memberships.filter(role__in=roles)
+    return User.objects.filter(pk__in=memberships.values("user_id")).order_by("full_name", "email")
+
+
+def tenant_user_by_email(email: str) -> User | None:
+    """A user of the current tenant by email (case-insensitive), or None."""
+    return tenant_users().filter(email__iexact=email.strip()).first()
+
+
+def api_keys() -> QuerySet[ApiKey]:
+    return ApiKey.objects.select_related("created_by").order_by("-created_at")
+
+
+def active_tenants() -> QuerySet[Tenant]:
+    return Tenant.objects.order_by("pk")

@@ -1,0 +1,112 @@
+"""Shared fixtures. Two tenants, "acme" (alice) and "globex" (bob), as in Healthchecks' tests:
+every page and endpoint is checked against the other tenant's objects (404)."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from tenancy.context import tenant_context
+from tenancy.models import Role
+from tests.factories import MembershipFactory, TenantFactory, UserFactory, make_api_key
+from tests.factories.tenancy import PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(settings):
+    """Request-triggered tasks run inline in tests; tests about the queue use a real worker instead."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _email_locmem(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def tenant(db):
+    return TenantFactory(slug="acme", name="Acme Corp")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return TenantFactory(slug="globex", name="Globex")
+
+
+@pytest.fixture
+def alice(tenant):
+    """Admin of acme."""
+    user = UserFactory(email="alice@acme.example", full_name="Alice Admin")
+    MembershipFactory(tenant=tenant, user=user, role=Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def bob(other_tenant):
+    """Admin of globex."""
+    user = UserFactory(email="bob@globex.example", full_name="Bob Other")
+    MembershipFactory(tenant=other_tenant, user=user, role=Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def member(tenant):
+    """Factory for acme members of any role: member(Role.CSM)."""
+
+    def make(role=Role.CSM, email=None):
+        user = UserFactory(**({"email": email} if email else {}))
+        MembershipFactory(tenant=tenant, user=user, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def in_tenant(tenant):
+    with tenant_context(tenant):
+        yield tenant
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def bob_client(client, bob):
+    client.force_login(bob)
+    return client
+
+
+@pytest.fixture
+def api(tenant):
+    """API client with a read-write key for acme."""
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Bearer {make_api_key(tenant)}")
+    return c
+
+
+@pytest.fixture
+def api_readonly(tenant):
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Bearer {make_api_key(tenant, scopes=('read',))}")
+    return c
+
+
+@pytest.fixture
+def other_api(other_tenant):
+    """API client with a read-write key for globex."""
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Bearer {make_api_key(other_tenant)}")
+    return c
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
