@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from accounts import urls as accounts_urls
 from core import views as core_views
 from health import urls as health_urls
+from knowledge import urls as knowledge_urls
 from onboarding import urls as onboarding_urls
 from tenancy import urls as tenancy_urls
 from tickets import urls as tickets_urls
@@ -17,6 +18,7 @@ api_v1 = [
     *accounts_urls.api_urlpatterns,
     *health_urls.api_urlpatterns,
     *tickets_urls.api_urlpatterns,
+    *knowledge_urls.api_urlpatterns,
     *onboarding_urls.api_urlpatterns,
 ]
 
@@ -29,5 +31,6 @@ urlpatterns = [
     path("accounts/", include((accounts_urls.urlpatterns, "accounts"))),
     path("health/", include((health_urls.urlpatterns, "health"))),
     path("tickets/", include((tickets_urls.urlpatterns, "tickets"))),
+    path("kb/", include((knowledge_urls.urlpatterns, "knowledge"))),
     path("onboarding/", include((onboarding_urls.urlpatterns, "onboarding"))),
 ]

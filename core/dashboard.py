@@ -15,13 +15,13 @@ def dashboard_summary(*, user) -> dict:
     active = Account.objects.filter(status=AccountStatus.ACTIVE)
     portfolio = active.aggregate(
         accounts=Count("id"),
-        arr=Sum("arr"),
+        total_arr=Sum("arr"),
         mine=Count("id", filter=Q(csm=user)),
         my_arr=Sum("arr", filter=Q(csm=user)),
         renewals_90=Count("id", filter=Q(renewal_date__gte=today, renewal_date__lte=today + timedelta(days=90))),
     )
     by_health = list(
-        active.values("health_status").annotate(accounts=Count("id"), arr=Sum("arr")).order_by("-arr")
+        active.values("health_status").annotate(accounts=Count("id"), total_arr=Sum("arr")).order_by("-total_arr")
     )
     tasks = Task.objects.filter(owner=user, status=TaskStatus.OPEN).aggregate(
         open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)), due_today=Count("id", filter=Q(due_date=today))

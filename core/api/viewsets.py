@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from rest_framework import mixins, viewsets
 
 from tenancy.context import get_current_tenant
+from tenancy.managers import CurrentTenantId
 from tenancy.models import TenantModel
 
 
@@ -32,7 +33,7 @@ class TenantScopedMixin:
         queryset = self.get_base_queryset()
         if not issubclass(queryset.model, TenantModel):
             raise TypeError(f"{queryset.model.__name__} is not tenant-owned")
-        return queryset.filter(tenant_id=get_current_tenant().pk)
+        return queryset.filter(tenant_id=CurrentTenantId())
 
     @property
     def tenant(self):

@@ -1,0 +1,37 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint bench-health bench-ingest bench-tickets clean-data
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) scripts/run.py
+
+test: $(STAMP)
+	$(PY) scripts/test.py $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench-health: $(STAMP)
+	$(PY) manage.py bench health --accounts 20000 --days 90
+
+bench-ingest: $(STAMP)
+	$(PY) manage.py bench usage-ingest
+
+bench-tickets: $(STAMP)
+	$(PY) manage.py bench tickets --tickets 1000000 --open 50000
+
+clean-data:
+	-$(PY) -m config.embedded_db stop
+	rm -rf .data
