@@ -27,6 +27,7 @@ def tenant_create(
     currency: str = "USD",
     segment_thresholds: list[dict] | None = None,
     settings: dict | None = None,
+    admin_name: str = "",
 ) -> Tenant:
     if not SLUG_RE.match(slug):
         raise DomainError("Slug must be lowercase letters, digits and hyphens.", field="slug")
@@ -47,7 +48,7 @@ def tenant_create(
         settings=settings or {},
     )
     with tenant_context(tenant):
-        member_add(tenant=tenant, email=admin_email, role=Role.ADMIN, password=admin_password)
+        member_add(tenant=tenant, email=admin_email, role=Role.ADMIN, password=admin_password, full_name=admin_name)
     return tenant
 
 

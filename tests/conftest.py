@@ -3,13 +3,21 @@ every page and endpoint is checked against the other tenant's objects (404)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from tenancy.context import tenant_context
 from tenancy.models import Role
 from tests.factories import MembershipFactory, TenantFactory, UserFactory, make_api_key
 from tests.factories.tenancy import PASSWORD
+
+# CI runs the same examples every time (no flaky red from a new random draw); locally they vary.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(autouse=True)

@@ -247,7 +247,9 @@ def at_risk_at(
 ) -> datetime:
     """Instant (UTC) the at-risk threshold is crossed: ``add_business_minutes(started_at, ratio * target)``."""
     _check_ratio(ratio)
-    return add_business_minutes(started_at, ratio * _check_minutes(target_minutes, "target_minutes"), calendar)
+    return add_business_minutes(
+        started_at, ratio * _check_minutes(target_minutes, "target_minutes"), calendar
+    )
 
 
 # --------------------------------------------------------------------------- pause / resume

@@ -39,7 +39,8 @@ NIGHT_WINDOW = BusinessCalendar.from_config("America/Los_Angeles", weekdays("01:
 
 
 def local(zone: ZoneInfo, *args: int, fold: int = 0) -> datetime:
-    return datetime(*args, tzinfo=zone, fold=fold)  # type: ignore[misc]
+    """A local wall time as a UTC instant (so arithmetic and comparisons are on real time)."""
+    return datetime(*args, tzinfo=zone, fold=fold).astimezone(UTC)  # type: ignore[misc]
 
 
 def utc(*args: int) -> datetime:
@@ -54,12 +55,17 @@ def test_friday_afternoon_rolls_to_monday() -> None:
     assert due.tzinfo is UTC
     assert due.astimezone(PARIS) == local(PARIS, 2025, 6, 16, 10)  # Monday 10:00
     assert business_minutes_between(local(PARIS, 2025, 6, 13, 17), due, OFFICE) == 120
+    # Inputs may carry any zone; only the instant matters.
+    friday_paris = datetime(2025, 6, 13, 17, tzinfo=PARIS)
+    assert add_business_minutes(friday_paris, 120, OFFICE) == due
+    assert add_business_minutes(friday_paris.astimezone(LA), 120, OFFICE) == due
 
 
 def test_zero_minutes_returns_start_in_utc_even_outside_hours() -> None:
-    start = local(PARIS, 2025, 6, 14, 3, 17)  # Saturday night
+    start = datetime(2025, 6, 14, 3, 17, 12, tzinfo=PARIS)  # Saturday night
     assert add_business_minutes(start, 0, OFFICE) == start
     assert add_business_minutes(start, 0, OFFICE).tzinfo is UTC
+    assert add_business_minutes(start, 0, BusinessCalendar.always()) == start
 
 
 def test_start_outside_hours_begins_at_next_opening() -> None:
@@ -88,7 +94,9 @@ def test_interval_ending_at_midnight_is_continuous_with_next_day() -> None:
         )
         monday_late = local(PARIS, 2025, 6, 16, 23)
         assert add_business_minutes(monday_late, 120, cal) == local(PARIS, 2025, 6, 17, 1)
-        assert business_minutes_between(local(PARIS, 2025, 6, 16, 22), local(PARIS, 2025, 6, 17, 2), cal) == 240
+        assert (
+            business_minutes_between(local(PARIS, 2025, 6, 16, 22), local(PARIS, 2025, 6, 17, 2), cal) == 240
+        )
         assert cal.intervals[0] == Interval(0, 22 * 60, 1440)
 
 
@@ -158,10 +166,14 @@ def test_night_window_across_fall_back_counts_the_repeated_hour() -> None:
 
 
 def test_spring_forward_interval_is_shorter_in_real_minutes() -> None:
-    cal = BusinessCalendar.from_config("America/Los_Angeles", [{"weekday": 6, "start": "01:00", "end": "04:00"}])
+    cal = BusinessCalendar.from_config(
+        "America/Los_Angeles", [{"weekday": 6, "start": "01:00", "end": "04:00"}]
+    )
     assert business_minutes_between(local(LA, 2025, 3, 9), local(LA, 2025, 3, 10), cal) == 120
     # An interval starting inside the skipped hour counts from 03:00 PDT.
-    gap = BusinessCalendar.from_config("America/Los_Angeles", [{"weekday": 6, "start": "02:30", "end": "04:00"}])
+    gap = BusinessCalendar.from_config(
+        "America/Los_Angeles", [{"weekday": 6, "start": "02:30", "end": "04:00"}]
+    )
     assert business_minutes_between(local(LA, 2025, 3, 9), local(LA, 2025, 3, 10), gap) == 60
     assert add_business_minutes(local(LA, 2025, 3, 9), 1, gap) == utc(2025, 3, 9, 10, 1)
 
@@ -217,7 +229,13 @@ def test_naive_datetimes_are_rejected() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         business_minutes_between(utc(2025, 6, 17), naive, BusinessCalendar.always())
     with pytest.raises(ValueError, match="timezone-aware"):
-        sla_state(now=naive, due_at=utc(2025, 6, 17), started_at=utc(2025, 6, 16), calendar=OFFICE, target_minutes=60)
+        sla_state(
+            now=naive,
+            due_at=utc(2025, 6, 17),
+            started_at=utc(2025, 6, 16),
+            calendar=OFFICE,
+            target_minutes=60,
+        )
 
 
 def test_negative_or_non_finite_minutes_are_rejected() -> None:
@@ -264,7 +282,10 @@ def test_bad_config_is_rejected_with_a_clear_message(
 def test_config_round_trip() -> None:
     config = {
         "timezone": "Asia/Kolkata",
-        "intervals": [{"weekday": 0, "start": "09:30", "end": "24:00"}, {"weekday": 4, "start": "00:00", "end": "01:15"}],
+        "intervals": [
+            {"weekday": 0, "start": "09:30", "end": "24:00"},
+            {"weekday": 4, "start": "00:00", "end": "01:15"},
+        ],
         "holidays": ["2025-01-26", "2025-08-15"],
     }
     cal = BusinessCalendar.from_config(**config)  # type: ignore[arg-type]
@@ -371,9 +392,12 @@ def test_clock_state_pause_resume_and_severity_change() -> None:
 ZONES = ["UTC", "America/Los_Angeles", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata"]
 # Dates near DST transitions of the zones above, to make sure examples cross them.
 TRANSITIONS = [
-    date(2025, 3, 9), date(2025, 11, 2), date(2026, 3, 8), date(2026, 11, 1),  # Los Angeles
-    date(2025, 3, 30), date(2025, 10, 26), date(2026, 3, 29), date(2026, 10, 25),  # London
-    date(2025, 4, 6), date(2025, 10, 5), date(2026, 4, 5), date(2026, 10, 4),  # Lord Howe
+    date.fromisoformat(day)
+    for day in (
+        "2025-03-09 2025-11-02 2026-03-08 2026-11-01"  # Los Angeles
+        " 2025-03-30 2025-10-26 2026-03-29 2026-10-25"  # London
+        " 2025-04-06 2025-10-05 2026-04-05 2026-10-04"  # Lord Howe
+    ).split()
 ]
 RANGE_START = datetime(2025, 1, 1, tzinfo=UTC)
 RANGE_MINUTES = int((datetime(2027, 12, 20, tzinfo=UTC) - RANGE_START) / timedelta(minutes=1))
@@ -396,10 +420,13 @@ class Reference:
 
     def counts(self, instant: datetime) -> bool:
         wall = instant.astimezone(self.zone)
-        return wall.date() not in self.holidays and bool(self.open[wall.weekday()][wall.hour * 60 + wall.minute])
+        return wall.date() not in self.holidays and bool(
+            self.open[wall.weekday()][wall.hour * 60 + wall.minute]
+        )
 
     def add(self, start: datetime, minutes: int) -> tuple[datetime | None, int]:
         """(result, 0) if reached within the cap, else (None, business minutes within the cap)."""
+        start = start.astimezone(UTC)
         if minutes == 0:
             return start, 0
         counted = 0
@@ -412,6 +439,7 @@ class Reference:
         return None, counted
 
     def between(self, start: datetime, end: datetime) -> int:
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         steps = int((end - start) / timedelta(minutes=1))
         return sum(self.counts(start + timedelta(minutes=step)) for step in range(steps))
 
@@ -470,7 +498,7 @@ def test_add_matches_reference_and_between_inverts_it(
     if expected is not None:
         assert due == expected
     else:
-        cap_end = start + timedelta(minutes=REFERENCE_CAP)
+        cap_end = start.astimezone(UTC) + timedelta(minutes=REFERENCE_CAP)
         assert due > cap_end
         assert business_minutes_between(start, cap_end, calendar) == counted_within_cap
     assert business_minutes_between(start, due, calendar) == minutes
@@ -486,7 +514,7 @@ def test_between_matches_reference_and_is_additive(
     scenario: tuple[datetime, BusinessCalendar, Reference], first: int, second: int
 ) -> None:
     a, calendar, reference = scenario
-    b = a + timedelta(minutes=first)
+    b = a.astimezone(UTC) + timedelta(minutes=first)
     c = b + timedelta(minutes=second)
     ab = business_minutes_between(a, b, calendar)
     bc = business_minutes_between(b, c, calendar)
@@ -508,7 +536,7 @@ def test_add_is_monotone_and_consistent_for_unaligned_starts(
     scenario: tuple[datetime, BusinessCalendar, Reference], first: int, second: int, seconds: int, micros: int
 ) -> None:
     start, calendar, _ = scenario
-    start += timedelta(seconds=seconds, microseconds=micros)
+    start = start.astimezone(UTC) + timedelta(seconds=seconds, microseconds=micros)
     low, high = sorted((first, second))
     due_low = add_business_minutes(start, low, calendar)
     due_high = add_business_minutes(start, high, calendar)

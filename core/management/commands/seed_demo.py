@@ -62,6 +62,7 @@ class Command(BaseCommand):
             slug=slug, name=profile["name"], admin_email=f"admin@{domain}", admin_password=DEMO_PASSWORD,
             timezone_name=profile["timezone"], currency=profile["currency"], segment_thresholds=profile["segments"],
             settings={"competitors": profile["competitors"], "products": profile["products"]},
+            admin_name=f"{profile['name']} Admin",
         )
         with tenant_context(tenant):
             users: dict[str, list] = {"admin": [m.user for m in tenant_admins(tenant)]}
