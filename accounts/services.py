@@ -45,7 +45,7 @@ def _validate_account(account: Account) -> None:
 def _apply(instance, data: dict[str, Any], allowed: Iterable[str]) -> list[str]:
     changed = []
     for field in allowed:
-        if field in data and getattr(instance, field) != data[field]:
+        if field in data and getattr(instance, field, None) != data[field]:  # None: FK not set yet
             setattr(instance, field, data[field])
             changed.append(field)
     return changed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -13,9 +14,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts import csv_export, selectors, services
 from accounts.forms import AccountForm, ContactForm, NoteForm, TaskForm
-from accounts.panels import panels_for
 from accounts.models import Account, ActivityKind, Contact, LifecycleStage, Task, TaskStatus
+from accounts.panels import panels_for
 from core.errors import DomainError
+from tenancy.context import tenant_context
 from tenancy.decorators import capability_required, member_can, tenant_required
 from tenancy.models import Role
 from tenancy.permissions import ACCOUNTS_ENGAGE, ACCOUNTS_WRITE
@@ -157,7 +159,7 @@ def account_timeline(request, pk: int):
     form = NoteForm(request.POST or None)
     if request.method == "POST":
         if not member_can(request, ACCOUNTS_ENGAGE):
-            raise Http404
+            raise PermissionDenied("Your role may not add to this account's timeline or tasks.")
         if form.is_valid():
             services.activity_record(
                 account=account, kind=form.cleaned_data["kind"], subject=form.cleaned_data["subject"],
@@ -180,7 +182,7 @@ def account_contacts(request, pk: int):
     form = ContactForm(request.POST or None)
     if request.method == "POST":
         if not member_can(request, ACCOUNTS_WRITE):
-            raise Http404
+            raise PermissionDenied("Your role may not edit contacts.")
         if form.is_valid():
             try:
                 services.contact_create(account=Account.objects.get(pk=pk), actor=request.user, **form.cleaned_data)
@@ -223,7 +225,7 @@ def account_tasks(request, pk: int):
     form = TaskForm(request.POST or None)
     if request.method == "POST":
         if not member_can(request, ACCOUNTS_ENGAGE):
-            raise Http404
+            raise PermissionDenied("Your role may not add to this account's timeline or tasks.")
         if form.is_valid():
             services.task_create(account=account, actor=request.user, **form.cleaned_data)
             form = TaskForm()
@@ -242,7 +244,7 @@ def task_status(request, pk: int):
     except Task.DoesNotExist as exc:
         raise Http404 from exc
     if not member_can(request, ACCOUNTS_ENGAGE):
-        raise Http404
+        raise PermissionDenied("Your role may not change tasks.")
     status = request.POST.get("status", TaskStatus.DONE)
     try:
         services.task_set_status(task=task, status=status, actor=request.user)
@@ -282,9 +284,21 @@ def _extra_task_sections(request) -> list:
 @tenant_required
 def account_export(request):
     rows = selectors.account_list(filters=_filters_from(request), user=request.user)
-    response = StreamingHttpResponse(csv_export.account_rows(rows), content_type="text/csv")
+    # The body is iterated after the view returns (and the middleware has reset the tenant).
+    response = StreamingHttpResponse(_in_tenant(request.tenant, csv_export.account_rows(rows)), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{request.tenant.slug}-accounts.csv"'
     return response
+
+
+def _in_tenant(tenant, chunks):
+    """Produce each chunk of a streamed body inside the tenant's context (queries fail closed outside it)."""
+    chunks = iter(chunks)
+    while True:
+        with tenant_context(tenant):
+            chunk = next(chunks, None)
+        if chunk is None:
+            return
+        yield chunk
 
 
 def account_url(account: Account) -> str:

@@ -246,6 +246,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "SlaStateEnum": "tickets.models.SlaState.choices",
+        "TicketStatusEnum": "tickets.models.TicketStatus.choices",
+        "AccountStatusEnum": "accounts.models.AccountStatus.choices",
+        "OnboardingWorkStatusEnum": "onboarding.models.WorkStatus.choices",
+        "OnboardingPlanStatusEnum": "onboarding.models.PlanStatus.choices",
+        "SuccessCriterionStatusEnum": "onboarding.models.CriterionStatus.choices",
+        "ArticleStatusEnum": "knowledge.models.ArticleStatus.choices",
+    },
 }
 
 # --- Security when DEBUG is off (`manage.py check --deploy` clean).

@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class HealthConfig(AppConfig):
     name = "health"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Health"
+
+    def ready(self) -> None:
+        from health import panels, signals
+        from health.builtin_sources import register_builtin_sources
+        from health.risks import register_builtin_rules
+
+        register_builtin_sources()
+        register_builtin_rules()
+        panels.register()
+        signals.connect()

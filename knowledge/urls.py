@@ -1,4 +1,24 @@
 """Pages (`urlpatterns`, mounted under /kb/) and API routes (`api_urlpatterns`, under /api/v1/)."""
 
-urlpatterns: list = []
-api_urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from knowledge import api, views
+
+router = SimpleRouter(trailing_slash=True)
+router.register("kb/articles", api.ArticleViewSet, basename="api-kb-article")
+router.register("kb/categories", api.CategoryViewSet, basename="api-kb-category")
+
+api_urlpatterns = router.urls
+
+urlpatterns = [
+    path("", views.kb_home, name="home"),
+    path("categories/new/", views.category_create, name="category_create"),
+    path("categories/defaults/", views.categories_defaults, name="categories_defaults"),
+    path("c/<slug:slug>/", views.category_detail, name="category"),
+    path("articles/new/", views.article_create, name="article_create"),
+    path("articles/preview/", views.article_preview, name="article_preview"),
+    path("articles/<int:pk>/", views.article_detail, name="article"),
+    path("articles/<int:pk>/edit/", views.article_edit, name="article_edit"),
+    path("articles/<int:pk>/status/", views.article_status, name="article_status"),
+]

@@ -107,7 +107,7 @@ class TenantModel(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, db_index=True, related_name="+")
 
     objects = TenantManager()
-    all_tenants = models.Manager()
+    all_tenants = models.Manager()  # noqa: DJ012 (a manager, not a field)
 
     class Meta:
         abstract = True

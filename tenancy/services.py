@@ -10,7 +10,15 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from tenancy.context import tenant_context
-from tenancy.models import DEFAULT_SEGMENT_THRESHOLDS, ApiKey, Membership, Role, Tenant, User, validate_timezone
+from tenancy.models import (
+    DEFAULT_SEGMENT_THRESHOLDS,
+    ApiKey,
+    Membership,
+    Role,
+    Tenant,
+    User,
+    validate_timezone,
+)
 
 VALID_SCOPES = ("read", "write")
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")

@@ -7,7 +7,16 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.models import Account, Activity, ActivityKind, Contact, ContactRole, LifecycleStage, Task, TaskSource
+from accounts.models import (
+    Account,
+    Activity,
+    ActivityKind,
+    Contact,
+    ContactRole,
+    LifecycleStage,
+    Task,
+    TaskSource,
+)
 from accounts.segments import segment_for
 from core.demo.context import SeedContext
 

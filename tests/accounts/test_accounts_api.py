@@ -60,3 +60,59 @@ def test_filters_and_pagination(api, tenant):
     assert len(r.json()["results"]) == 2 and r.json()["next"]
     assert api.get("/api/v1/accounts/?external_id=x3").json()["count"] == 1
     assert api.get("/api/v1/accounts/?segment=smb").json()["count"] == 3
+
+
+@pytest.mark.django_db
+def test_revoked_key_is_401(tenant):
+    from rest_framework.test import APIClient
+
+    from tenancy.models import ApiKey
+    from tenancy.services import api_key_revoke
+    from tests.factories import make_api_key
+
+    raw = make_api_key(tenant)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert client.get("/api/v1/accounts/").status_code == 200
+    api_key_revoke(key=ApiKey.all_tenants.get(prefix=raw.split("_")[1]))
+    assert client.get("/api/v1/accounts/").status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}x")
+    assert client.get("/api/v1/accounts/").status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    assert client.get("/api/v1/accounts/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_session_roles_on_the_api(client, member, tenant):
+    """The browser's own API calls act as the member: a viewer reads but may not write."""
+    client.force_login(member(role="viewer"))
+    assert client.get("/api/v1/accounts/").status_code == 200
+    assert client.post("/api/v1/accounts/", {"name": "x"}, content_type="application/json").status_code == 403
+    client.force_login(member(role="csm"))
+    assert client.post("/api/v1/accounts/", {"name": "x"}, content_type="application/json").status_code == 201
+    assert Account.all_tenants.count() == 1
+
+
+@pytest.mark.django_db
+def test_update_and_delete(api, tenant, member):
+    csm = member(role="csm", email="csm@acme.example")
+    account = AccountFactory(tenant=tenant)
+    r = api.patch(f"/api/v1/accounts/{account.pk}/", {"csm": "CSM@acme.example", "arr": "120000"}, format="json")
+    assert r.status_code == 200 and r.json()["csm"] == csm.email and r.json()["segment"] == "enterprise"
+    r = api.patch(f"/api/v1/accounts/{account.pk}/", {"arr": "-1"}, format="json")
+    assert r.status_code == 400
+    account.refresh_from_db()
+    assert account.arr == Decimal("120000")
+    assert api.delete(f"/api/v1/accounts/{account.pk}/").status_code == 204
+    assert not Account.all_tenants.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [5, 50])
+def test_list_and_detail_queries_do_not_grow(api, tenant, member, n, django_assert_max_num_queries):
+    csm = member(role="csm")
+    accounts = AccountFactory.create_batch(n, tenant=tenant, csm=csm)
+    with django_assert_max_num_queries(5):
+        assert api.get("/api/v1/accounts/", {"page_size": 100}).json()["count"] == n
+    with django_assert_max_num_queries(4):
+        assert api.get(f"/api/v1/accounts/{accounts[-1].pk}/").status_code == 200

@@ -21,7 +21,7 @@ from tenancy.context import tenant_context
 from tenancy.models import Role, Tenant
 from tenancy.services import member_add, tenant_create
 
-APP_SEEDERS = ["health.seed", "onboarding.seed", "tickets.seed"]
+APP_SEEDERS = ["health.seed", "onboarding.seed", "tickets.seed", "knowledge.seed"]
 
 
 class Command(BaseCommand):

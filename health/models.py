@@ -1,0 +1,114 @@
+"""Health data: product usage, the tenant's scorecard, score history and CSM sentiment.
+
+Usage rows are keyed by (tenant, account, metric, date): that composite primary key is the
+upsert target of ingestion and the index every usage query walks (tenant first, as everywhere).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.indexes import BrinIndex
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from tenancy.models import Tenant, TenantModel
+
+
+def _tenant_fk_without_own_index() -> models.ForeignKey:
+    """The tenant FK for big tables whose composite indexes already lead with tenant (no redundant index)."""
+    return models.ForeignKey(Tenant, on_delete=models.CASCADE, db_index=False, related_name="+")
+
+
+class UsageRecord(TenantModel):
+    """One metric's value for one account on one day (integrations push these; a resend replaces)."""
+
+    pk = models.CompositePrimaryKey("tenant_id", "account_id", "metric", "date")
+    tenant = _tenant_fk_without_own_index()
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False)
+    metric = models.CharField(max_length=100)
+    date = models.DateField()
+    value = models.FloatField()
+
+    class Meta:
+        db_table = "health_usage"
+        # Appended in date order, so a BRIN on date prunes old history for the windowed scans
+        # of recompute at almost no write cost.
+        indexes = [BrinIndex(fields=["date"], name="usage_date_brin", pages_per_range=32)]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.date} {self.metric}={self.value}"
+
+
+class Scorecard(TenantModel):
+    """The tenant's health scorecard: components (weights, measures) and bands, as validated JSON.
+
+    The structure is described and validated in ``health/scorecard.py``; a tenant without a row uses
+    the default scorecard.
+    """
+
+    components = models.JSONField(default=list)
+    bands = models.JSONField(default=list)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="scorecard_one_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"Scorecard v{self.version} ({self.tenant_id})"
+
+
+class HealthSnapshot(TenantModel):
+    """One computation of one account's health: the score, its band, and why (components and measures)."""
+
+    tenant = _tenant_fk_without_own_index()
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False)
+    computed_at = models.DateTimeField()
+    score = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    status = models.CharField(max_length=32, null=True, blank=True)
+    # [{"key", "label", "weight", "score"}] as the API shows them.
+    components = models.JSONField(default=list)
+    # {"<component>": {"<measure>": [raw, score]}}: the raw values behind each component score.
+    measures = models.JSONField(default=dict)
+    scorecard_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "account", "-computed_at"], name="snapshot_account_idx"),
+            BrinIndex(fields=["computed_at"], name="snapshot_computed_brin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} @ {self.computed_at:%Y-%m-%d %H:%M}: {self.score}"
+
+
+class Sentiment(TenantModel):
+    """The CSM's read of an account (1 very negative .. 5 very positive), valid until it expires."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False)
+    score = models.PositiveSmallIntegerField()
+    note = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5), name="sentiment_score_1_5"),
+        ]
+        indexes = [models.Index(fields=["tenant", "account", "-created_at"], name="sentiment_account_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.score}/5"
+
+    @property
+    def is_current(self) -> bool:
+        return self.expires_at > timezone.now()

@@ -1,0 +1,180 @@
+"""Reads behind the health pages, API and other apps: tenant-scoped, a constant number of queries."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Account, Task, TaskSource, TaskStatus
+from health.models import HealthSnapshot, Scorecard, Sentiment, UsageRecord
+from health.scorecard import default_scorecard
+from health.sources import get_source
+from tenancy.context import get_current_tenant
+
+
+@dataclass(frozen=True)
+class ScorecardConfig:
+    components: list[dict]
+    bands: list[dict]
+    version: int  # 0: the default scorecard (nothing saved yet)
+    updated_at: object = None
+    updated_by: object = None
+
+    def as_dict(self) -> dict:
+        return {"components": deepcopy(self.components), "bands": deepcopy(self.bands)}
+
+
+def scorecard_get() -> ScorecardConfig:
+    """The current tenant's scorecard, or the default one when none was saved (one query)."""
+    row = Scorecard.objects.select_related("updated_by").first()
+    if row is None:
+        card = default_scorecard()
+        return ScorecardConfig(components=card["components"], bands=card["bands"], version=0)
+    return ScorecardConfig(components=row.components, bands=row.bands, version=row.version,
+                           updated_at=row.updated_at, updated_by=row.updated_by)
+
+
+def resolve_measures(card: dict) -> dict:
+    """The scorecard with each measure's mapping and window filled from its source's defaults,
+    and ``available`` telling whether the source is registered."""
+    card = deepcopy(card)
+    for comp in card["components"]:
+        for item in comp["measures"]:
+            source = get_source(item["source"])
+            item["available"] = source is not None
+            if source is not None:
+                item.setdefault("window_days", source.window_days)
+                if not item.get("mapping"):
+                    item["mapping"] = source.default_mapping
+                item["unit"] = source.unit
+    return card
+
+
+def tenant_bands() -> list[dict]:
+    """The current tenant's bands ``[{"key", "label", "min_score", "colour"}]``, best first."""
+    return [dict(band) for band in scorecard_get().bands]
+
+
+def account_get(*, pk: int) -> Account:
+    """One account of the current tenant (Account.DoesNotExist, i.e. 404, for another tenant's id)."""
+    return Account.objects.select_related("csm").get(pk=pk)
+
+
+def latest_snapshot(*, account_id: int) -> HealthSnapshot | None:
+    return HealthSnapshot.objects.filter(account_id=account_id).order_by("-computed_at", "-id").first()
+
+
+def snapshot_history(*, account_id: int) -> QuerySet[HealthSnapshot]:
+    return HealthSnapshot.objects.filter(account_id=account_id).order_by("-computed_at", "-id")
+
+
+def account_health(*, account: Account, card: ScorecardConfig | None = None) -> dict:
+    """The API's current health of one account: the account's score and band and, from its latest
+    snapshot, each component (components with no computation yet are null)."""
+    card = card or scorecard_get()
+    snapshot = latest_snapshot(account_id=account.pk)
+    if snapshot is not None:
+        components = snapshot.components
+    else:
+        components = [{"key": c["key"], "label": c["label"], "weight": c["weight"], "score": None}
+                      for c in card.components]
+    return {
+        "score": float(account.health_score) if account.health_score is not None else None,
+        "status": account.health_status,
+        # the latest computation (the account's own stamp only moves when its score or band changes)
+        "computed_at": snapshot.computed_at if snapshot is not None else account.health_computed_at,
+        "components": components,
+    }
+
+
+def trend_points(*, account_id: int, days: int = 90) -> list[tuple[date, float | None]]:
+    """The account's score per day (the day's last computation) over the last ``days`` days."""
+    tenant = get_current_tenant()
+    since = timezone.now() - timedelta(days=days)
+    sql = f"""
+        SELECT DISTINCT ON (day) day, score FROM (
+            SELECT (computed_at AT TIME ZONE %s)::date AS day, score, computed_at, id
+            FROM {HealthSnapshot._meta.db_table}
+            WHERE tenant_id = %s AND account_id = %s AND computed_at >= %s
+        ) s ORDER BY day, computed_at DESC, id DESC
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant.timezone, tenant.pk, account_id, since])
+        return [(day, float(score) if score is not None else None) for day, score in cursor.fetchall()]
+
+
+def current_sentiment(*, account_id: int) -> Sentiment | None:
+    return (
+        Sentiment.objects.filter(account_id=account_id, expires_at__gt=timezone.now())
+        .select_related("author").order_by("-created_at", "-id").first()
+    )
+
+
+def open_risks(*, account_id: int) -> list[dict]:
+    """The account's open risk CTAs (title, reason, due date), newest first."""
+    return list(
+        Task.objects.filter(account_id=account_id, status=TaskStatus.OPEN, source=TaskSource.RISK)
+        .order_by("-created_at", "-id").values("id", "title", "description", "due_date")
+    )
+
+
+def sentiment_history(*, account_id: int) -> QuerySet[Sentiment]:
+    return Sentiment.objects.filter(account_id=account_id).select_related("author").order_by("-created_at", "-id")
+
+
+def usage_rows(
+    *, account_id: int | None = None, metric: str = "", start: date | None = None, end: date | None = None
+) -> QuerySet:
+    """Stored usage rows ``{"account", "date", "metric", "value"}``, ordered for stable pages."""
+    qs = UsageRecord.objects.all()
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
+    if metric:
+        qs = qs.filter(metric=metric)
+    if start:
+        qs = qs.filter(date__gte=start)
+    if end:
+        qs = qs.filter(date__lte=end)
+    return qs.order_by("account_id", "metric", "date").values("account_id", "date", "metric", "value")
+
+
+def usage_daily(*, account_id: int, days: int = 90, today: date | None = None) -> list[dict]:
+    """One row per day of the last ``days`` days: active users, licensed seats, logins and the number
+    of features used (None where nothing was reported). One query on the usage primary key."""
+    tenant = get_current_tenant()
+    today = today or timezone.localdate(timezone=tenant.tzinfo)
+    start = today - timedelta(days=days)
+    sql = f"""
+        SELECT date,
+               SUM(value) FILTER (WHERE metric = 'active_users') AS active_users,
+               MAX(value) FILTER (WHERE metric = 'licensed_seats') AS licensed_seats,
+               SUM(value) FILTER (WHERE metric = 'logins') AS logins,
+               COUNT(*) FILTER (WHERE metric LIKE 'feature:%%' AND value > 0) AS features
+        FROM {UsageRecord._meta.db_table}
+        WHERE tenant_id = %s AND account_id = %s AND date >= %s AND date <= %s
+        GROUP BY date
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant.pk, account_id, start, today])
+        found = {row[0]: row[1:] for row in cursor.fetchall()}
+    rows = []
+    for offset in range(days + 1):
+        day = start + timedelta(days=offset)
+        active, seats, logins, features = found.get(day, (None, None, None, None))
+        rows.append({"date": day, "active_users": active, "licensed_seats": seats, "logins": logins,
+                     "features": features if day in found else None})
+    return rows
+
+
+def accounts_by_ids(ids: list[int]) -> dict[int, int]:
+    """Which of these ids are accounts of the current tenant (id -> id)."""
+    return dict(Account.objects.filter(pk__in=ids).values_list("pk", "pk"))
+
+
+def accounts_by_external_ids(external_ids: list[str]) -> dict[str, int]:
+    return dict(Account.objects.filter(external_id__in=external_ids).values_list("external_id", "pk"))

@@ -1,0 +1,35 @@
+"""Celery tasks: thin, idempotent, ``tenant_id`` explicit, acknowledged late (a lost worker's task reruns)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from health import services
+from tenancy.models import Tenant
+
+
+@shared_task(name="health.recompute_all_tenants", acks_late=True, ignore_result=True)
+def recompute_all_tenants() -> int:
+    """Beat's hourly job: fan out one recompute per tenant."""
+    tenant_ids = services.tenants_for_recompute()
+    for tenant_id in tenant_ids:
+        recompute_tenant.apply_async(args=[tenant_id], expires=50 * 60)
+    return len(tenant_ids)
+
+
+@shared_task(name="health.recompute_tenant", acks_late=True)
+def recompute_tenant(tenant_id: int) -> dict:
+    """Recompute every active account of one tenant (set-based; safe to run twice)."""
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        return {"accounts": 0}
+    return services.recompute_health(tenant=tenant).as_dict()
+
+
+@shared_task(name="health.recompute_accounts", acks_late=True)
+def recompute_accounts(tenant_id: int, account_ids: list[int]) -> dict:
+    """Recompute some accounts of one tenant after events that move them (debounced by the caller)."""
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None or not account_ids:
+        return {"accounts": 0}
+    return services.recompute_health(tenant=tenant, account_ids=account_ids).as_dict()

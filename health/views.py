@@ -1,0 +1,132 @@
+"""Health pages: the scorecard settings page, the account panel (HTMX refresh) and the sentiment form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.models import Account
+from core.errors import DomainError
+from health import risks, selectors, services
+from health.forms import RiskSettingsForm, ScorecardEditor, SentimentForm
+from health.panels import health_panel_context
+from health.scorecard import ScorecardInvalid
+from health.sources import all_sources
+from tenancy.decorators import capability_required, member_can, tenant_required
+from tenancy.permissions import HEALTH_CONFIGURE, HEALTH_WRITE
+
+
+def _account_or_404(pk: int) -> Account:
+    try:
+        return selectors.account_get(pk=pk)
+    except Account.DoesNotExist as exc:
+        raise Http404("No such account") from exc
+
+
+def _risk_form(tenant) -> RiskSettingsForm:
+    return RiskSettingsForm(risks.all_rules(), risks.rule_settings(tenant),
+                            list((tenant.settings or {}).get("competitors") or []))
+
+
+@login_required
+@tenant_required
+@require_http_methods(["GET", "POST"])
+def scorecard_settings(request):
+    """Read by everyone; admins and the VP (HEALTH_CONFIGURE) edit components, measures, bands and risk rules."""
+    config = selectors.scorecard_get()
+    editor = ScorecardEditor.from_scorecard(config.as_dict())
+    risk_form = _risk_form(request.tenant)
+    can_configure = member_can(request, HEALTH_CONFIGURE)
+    status = 200
+    if request.method == "POST":
+        if not can_configure:
+            raise PermissionDenied("Your role may not change the scorecard.")
+        if request.POST.get("form") == "risks":
+            rules, competitors = risk_form.parse(request.POST)
+            if not risk_form.errors:
+                try:
+                    services.risk_settings_save(tenant=request.tenant, rules=rules, competitors=competitors)
+                except risks.RiskSettingsInvalid as exc:
+                    risk_form.errors.extend(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
+            if not risk_form.errors:
+                messages.success(request, "Risk rules saved; they apply from the next recompute.")
+                return redirect("health:scorecard")
+        else:
+            editor = ScorecardEditor.from_post(request.POST)
+            payload = editor.to_scorecard()
+            if not editor.errors:
+                try:
+                    services.scorecard_save(data=payload, actor=request.user)
+                except ScorecardInvalid as exc:
+                    editor.add_validation_errors(exc.errors, payload)
+            if not editor.errors:
+                messages.success(request, "Scorecard saved; every account is being recomputed with it.")
+                return redirect("health:scorecard")
+            editor.with_blank_rows()
+        status = 400
+    context = {
+        "config": config,
+        "editor": editor,
+        "risk_form": risk_form,
+        "risk_rows": risk_form.rows(),
+        "sources": all_sources(),
+        "source_keys": {source.key for source in all_sources()},
+        "can_configure": can_configure,
+        "can_recompute": member_can(request, HEALTH_WRITE),
+    }
+    return render(request, "health/scorecard_settings.html", context, status=status)
+
+
+@login_required
+@tenant_required
+@require_GET
+@vary_on_headers("HX-Request")
+def account_panel(request, pk: int):
+    """The account page's health panel alone (HTMX refreshes it)."""
+    account = _account_or_404(pk)
+    return render(request, "health/_account_panel.html", {"panel": health_panel_context(request, account)})
+
+
+@login_required
+@tenant_required
+@require_POST
+def account_sentiment(request, pk: int):
+    account = _account_or_404(pk)
+    if not member_can(request, HEALTH_WRITE):
+        raise PermissionDenied("Your role may not set sentiment.")
+    form = SentimentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.sentiment_set(account=account, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+    if form.is_valid():
+        account = _account_or_404(pk)  # the recompute (inline without a broker) may have moved the score
+        form = None
+        if not request.htmx:
+            messages.success(request, "Sentiment recorded.")
+    if request.htmx:
+        context = health_panel_context(request, account, sentiment_form=form)
+        return render(request, "health/_account_panel.html", {"panel": context}, status=200 if form is None else 400)
+    if form is not None:
+        messages.error(request, "Sentiment not saved: " + "; ".join(e for errs in form.errors.values() for e in errs))
+    return redirect(reverse("accounts:detail", kwargs={"pk": account.pk}))
+
+
+@login_required
+@tenant_required
+@capability_required(HEALTH_WRITE)
+@require_POST
+def recompute(request):
+    outcome = services.request_tenant_recompute(tenant=request.tenant)
+    if outcome["status"] == "queued":
+        messages.success(request, f"Recompute queued (job {outcome['job_id']}).")
+    else:
+        messages.success(request, f"Recomputed {outcome['accounts']} accounts in {outcome['seconds']:.1f}s.")
+    return redirect("health:scorecard")

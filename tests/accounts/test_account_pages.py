@@ -1,0 +1,292 @@
+"""Account pages: list, 360 view and its tabs, forms, contact edit, my tasks, task status.
+
+Every page is checked against another tenant (bob of globex asking for acme's ids: 404), against
+roles that may not write (403, nothing written), and for a query count that does not grow with rows.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Account, Activity, Contact, Task
+from tenancy.models import Role
+from tests.factories import AccountFactory, ActivityFactory, ContactFactory, TaskFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def acme_account(tenant, alice):
+    account = AccountFactory(tenant=tenant, name="Acme Rockets", arr=Decimal("120000"), csm=alice, external_id="A-1")
+    ContactFactory(account=account, name="Ann Champion", is_champion=True)
+    ActivityFactory(account=account, subject="Kickoff call")
+    TaskFactory(account=account, title="Send QBR deck", owner=alice)
+    return account
+
+
+def account_urls(account) -> dict[str, str]:
+    contact = account.contacts.model.all_tenants.filter(account=account).first()
+    task = Task.all_tenants.filter(account=account).first()
+    return {
+        "detail": reverse("accounts:detail", args=[account.pk]),
+        "detail_contacts": reverse("accounts:detail", args=[account.pk]) + "?tab=contacts",
+        "detail_tasks": reverse("accounts:detail", args=[account.pk]) + "?tab=tasks",
+        "edit": reverse("accounts:edit", args=[account.pk]),
+        "timeline": reverse("accounts:timeline", args=[account.pk]),
+        "contacts": reverse("accounts:contacts", args=[account.pk]),
+        "tasks": reverse("accounts:tasks", args=[account.pk]),
+        "contact_edit": reverse("accounts:contact_edit", args=[account.pk, contact.pk]),
+        "task_status": reverse("accounts:task_status", args=[task.pk]),
+    }
+
+
+# --- another tenant: 404 everywhere ---------------------------------------------------------------
+
+
+def test_another_tenant_gets_404_on_every_account_page(bob_client, acme_account):
+    urls = account_urls(acme_account)
+    for name, url in urls.items():
+        if name != "task_status":
+            assert bob_client.get(url).status_code == 404, name
+    posts = {
+        "edit": {"name": "Hijacked", "arr": "1", "lifecycle_stage": "adoption", "status": "active"},
+        "timeline": {"kind": "note", "subject": "hi", "body": "x"},
+        "contacts": {"name": "Spy", "email": "spy@globex.example", "role": "other"},
+        "tasks": {"title": "Spy task", "priority": "low"},
+        "contact_edit": {"name": "Hijacked", "role": "other"},
+        "task_status": {"status": "done"},
+    }
+    for name, data in posts.items():
+        assert bob_client.post(urls[name], data).status_code == 404, name
+    acme_account.refresh_from_db()
+    assert acme_account.name == "Acme Rockets"
+    assert Contact.all_tenants.count() == 1 and Task.all_tenants.get().status == "open"
+    assert Activity.all_tenants.count() == 1
+
+
+def test_list_and_export_show_only_the_own_tenant(bob_client, acme_account, other_tenant):
+    AccountFactory(tenant=other_tenant, name="Globex Gadgets")
+    page = bob_client.get(reverse("accounts:list"))
+    assert b"Globex Gadgets" in page.content and b"Acme Rockets" not in page.content
+    export = b"".join(bob_client.get(reverse("accounts:export")).streaming_content)
+    assert b"Globex Gadgets" in export and b"Acme Rockets" not in export
+
+
+def test_anonymous_is_sent_to_login(client, acme_account):
+    for url in [reverse("accounts:list"), reverse("accounts:my_tasks"), *account_urls(acme_account).values()]:
+        response = client.get(url)
+        assert response.status_code in (302, 405) and (response.status_code == 405 or "/login/" in response["Location"])
+
+
+# --- pages render ---------------------------------------------------------------------------------
+
+
+def test_account_360_and_each_tab(alice_client, acme_account):
+    urls = account_urls(acme_account)
+    detail = alice_client.get(urls["detail"])
+    assert detail.status_code == 200
+    assert b"Acme Rockets" in detail.content and b"Kickoff call" in detail.content
+    assert b"Ann Champion" in alice_client.get(urls["detail_contacts"]).content
+    assert b"Send QBR deck" in alice_client.get(urls["detail_tasks"]).content
+    for tab, text in (("timeline", b"Kickoff call"), ("contacts", b"Ann Champion"), ("tasks", b"Send QBR deck")):
+        partial = alice_client.get(urls[tab], HTTP_HX_REQUEST="true")
+        assert partial.status_code == 200 and text in partial.content
+        assert b"<html" not in partial.content, tab
+        full = alice_client.get(urls[tab])
+        assert full.status_code == 200 and b"<html" in full.content
+
+
+def test_list_filters_and_htmx_partial(alice_client, tenant, alice):
+    AccountFactory(tenant=tenant, name="Big Co", arr=Decimal("250000"), csm=alice)
+    AccountFactory(tenant=tenant, name="Small Co", arr=Decimal("1000"))
+    AccountFactory(tenant=tenant, name="Gone Co", arr=Decimal("1000"), status="churned")
+    url = reverse("accounts:list")
+    page = alice_client.get(url)
+    assert b"Big Co" in page.content and b"Small Co" in page.content and b"Gone Co" not in page.content
+    partial = alice_client.get(url, {"segment": "enterprise"}, HTTP_HX_REQUEST="true")
+    assert b"<html" not in partial.content and b'id="results"' in partial.content
+    assert b"Big Co" in partial.content and b"Small Co" not in partial.content
+    assert b"Small Co" not in alice_client.get(url, {"csm": "me"}).content
+    assert b"Gone Co" in alice_client.get(url, {"status": "churned"}).content
+    assert b"Small Co" in alice_client.get(url, {"q": "small"}).content
+    assert partial["Vary"] and "HX-Request" in partial["Vary"]
+
+
+def test_create_and_edit_account(alice_client, tenant, alice):
+    response = alice_client.post(
+        reverse("accounts:create"),
+        {"name": "Fresh", "arr": "25000", "lifecycle_stage": "onboarding", "status": "active", "csm": alice.pk},
+    )
+    account = Account.all_tenants.get(name="Fresh")
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:detail", args=[account.pk])
+    assert account.segment == "mid_market" and account.csm == alice
+    assert alice_client.get(reverse("accounts:edit", args=[account.pk])).status_code == 200
+    response = alice_client.post(
+        reverse("accounts:edit", args=[account.pk]),
+        {"name": "Fresh", "arr": "24999.99", "lifecycle_stage": "adoption", "status": "active"},
+    )
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.segment == "smb" and account.lifecycle_stage == "adoption"
+    assert Activity.all_tenants.filter(account=account, subject="Account updated").exists()
+
+
+def test_bad_account_form_input_writes_nothing(alice_client, tenant):
+    AccountFactory(tenant=tenant, external_id="TAKEN", name="Holder")
+    for data in (
+        {"name": "", "arr": "10", "lifecycle_stage": "onboarding", "status": "active"},
+        {"name": "Neg", "arr": "-1", "lifecycle_stage": "onboarding", "status": "active"},
+        {"name": "Dup", "external_id": "TAKEN", "arr": "1", "lifecycle_stage": "onboarding", "status": "active"},
+        {"name": "Stage", "arr": "1", "lifecycle_stage": "nope", "status": "active"},
+    ):
+        response = alice_client.post(reverse("accounts:create"), data)
+        assert response.status_code == 200, data
+        assert response.context["form"].errors, data
+    assert Account.all_tenants.count() == 1 and Activity.all_tenants.count() == 0
+
+
+def test_bad_edit_writes_nothing(alice_client, acme_account):
+    response = alice_client.post(
+        reverse("accounts:edit", args=[acme_account.pk]),
+        {"name": "Renamed", "arr": "abc", "lifecycle_stage": "adoption", "status": "active"},
+    )
+    assert response.status_code == 200 and "arr" in response.context["form"].errors
+    acme_account.refresh_from_db()
+    assert acme_account.name == "Acme Rockets"
+
+
+def test_add_note_contact_and_task_inline(alice_client, acme_account):
+    urls = account_urls(acme_account)
+    note = alice_client.post(urls["timeline"], {"kind": "call", "subject": "Renewal chat", "body": "Went well"},
+                             HTTP_HX_REQUEST="true")
+    assert note.status_code == 200 and b"Renewal chat" in note.content and b"<html" not in note.content
+    empty = alice_client.post(urls["timeline"], {"kind": "note", "subject": "", "body": ""}, HTTP_HX_REQUEST="true")
+    assert b"Write something first." in empty.content
+    contact = alice_client.post(urls["contacts"], {"name": "Bea", "email": "bea@cust.example", "role": "technical"},
+                                HTTP_HX_REQUEST="true")
+    assert contact.status_code == 200 and b"Bea" in contact.content
+    dup = alice_client.post(urls["contacts"], {"name": "Bea 2", "email": "BEA@cust.example", "role": "technical"},
+                            HTTP_HX_REQUEST="true")
+    assert b"already has the email" in dup.content
+    task = alice_client.post(urls["tasks"], {"title": "Follow up", "priority": "high"}, HTTP_HX_REQUEST="true")
+    assert task.status_code == 200 and b"Follow up" in task.content
+    assert Activity.all_tenants.filter(kind="call", subject="Renewal chat").count() == 1
+    assert Contact.all_tenants.filter(name__startswith="Bea").count() == 1
+    assert Task.all_tenants.filter(title="Follow up").count() == 1
+
+
+def test_contact_edit(alice_client, acme_account):
+    url = account_urls(acme_account)["contact_edit"]
+    assert alice_client.get(url).status_code == 200
+    contact = Contact.all_tenants.get(account=acme_account)
+    response = alice_client.post(url, {"name": "Ann C.", "email": "ann@cust.example", "role": "executive", "left_company": "on"})
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.name == "Ann C." and contact.left_company and contact.left_company_at
+    assert Activity.all_tenants.filter(subject__contains="left the company").exists()
+    bad = alice_client.post(url, {"name": "", "email": "not-an-email", "role": "executive"})
+    assert bad.status_code == 200 and {"name", "email"} <= set(bad.context["form"].errors)
+    contact.refresh_from_db()
+    assert contact.name == "Ann C."
+    other_contact = ContactFactory(account=AccountFactory(tenant=acme_account.tenant))
+    wrong_account = reverse("accounts:contact_edit", args=[acme_account.pk, other_contact.pk])
+    assert alice_client.get(wrong_account).status_code == 404
+
+
+# --- roles ----------------------------------------------------------------------------------------
+
+
+def test_viewer_reads_but_may_not_write(client, member, acme_account):
+    client.force_login(member(Role.VIEWER))
+    urls = account_urls(acme_account)
+    assert client.get(urls["detail"]).status_code == 200
+    assert b"Add to timeline" not in client.get(urls["detail"]).content
+    assert client.post(urls["timeline"], {"kind": "note", "subject": "sneaky", "body": "x"}).status_code == 403
+    assert client.post(urls["contacts"], {"name": "Sneaky", "role": "other"}).status_code == 403
+    assert client.post(urls["tasks"], {"title": "Sneaky", "priority": "low"}).status_code == 403
+    assert client.post(urls["task_status"], {"status": "done"}).status_code == 403
+    assert client.get(urls["edit"]).status_code == 403
+    assert client.get(reverse("accounts:create")).status_code == 403
+    assert client.post(reverse("accounts:create"), {"name": "X", "arr": "1"}).status_code == 403
+    assert client.get(urls["contact_edit"]).status_code == 403
+    assert Activity.all_tenants.count() == 1 and Contact.all_tenants.count() == 1 and Task.all_tenants.count() == 1
+    assert Task.all_tenants.get().status == "open" and Account.all_tenants.count() == 1
+
+
+def test_support_engineer_may_engage_but_not_edit(client, member, acme_account):
+    client.force_login(member(Role.SUPPORT_ENGINEER))
+    urls = account_urls(acme_account)
+    assert client.post(urls["timeline"], {"kind": "note", "subject": "Ticket context", "body": "x"}).status_code == 302
+    assert client.post(urls["contacts"], {"name": "No", "role": "other"}).status_code == 403
+    assert client.get(urls["edit"]).status_code == 403
+
+
+# --- my tasks and task status --------------------------------------------------------------------
+
+
+def test_my_tasks_and_task_status(alice_client, alice, acme_account, member):
+    someone_else = member(Role.CSM)
+    TaskFactory(account=acme_account, title="Not mine", owner=someone_else)
+    overdue = TaskFactory(account=acme_account, title="Overdue one", owner=alice,
+                          due_date=timezone.localdate() - timedelta(days=3))
+    page = alice_client.get(reverse("accounts:my_tasks"))
+    assert page.status_code == 200
+    assert b"Send QBR deck" in page.content and b"Overdue one" in page.content and b"Not mine" not in page.content
+    response = alice_client.post(
+        reverse("accounts:task_status", args=[overdue.pk]), {"status": "done", "show_account": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and b"Done" in response.content and b"<html" not in response.content
+    overdue.refresh_from_db()
+    assert overdue.status == "done" and overdue.completed_at
+    assert b"Overdue one" not in alice_client.get(reverse("accounts:my_tasks")).content
+    assert b"Overdue one" in alice_client.get(reverse("accounts:my_tasks"), {"status": "done"}).content
+    bad = alice_client.post(reverse("accounts:task_status", args=[overdue.pk]), {"status": "bogus"})
+    assert bad.status_code == 400
+    plain = alice_client.post(reverse("accounts:task_status", args=[overdue.pk]), {"status": "open"})
+    assert plain.status_code == 302
+
+
+def test_my_tasks_of_another_tenant_are_not_listed(bob_client, bob, acme_account):
+    TaskFactory(account=acme_account, title="Acme task for bob", owner=bob)  # bob owns it, but it is acme's
+    assert b"Acme task for bob" not in bob_client.get(reverse("accounts:my_tasks")).content
+
+
+# --- query counts do not grow with rows ----------------------------------------------------------
+
+
+def _populate(tenant, csm, n: int) -> Account:
+    accounts = AccountFactory.create_batch(n, tenant=tenant, csm=csm)
+    for account in accounts:
+        TaskFactory(account=account, owner=csm, source="risk", dedupe_key=f"risk:usage:{account.pk}")
+    first = accounts[0]
+    ContactFactory.create_batch(n, account=first)
+    ActivityFactory.create_batch(n, account=first, author=csm)
+    TaskFactory.create_batch(n, account=first, owner=csm)
+    return first
+
+
+@pytest.mark.parametrize("n", [5, 50])
+def test_page_queries_do_not_grow_with_rows(alice_client, alice, tenant, n, django_assert_max_num_queries):
+    first = _populate(tenant, alice, n)
+    detail = reverse("accounts:detail", args=[first.pk])
+    # Bounds include the panels other apps add to the account 360 page (each a constant number).
+    pages = {
+        reverse("accounts:list"): 14,
+        reverse("accounts:list") + "?risk=any&sort=-arr": 14,
+        detail: 22,
+        detail + "?tab=contacts": 22,
+        detail + "?tab=tasks": 22,
+        reverse("accounts:timeline", args=[first.pk]): 22,
+        reverse("accounts:my_tasks"): 10,
+        reverse("dashboard"): 10,
+    }
+    for url, bound in pages.items():
+        with django_assert_max_num_queries(bound, info=url):
+            assert alice_client.get(url).status_code == 200
+    with django_assert_max_num_queries(8):
+        export = alice_client.get(reverse("accounts:export"))
+        assert len(b"".join(export.streaming_content).splitlines()) == n + 1

@@ -1,0 +1,35 @@
+"""/healthz: 200 JSON naming the state of the database and the broker; no sign-in needed."""
+
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_database_and_broker(client, settings):
+    settings.CELERY_BROKER_URL = "filesystem://"
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "filesystem"}
+
+
+def test_healthz_with_redis_broker_names_its_state(client, settings, monkeypatch):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+    from core import views
+
+    monkeypatch.setattr(views, "broker_state", lambda: "error: OperationalError")
+    body = client.get("/healthz").json()
+    assert body["database"] == "ok" and body["broker"] == "error: OperationalError"
+
+
+def test_healthz_when_the_database_is_down(client, monkeypatch):
+    def broken_cursor(*args, **kwargs):
+        raise RuntimeError("down")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["database"] == "error: RuntimeError"
+
+
+def test_healthz_is_get_only(client):
+    assert client.post("/healthz").status_code == 405

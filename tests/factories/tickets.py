@@ -1,0 +1,60 @@
+"""Factories for the ticket app. ``TicketFactory`` goes through ``services.ticket_create`` so SLA fields,
+number and logs are real; pass ``opened_at`` to put the ticket in the past."""
+
+from __future__ import annotations
+
+import factory
+
+from tenancy.context import tenant_context
+from tests.factories.accounts import AccountFactory, TenantOwnedFactory
+from tickets import services
+from tickets.models import SlaPolicy, Ticket, TicketComment
+
+__all__ = ["TicketFactory", "TicketCommentFactory", "SlaPolicyFactory"]
+
+
+class TicketFactory(factory.Factory):
+    class Meta:
+        model = Ticket
+
+    account = factory.SubFactory(AccountFactory)
+    subject = factory.Sequence(lambda n: f"Search results missing documents ({n})")
+    description = "Since this morning some PDFs don't show up."
+    severity = 3
+    channel = "portal"
+    contact = None
+    assignee = None
+    opened_at = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        with tenant_context(kwargs["account"].tenant):
+            return services.ticket_create(**kwargs)
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        return model_class(*args, **kwargs)
+
+
+class TicketCommentFactory(TenantOwnedFactory):
+    class Meta:
+        model = TicketComment
+
+    ticket = factory.SubFactory(TicketFactory)
+    tenant = factory.LazyAttribute(lambda o: o.ticket.tenant)
+    body = "Could you send the logs?"
+    public = True
+
+
+class SlaPolicyFactory(TenantOwnedFactory):
+    class Meta:
+        model = SlaPolicy
+
+    tenant = factory.SubFactory("tests.factories.tenancy.TenantFactory")
+    severity = 1
+    segment = None
+    response_minutes = 60
+    resolution_minutes = 240
+    clock = "24x7"
+
+

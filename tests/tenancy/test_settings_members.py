@@ -1,0 +1,156 @@
+"""Settings > People and roles: admins only (403 for other roles, 404 for another tenant's members)."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from tenancy.models import Membership, Role, User
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+PAGE = reverse("settings_members")
+INVITE = reverse("settings_member_invite")
+
+
+def role_url(m):
+    return reverse("settings_member_role", args=[m.pk])
+
+
+def remove_url(m):
+    return reverse("settings_member_remove", args=[m.pk])
+
+
+def acme_membership(user):
+    return Membership.all_tenants.get(user=user)
+
+
+def test_admin_sees_members_with_roles(alice_client, member):
+    carol = member(Role.CSM, email="carol@acme.example")
+    page = alice_client.get(PAGE)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "alice@acme.example" in html and carol.email in html
+    assert "bob@globex.example" not in html
+    assert 'value="csm" selected' in html and "last admin" in html
+    index = alice_client.get(reverse("settings")).content.decode()
+    assert PAGE in index and reverse("settings_api_keys") in index
+
+
+@pytest.mark.parametrize("role", [r for r in Role.values if r != Role.ADMIN])
+def test_other_roles_get_403_and_change_nothing(client, member, alice, role):
+    user = member(role)
+    client.force_login(user)
+    target = acme_membership(alice)
+    assert client.get(PAGE).status_code == 403
+    assert client.post(INVITE, {"email": "x@acme.example", "role": "admin"}).status_code == 403
+    assert client.post(role_url(target), {"role": "viewer"}).status_code == 403
+    assert client.post(remove_url(target), {}).status_code == 403
+    assert b"People and roles" not in client.get(reverse("settings")).content
+    assert acme_membership(alice).role == Role.ADMIN and not User.objects.filter(email="x@acme.example").exists()
+
+
+def test_another_tenants_member_is_404(bob_client, alice, member):
+    carol = acme_membership(member(Role.CSM))
+    assert bob_client.post(role_url(carol), {"role": "admin"}).status_code == 404
+    assert bob_client.post(remove_url(carol), {}).status_code == 404
+    assert b"alice@acme.example" not in bob_client.get(PAGE).content
+    assert Membership.all_tenants.get(pk=carol.pk).role == Role.CSM
+
+
+def test_invite_a_new_person(alice_client, tenant, client):
+    response = alice_client.post(INVITE, {"email": "New.Person@Acme.example", "full_name": "New Person", "role": "csm"})
+    assert response.status_code == 302 and response["Location"] == PAGE
+    user = User.objects.get(email="new.person@acme.example")
+    assert not user.has_usable_password() and user.full_name == "New Person"
+    assert acme_membership(user).role == Role.CSM
+    assert b"invited" in alice_client.get(PAGE).content
+    [message] = mail.outbox
+    assert message.to == ["new.person@acme.example"]
+    assert "Alice Admin invited you to Acme Corp" == message.subject
+    assert "Customer Success Manager" in message.body
+    link = re.search(r"https?://[^/\s]+(/password-reset/\S+/)", message.body).group(1)
+    # The link lets them choose a password, then sign in.
+    anonymous = client.__class__()
+    form_page = anonymous.get(link, follow=True)
+    assert form_page.context["validlink"]
+    password = "my own new passphrase 7"
+    anonymous.post(form_page.redirect_chain[-1][0], {"new_password1": password, "new_password2": password})
+    assert anonymous.login(username="new.person@acme.example", password=password)
+
+
+def test_invite_someone_who_already_has_an_account(alice_client, bob, tenant):
+    response = alice_client.post(INVITE, {"email": "bob@globex.example", "role": "viewer"})
+    assert response.status_code == 302
+    assert Membership.all_tenants.filter(user=bob).count() == 2
+    bob.refresh_from_db()
+    assert bob.check_password("correct horse battery staple")  # untouched
+    [message] = mail.outbox
+    assert "/login/" in message.body and "/password-reset/" not in message.body
+
+
+def test_bad_invites_write_nothing(alice_client, member):
+    carol = member(Role.CSM, email="carol@acme.example")
+    for data, field in (
+        ({"email": "not-an-email", "role": "csm"}, "email"),
+        ({"email": "x@acme.example", "role": "overlord"}, "role"),
+        ({"email": "CAROL@acme.example", "role": "admin"}, "email"),
+    ):
+        response = alice_client.post(INVITE, data)
+        assert response.status_code == 400 and field in response.context["invite_form"].errors, data
+    assert not User.objects.filter(email="x@acme.example").exists()
+    assert acme_membership(carol).role == Role.CSM and mail.outbox == []
+
+
+def test_change_role_and_remove(alice_client, member):
+    carol = acme_membership(member(Role.CSM, email="carol@acme.example"))
+    assert alice_client.post(role_url(carol), {"role": "vp"}).status_code == 302
+    carol.refresh_from_db()
+    assert carol.role == Role.VP
+    assert alice_client.post(role_url(carol), {"role": "emperor"}).status_code == 302
+    carol.refresh_from_db()
+    assert carol.role == Role.VP
+    assert alice_client.post(remove_url(carol), {}).status_code == 302
+    assert not Membership.all_tenants.filter(pk=carol.pk).exists()
+    assert User.objects.filter(email="carol@acme.example").exists()  # the person stays; their access goes
+    assert alice_client.get(role_url(carol)).status_code == 405
+
+
+def test_the_last_admin_cannot_be_demoted_or_removed(alice_client, alice):
+    me = acme_membership(alice)
+    response = alice_client.post(role_url(me), {"role": "viewer"}, follow=True)
+    assert b"at least one admin" in response.content
+    response = alice_client.post(remove_url(me), {}, follow=True)
+    assert b"at least one admin" in response.content
+    me.refresh_from_db()
+    assert me.role == Role.ADMIN
+
+
+def test_an_admin_who_steps_down_lands_on_the_dashboard(alice_client, alice, tenant):
+    MembershipFactory(tenant=tenant, user=UserFactory(), role=Role.ADMIN)
+    response = alice_client.post(role_url(acme_membership(alice)), {"role": "csm"})
+    assert response.status_code == 302 and response["Location"] == reverse("dashboard")
+    assert alice_client.get(PAGE).status_code == 403
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_members_page_queries_do_not_grow(alice_client, tenant, n, django_assert_max_num_queries):
+    for _ in range(n):
+        MembershipFactory(tenant=tenant, user=UserFactory(), role=Role.CSM)
+    with django_assert_max_num_queries(8):
+        assert alice_client.get(PAGE).status_code == 200
+
+
+def test_a_failed_invitation_email_still_adds_the_member_and_says_so(alice_client, monkeypatch):
+    import smtplib
+
+    from tenancy import settings_views
+
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPException("mail server down")
+
+    monkeypatch.setattr(settings_views, "_send_invitation", refuse)
+    response = alice_client.post(INVITE, {"email": "late@acme.example", "role": "viewer"}, follow=True)
+    assert b"could not be sent" in response.content
+    assert Membership.all_tenants.filter(user__email="late@acme.example").exists()

@@ -1,0 +1,286 @@
+"""Read queries of the ticket app (pages, API, dashboards): tenant-scoped, annotated, no N+1.
+
+For the pages:
+
+* ``QueueFilters`` (mine, unassigned, severity, status, level, breaching, search, view, account, tag) and
+  ``QUEUE_VIEWS`` (view key -> label: open, active, pending, done, all).
+* ``ticket_queue(*, filters, user) -> QuerySet[Ticket]``: ordered by next breach (the earliest pending
+  due: response until the first response, then resolution; paused and done last); account, assignee,
+  contact joined; ``comment_count`` annotated. A page of 50 costs one query (+ one COUNT to paginate).
+* ``queue_counts(*, user) -> dict``: counts for the queue tabs (one query).
+* ``ticket_detail(pk) -> Ticket`` (404 if not the tenant's), ``ticket_by_number(number)``.
+* ``ticket_comments(ticket, *, include_internal=True)`` (authors, contacts and attachments loaded).
+* ``ticket_attachments(ticket)``.
+* ``ticket_events(ticket) -> list[TicketEvent]``: the SLA event log and the change log, merged by time.
+* ``account_ticket_summary(account) -> dict``: open / breached / Sev1-2 counts and recent tickets.
+* ``sla_policies_effective() -> list[dict]``, ``business_hours_get() -> dict``, ``support_settings_get()``.
+* ``triage_emails()``: unknown senders waiting for triage; ``assignable_users()`` for pickers.
+* ``sla_compliance(*, start, end) -> dict``: share of tickets resolved in [start, end) without a breach.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import Account
+from tenancy.models import User
+from tenancy.selectors import tenant_users
+from tickets.models import (
+    DONE_STATUSES,
+    RUNNING_STATUSES,
+    UNRESOLVED_STATUSES,
+    InboundEmail,
+    InboundEmailOutcome,
+    SlaPolicy,
+    SlaState,
+    Ticket,
+    TicketAttachment,
+    TicketChange,
+    TicketComment,
+    TicketNumberSequence,
+    TicketSlaEvent,
+    TicketStatus,
+)
+from tickets.sla_engine import DEFAULT_TARGETS, support_settings_get
+
+QUEUE_VIEWS: dict[str, str] = {
+    "open": "Open queue",  # new, open, pending customer
+    "active": "Clock running",  # new, open
+    "pending": "Pending customer",
+    "done": "Resolved and closed",
+    "all": "All tickets",
+}
+_VIEW_STATUSES: dict[str, tuple[str, ...] | None] = {
+    "open": tuple(UNRESOLVED_STATUSES),
+    "active": tuple(RUNNING_STATUSES),
+    "pending": (TicketStatus.PENDING_CUSTOMER,),
+    "done": tuple(DONE_STATUSES),
+    "all": None,
+}
+BREACHING_STATES = (SlaState.AT_RISK, SlaState.BREACHED)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue shows. ``status`` (one status) narrows ``view``; ``search`` matches the subject,
+    a ticket number ("123" or "#123") or the account name."""
+
+    mine: bool = False
+    unassigned: bool = False
+    severity: int | None = None
+    status: str | None = None
+    level: int | None = None
+    breaching: bool = False
+    search: str = ""
+    view: str = "open"
+    account: int | None = None
+    tag: str | None = None
+
+
+def _comment_count() -> Subquery:
+    counted = (
+        TicketComment.objects.filter(ticket=OuterRef("pk")).order_by().values("ticket")
+        .annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def ticket_queue(*, filters: QueueFilters, user: User | None) -> QuerySet[Ticket]:
+    """The support queue: filtered, ordered by next breach (paused and done last), a constant number of queries."""
+    statuses = _VIEW_STATUSES.get(filters.view, _VIEW_STATUSES["open"])
+    queryset = Ticket.objects.select_related("account", "assignee", "contact")
+    if statuses is not None:
+        queryset = queryset.filter(status__in=statuses)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.mine and user is not None:
+        queryset = queryset.filter(assignee=user)
+    if filters.unassigned:
+        queryset = queryset.filter(assignee__isnull=True)
+    if filters.severity:
+        queryset = queryset.filter(severity=filters.severity)
+    if filters.level:
+        queryset = queryset.filter(support_level=filters.level)
+    if filters.breaching:
+        queryset = queryset.filter(sla_state__in=BREACHING_STATES)
+    if filters.account:
+        queryset = queryset.filter(account_id=filters.account)
+    if filters.tag:
+        queryset = queryset.filter(tags__contains=[filters.tag.strip().lower()])
+    if filters.search.strip():
+        queryset = queryset.filter(_search_q(filters.search.strip()))
+    queryset = queryset.annotate(comment_count=_comment_count())
+    if statuses is not None and set(statuses) <= set(UNRESOLVED_STATUSES):
+        return queryset.order_by(F("sla_next_due_at").asc(nulls_last=True), "id")
+    return queryset.order_by("-number")
+
+
+def _search_q(term: str) -> Q:
+    accounts = Account.objects.filter(name__icontains=term).values("pk")
+    query = Q(subject__icontains=term) | Q(account_id__in=accounts)
+    digits = term.lstrip("#")
+    if digits.isdigit() and len(digits) < 10:
+        query |= Q(number=int(digits))
+    return query
+
+
+def queue_counts(*, user: User | None) -> dict[str, int]:
+    """Counts for the queue tabs in two cheap queries, whatever the history's size: exact counts over the
+    unresolved tickets (per view, mine, unassigned, breaching); ``all`` is the tenant's ticket sequence
+    (tickets ever opened) and ``done`` = all - open."""
+    counts = Ticket.objects.filter(status__in=UNRESOLVED_STATUSES).aggregate(
+        open=Count("pk"),
+        pending=Count("pk", filter=Q(status=TicketStatus.PENDING_CUSTOMER)),
+        mine=Count("pk", filter=Q(assignee_id=user.pk if user else -1)),
+        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+        breaching=Count("pk", filter=Q(sla_state__in=BREACHING_STATES)),
+    )
+    counts["active"] = counts["open"] - counts["pending"]
+    opened = TicketNumberSequence.objects.values_list("last_number", flat=True).first() or 0
+    counts["all"] = max(opened, counts["open"])
+    counts["done"] = counts["all"] - counts["open"]
+    return counts
+
+
+def ticket_detail(pk: int) -> Ticket:
+    """One ticket of the tenant with what its page shows joined in; 404 otherwise."""
+    return get_object_or_404(
+        Ticket.objects.select_related("account__csm", "contact", "assignee", "sla_policy", "created_by"), pk=pk
+    )
+
+
+def ticket_by_number(number: int) -> Ticket | None:
+    return Ticket.objects.select_related("account", "contact", "assignee").filter(number=number).first()
+
+
+def ticket_comments(ticket: Ticket, *, include_internal: bool = True) -> QuerySet[TicketComment]:
+    comments = (
+        TicketComment.objects.filter(ticket=ticket).select_related("author", "contact")
+        .prefetch_related("attachments").order_by("created_at", "id")
+    )
+    return comments if include_internal else comments.filter(public=True)
+
+
+def ticket_attachments(ticket: Ticket) -> QuerySet[TicketAttachment]:
+    return TicketAttachment.objects.filter(ticket=ticket).select_related("uploaded_by").order_by("created_at", "id")
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """One line of a ticket's history: an SLA event (``source`` "sla") or a change ("change")."""
+
+    at: datetime
+    source: str
+    kind: str
+    label: str
+    who: str
+    detail: dict
+    metric: str = ""
+    due_at: datetime | None = None
+    note: str = ""
+
+
+def ticket_events(ticket: Ticket) -> list[TicketEvent]:
+    """The SLA event log and the change log, merged in time order (two queries)."""
+    events = [
+        TicketEvent(at=e.at, source="sla", kind=e.kind, metric=e.metric, due_at=e.due_at, detail=e.detail,
+                    label=f"{e.get_metric_display() + ' ' if e.metric else 'SLA '}{e.get_kind_display().lower()}",
+                    who="SLA engine")
+        for e in TicketSlaEvent.objects.filter(ticket=ticket).order_by("at", "id")
+    ]
+    events += [
+        TicketEvent(at=c.at, source="change", kind=c.action, label=_change_label(c), who=c.who, detail=c.changes,
+                    note=c.note)
+        for c in TicketChange.objects.filter(ticket=ticket).select_related("actor").order_by("at", "id")
+    ]
+    return sorted(events, key=lambda e: (e.at, e.source != "change"))
+
+
+def _change_label(change: TicketChange) -> str:
+    if change.action in ("created", "comment", "first_response", "attachment"):
+        return {"created": "Ticket opened", "comment": change.note or "Comment",
+                "first_response": "First response", "attachment": "Attachment added"}[change.action]
+    parts = [f"{field.replace('_', ' ')}: {_fmt(old)} → {_fmt(new)}" for field, (old, new) in change.changes.items()]
+    return (change.action.replace("_", " ").capitalize() + (" — " + "; ".join(parts) if parts else ""))
+
+
+def _fmt(value: Any) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+def account_ticket_summary(account: Account, *, recent: int = 5) -> dict[str, Any]:
+    """For the account 360 panel: counts (one aggregate query) and the most recent tickets (one query)."""
+    now = timezone.now()
+    unresolved = Q(status__in=UNRESOLVED_STATUSES)
+    counts = Ticket.objects.filter(account=account).aggregate(
+        open=Count("pk", filter=unresolved),
+        breaching=Count("pk", filter=unresolved & Q(sla_state__in=BREACHING_STATES)),
+        sev12_30d=Count("pk", filter=Q(severity__lte=2, opened_at__gte=now - timedelta(days=30))),
+        total_90d=Count("pk", filter=Q(opened_at__gte=now - timedelta(days=90))),
+        breached_90d=Count("pk", filter=Q(opened_at__gte=now - timedelta(days=90), sla_state=SlaState.BREACHED)),
+    )
+    total = counts["total_90d"]
+    counts["compliance_90d"] = round(100 * (total - counts["breached_90d"]) / total, 1) if total else None
+    tickets = list(
+        Ticket.objects.filter(account=account).select_related("assignee").order_by("-opened_at", "-id")[:recent]
+    )
+    return {**counts, "recent": tickets}
+
+
+def account_tickets(account: Account) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(account=account).select_related("assignee", "contact").order_by("-opened_at", "-id")
+
+
+def sla_policies_effective() -> list[dict[str, Any]]:
+    """The tenant's policy table as the API shows it; the built-in defaults when none is stored."""
+    rows = [
+        {"severity": p.severity, "segment": p.segment, "response_minutes": p.response_minutes,
+         "resolution_minutes": p.resolution_minutes, "clock": p.clock}
+        for p in SlaPolicy.objects.order_by("severity", F("segment").asc(nulls_first=True))
+    ]
+    if rows:
+        return rows
+    return [
+        {"severity": sev, "segment": None, "response_minutes": resp, "resolution_minutes": res, "clock": "24x7"}
+        for sev, (resp, res) in DEFAULT_TARGETS.items()
+    ]
+
+
+def business_hours_get() -> dict[str, Any]:
+    settings = support_settings_get()
+    return {"timezone": settings.timezone, "intervals": settings.intervals, "holidays": settings.holidays}
+
+
+def triage_emails(*, include_done: bool = False) -> QuerySet[InboundEmail]:
+    outcomes = [InboundEmailOutcome.TRIAGE] + ([InboundEmailOutcome.TRIAGED] if include_done else [])
+    return InboundEmail.objects.filter(outcome__in=outcomes).select_related("ticket").order_by("-received_at", "-id")
+
+
+def assignable_users() -> QuerySet[User]:
+    """Members who can take tickets (support roles, managers and admins first in name order)."""
+    return tenant_users()
+
+
+def sla_compliance(*, start: datetime, end: datetime) -> dict[str, Any]:
+    """Tickets resolved in [start, end): how many, how many breached, the % met (one query)."""
+    counts = Ticket.objects.filter(resolved_at__gte=start, resolved_at__lt=end).aggregate(
+        resolved=Count("pk"), breached=Count("pk", filter=Q(sla_state=SlaState.BREACHED)),
+    )
+    resolved = counts["resolved"]
+    counts["compliance"] = round(100 * (resolved - counts["breached"]) / resolved, 1) if resolved else None
+    return counts
+
+
+__all__ = [
+    "QUEUE_VIEWS", "QueueFilters", "TicketEvent", "account_ticket_summary", "account_tickets", "assignable_users",
+    "business_hours_get", "queue_counts", "sla_compliance", "sla_policies_effective", "support_settings_get",
+    "ticket_attachments", "ticket_by_number", "ticket_comments", "ticket_detail", "ticket_events", "ticket_queue",
+    "triage_emails",
+]

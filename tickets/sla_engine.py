@@ -1,0 +1,370 @@
+"""The SLA engine on the database: which policy applies, the tenant's clocks, and the time-driven
+state transitions (at risk, breached) shared by the services and the periodic scan.
+
+Pure business-time arithmetic lives in ``tickets/sla.py``; this module turns it into ticket
+fields. Every time-driven transition is a compare-and-set ``UPDATE ... WHERE <state> = old ...
+RETURNING``, so however many scans overlap (and whatever the services do meanwhile), each
+transition is applied and logged exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tenancy.context import get_current_tenant
+from tickets import sla
+from tickets.models import (
+    SlaClock,
+    SlaEventKind,
+    SlaMetric,
+    SlaPolicy,
+    SlaState,
+    SupportSettings,
+    Ticket,
+    TicketSlaEvent,
+)
+
+# API.md defaults: severity -> (response minutes, resolution minutes), every segment, 24x7 clock.
+DEFAULT_TARGETS: dict[int, tuple[int, int]] = {1: (60, 240), 2: (240, 480), 3: (480, 1440), 4: (1440, 7200)}
+DEFAULT_BUSINESS_INTERVALS = [{"weekday": day, "start": "09:00", "end": "17:00"} for day in range(5)]
+SCAN_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Target:
+    """The targets that apply to one ticket: a policy row, or the built-in default (``policy`` None)."""
+
+    severity: int
+    response_minutes: int
+    resolution_minutes: int
+    clock: str = SlaClock.ALWAYS
+    policy: SlaPolicy | None = None
+    segment: str | None = None
+
+    @property
+    def policy_id(self) -> int | None:
+        return self.policy.pk if self.policy else None
+
+
+@dataclass
+class SlaConfig:
+    """A tenant's SLA configuration, loaded once per operation (two queries)."""
+
+    settings: SupportSettings
+    policies: dict[tuple[int, str | None], SlaPolicy]
+    _calendars: dict[str, sla.BusinessCalendar] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.settings.at_risk_percent / 100
+
+    def calendar(self, clock: str) -> sla.BusinessCalendar:
+        if clock not in self._calendars:
+            self._calendars[clock] = calendar_from_settings(self.settings, clock)
+        return self._calendars[clock]
+
+    def target_for(self, severity: int, segment: str | None) -> Target:
+        """(severity, segment) first, then (severity, any segment), then the built-in default."""
+        for key in ((severity, segment), (severity, None)):
+            policy = self.policies.get(key)
+            if policy is not None:
+                return Target(severity, policy.response_minutes, policy.resolution_minutes, policy.clock, policy,
+                              policy.segment)
+        response, resolution = DEFAULT_TARGETS[severity]
+        return Target(severity, response, resolution)
+
+    def escalate_at(self, opened_at: datetime) -> datetime | None:
+        minutes = self.settings.escalate_after_minutes
+        return opened_at + timedelta(minutes=minutes) if minutes else None
+
+
+def calendar_from_settings(settings: SupportSettings, clock: str) -> sla.BusinessCalendar:
+    if clock == SlaClock.ALWAYS:
+        return sla.BusinessCalendar.always(settings.timezone)
+    return sla.BusinessCalendar.from_config(
+        settings.timezone, settings.intervals or DEFAULT_BUSINESS_INTERVALS, settings.holidays or ()
+    )
+
+
+def support_settings_get() -> SupportSettings:
+    """The tenant's support settings, or unsaved defaults (tenant time zone, Mon-Fri 09:00-17:00)."""
+    existing = SupportSettings.objects.first()
+    if existing is not None:
+        return existing
+    tenant = get_current_tenant()
+    return SupportSettings(tenant=tenant, timezone=tenant.timezone, intervals=list(DEFAULT_BUSINESS_INTERVALS))
+
+
+def load_config() -> SlaConfig:
+    policies = {(p.severity, p.segment): p for p in SlaPolicy.objects.all()}
+    return SlaConfig(settings=support_settings_get(), policies=policies)
+
+
+# --------------------------------------------------------------------------- computing due instants
+
+
+def _add(start: datetime, minutes: float, calendar: sla.BusinessCalendar) -> datetime:
+    return sla.add_business_minutes(start, max(0.0, minutes), calendar)
+
+
+def apply_target(ticket: Ticket, target: Target, config: SlaConfig, *, now: datetime) -> None:
+    """Set the ticket's targets and due instants from ``target`` (new ticket or severity/policy change).
+
+    Response and resolution are both counted from ``opened_at``; the resolution clock keeps its
+    paused time out (banked minutes + the running segment). A metric already met or breached keeps
+    its outcome. The state is reset to on_track unless it was already at risk and still is: the
+    scan step that follows (``apply_transitions``) logs any new at-risk or breach exactly once.
+    """
+    calendar = config.calendar(target.clock)
+    clock_changed = ticket.sla_clock != target.clock and ticket.pk is not None
+    ticket.sla_policy = target.policy
+    ticket.sla_clock = target.clock
+    ticket.response_target_minutes = target.response_minutes
+    ticket.resolution_target_minutes = target.resolution_minutes
+    ticket.escalate_at = config.escalate_at(ticket.opened_at)
+
+    if ticket.response_state in (SlaState.ON_TRACK, SlaState.AT_RISK):
+        ticket.response_due_at = _add(ticket.opened_at, target.response_minutes, calendar)
+        ticket.response_at_risk_at = _add(ticket.opened_at, config.ratio * target.response_minutes, calendar)
+        ticket.response_state = _reset_state(ticket.response_state, ticket.response_at_risk_at, now)
+
+    if clock_changed and ticket.resolution_state != SlaState.BREACHED:
+        # Banked minutes were counted on the old clock: recount them on the new one.
+        ticket.resolution_elapsed_minutes = banked_minutes_from_log(ticket, calendar)
+    if ticket.resolution_state in (SlaState.ON_TRACK, SlaState.AT_RISK):
+        _set_resolution_due(ticket, config, calendar, now=now)
+
+
+def _reset_state(old: str, at_risk_at: datetime, now: datetime) -> str:
+    return SlaState.AT_RISK if old == SlaState.AT_RISK and at_risk_at <= now else SlaState.ON_TRACK
+
+
+def _set_resolution_due(ticket: Ticket, config: SlaConfig, calendar: sla.BusinessCalendar, *, now: datetime) -> None:
+    """Running resolution clock: due = running_since + remaining; at risk = running_since + (ratio*target - banked)."""
+    started = ticket.resolution_clock_started_at
+    target = ticket.resolution_target_minutes or 0
+    banked = ticket.resolution_elapsed_minutes
+    ticket.resolution_due_at = sla.due_after_resume(started, target, banked, calendar)
+    ticket.resolution_at_risk_at = _add(started, config.ratio * target - banked, calendar)
+    ticket.resolution_state = _reset_state(ticket.resolution_state, ticket.resolution_at_risk_at, now)
+
+
+def start_ticket_clocks(ticket: Ticket, target: Target, config: SlaConfig, *, now: datetime) -> None:
+    """A new ticket: both clocks start at ``opened_at``."""
+    ticket.response_state = SlaState.ON_TRACK
+    ticket.resolution_state = SlaState.ON_TRACK
+    ticket.resolution_elapsed_minutes = 0.0
+    ticket.resolution_clock_started_at = ticket.opened_at
+    apply_target(ticket, target, config, now=now)
+
+
+def pause_resolution(ticket: Ticket, config: SlaConfig, *, at: datetime) -> float | None:
+    """Stop the resolution clock, banking its business minutes; returns them (None if nothing ran)."""
+    if ticket.resolution_clock_started_at is None:
+        return None
+    calendar = config.calendar(ticket.sla_clock)
+    state = clock_state(ticket).pause(at, calendar)
+    ticket.resolution_elapsed_minutes = state.elapsed_minutes
+    ticket.resolution_clock_started_at = None
+    return state.elapsed_minutes
+
+
+def resume_resolution(ticket: Ticket, config: SlaConfig, *, at: datetime) -> datetime | None:
+    """Restart the resolution clock at ``at``: due = at + the minutes left. Returns the new due instant."""
+    if ticket.resolution_clock_started_at is not None:
+        return ticket.resolution_due_at
+    ticket.resolution_clock_started_at = at
+    if ticket.resolution_state == SlaState.BREACHED:
+        return ticket.resolution_due_at
+    calendar = config.calendar(ticket.sla_clock)
+    # Already past the at-risk share before the pause (and logged then): it resumes at risk, no new warning.
+    banked_at_risk = ticket.resolution_elapsed_minutes >= config.ratio * (ticket.resolution_target_minutes or 0)
+    ticket.resolution_state = SlaState.AT_RISK if banked_at_risk else SlaState.ON_TRACK
+    _set_resolution_due(ticket, config, calendar, now=at)
+    return ticket.resolution_due_at
+
+
+def clock_state(ticket: Ticket) -> sla.SlaClockState:
+    return sla.SlaClockState(
+        target_minutes=float(ticket.resolution_target_minutes or 0),
+        elapsed_minutes=ticket.resolution_elapsed_minutes,
+        running_since=ticket.resolution_clock_started_at,
+    )
+
+
+def banked_minutes_from_log(ticket: Ticket, calendar: sla.BusinessCalendar) -> float:
+    """Business minutes of the resolution clock's finished segments (opened -> paused/met, resumed ->
+    paused/met ...), rebuilt from the SLA log on ``calendar``: used when a policy change switches the
+    clock. A segment still running is left out: it counts from ``resolution_clock_started_at``."""
+    stops = (SlaEventKind.PAUSED, SlaEventKind.MET)
+    running_since: datetime | None = ticket.opened_at
+    total = 0.0
+    events = TicketSlaEvent.objects.filter(ticket=ticket, metric=SlaMetric.RESOLUTION).order_by("at", "id")
+    for event in events.only("kind", "at"):
+        if event.kind in stops and running_since is not None:
+            total += sla.business_minutes_between(running_since, event.at, calendar)
+            running_since = None
+        elif event.kind == SlaEventKind.RESUMED and running_since is None:
+            running_since = event.at
+    return total
+
+
+# --------------------------------------------------------------------------- time-driven transitions
+
+_UNRESOLVED_SQL = "status IN ('new', 'open', 'pending_customer')"
+_RUNNING_SQL = "status IN ('new', 'open')"
+
+
+@dataclass(frozen=True)
+class _Transition:
+    metric: str
+    kind: str
+    set_sql: str
+    where_sql: str
+    due_column: str
+
+
+TRANSITIONS: tuple[_Transition, ...] = (
+    _Transition(
+        SlaMetric.RESPONSE, SlaEventKind.WARNED, "response_state = 'at_risk'",
+        f"response_state = 'on_track' AND {_UNRESOLVED_SQL} AND response_at_risk_at <= %(now)s "
+        "AND response_due_at >= %(now)s",
+        "response_due_at",
+    ),
+    _Transition(
+        SlaMetric.RESPONSE, SlaEventKind.BREACHED, "response_state = 'breached'",
+        f"response_state IN ('on_track', 'at_risk') AND {_UNRESOLVED_SQL} AND response_due_at < %(now)s",
+        "response_due_at",
+    ),
+    _Transition(
+        SlaMetric.RESOLUTION, SlaEventKind.WARNED, "resolution_state = 'at_risk'",
+        f"resolution_state = 'on_track' AND {_RUNNING_SQL} AND resolution_at_risk_at <= %(now)s "
+        "AND resolution_due_at >= %(now)s",
+        "resolution_due_at",
+    ),
+    _Transition(
+        SlaMetric.RESOLUTION, SlaEventKind.BREACHED, "resolution_state = 'breached'",
+        f"resolution_state IN ('on_track', 'at_risk') AND {_RUNNING_SQL} AND resolution_due_at < %(now)s",
+        "resolution_due_at",
+    ),
+)
+
+ESCALATION_WHERE_SQL = (
+    f"escalated_at IS NULL AND {_RUNNING_SQL} AND (escalate_at <= %(now)s "
+    "OR response_state = 'breached' OR resolution_state = 'breached')"
+)
+
+
+@dataclass
+class TransitionResult:
+    warned: int = 0
+    breached: int = 0
+    escalated: int = 0
+    event_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: TransitionResult) -> None:
+        self.warned += other.warned
+        self.breached += other.breached
+        self.escalated += other.escalated
+        self.event_ids += other.event_ids
+
+
+def apply_transitions(ticket_ids: Sequence[int], *, now: datetime | None = None) -> TransitionResult:
+    """Apply every time-driven transition due at ``now`` to these tickets and log each one once.
+
+    Compare-and-set: each UPDATE re-checks the old state under the row lock, so a concurrent run
+    (or a service holding the row) makes the second UPDATE match nothing. Then escalates the
+    tickets that became due for it (unresolved too long, or breached).
+    """
+    result = TransitionResult()
+    if not ticket_ids:
+        return result
+    now = now or timezone.now()
+    tenant_id = get_current_tenant().pk
+    params = {"now": now, "tenant": tenant_id, "ids": list(ticket_ids)}
+    events: list[TicketSlaEvent] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for step in TRANSITIONS:
+            cursor.execute(
+                f"UPDATE tickets_ticket SET {step.set_sql} "  # noqa: S608 - fixed SQL fragments, values are params
+                f"WHERE tenant_id = %(tenant)s AND id = ANY(%(ids)s) AND {step.where_sql} "
+                f"RETURNING id, {step.due_column}",
+                params,
+            )
+            rows = cursor.fetchall()
+            if step.kind == SlaEventKind.WARNED:
+                result.warned += len(rows)
+            else:
+                result.breached += len(rows)
+            events += [
+                TicketSlaEvent(tenant_id=tenant_id, ticket_id=pk, kind=step.kind, metric=step.metric, at=now, due_at=due)
+                for pk, due in rows
+            ]
+        if events:
+            result.event_ids = [e.pk for e in TicketSlaEvent.objects.bulk_create(events)]
+        cursor.execute(
+            f"SELECT id, support_level FROM tickets_ticket WHERE tenant_id = %(tenant)s AND id = ANY(%(ids)s) "
+            f"AND {ESCALATION_WHERE_SQL} ORDER BY id FOR UPDATE",
+            params,
+        )
+        due_for_escalation = cursor.fetchall()
+        if due_for_escalation:
+            from tickets.escalation import escalate_automatically
+
+            result.escalated = escalate_automatically(dict(due_for_escalation), now=now)
+    return result
+
+
+@dataclass
+class ScanResult:
+    candidates: int = 0
+    transitions: TransitionResult = field(default_factory=TransitionResult)
+    skipped: bool = False
+
+
+def scan(*, now: datetime | None = None, batch_size: int = SCAN_BATCH) -> ScanResult:
+    """The periodic scan for the tenant in context: only tickets whose next boundary has passed
+    (the partial index on ``sla_next_check_at``), in batches, each batch one transaction.
+
+    A scan already running for the tenant makes this one return at once (advisory lock); the
+    compare-and-set updates would make it harmless anyway.
+    """
+    now = now or timezone.now()
+    tenant_id = get_current_tenant().pk
+    result = ScanResult()
+    last_id = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_SCAN_LOCK_KEY, tenant_id % 2**31])
+            if not cursor.fetchone()[0]:
+                result.skipped = True
+                return result
+            cursor.execute(
+                "SELECT id FROM tickets_ticket WHERE tenant_id = %s AND sla_next_check_at <= %s AND id > %s "
+                "ORDER BY id LIMIT %s",
+                [tenant_id, now, last_id, batch_size],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            result.candidates += len(ids)
+            result.transitions.add(apply_transitions(ids, now=now))
+        if len(ids) < batch_size:
+            return result
+        last_id = ids[-1]
+
+
+_SCAN_LOCK_KEY = 7_351_001  # namespaces the per-tenant advisory lock of the SLA scan
+
+
+def log_sla_events(ticket: Ticket, entries: Iterable[tuple[str, str, datetime | None, dict]], *, at: datetime) -> None:
+    """Append (kind, metric, due_at, detail) entries to the ticket's SLA log."""
+    rows = [
+        TicketSlaEvent(tenant_id=ticket.tenant_id, ticket=ticket, kind=kind, metric=metric, at=at, due_at=due, detail=detail)
+        for kind, metric, due, detail in entries
+    ]
+    if rows:
+        TicketSlaEvent.objects.bulk_create(rows)

@@ -1,0 +1,578 @@
+"""Support pages: the queue (by next breach, filters, saved views, claim, bulk assign, live refresh),
+the ticket page (conversation, SLA panel, transitions, properties, account, KB suggestions, logs),
+the new-ticket form and the account 360 tickets panel.
+
+Reads go through ``tickets.selectors`` and writes through ``tickets.services`` (and ``knowledge``
+for article links and saved queue views). Another tenant's ticket is a 404; writes need
+``tickets.write``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from core.errors import DomainError
+from knowledge import selectors as kb_selectors
+from knowledge import services as kb_services
+from knowledge.models import Article, TicketArticleLink
+from tenancy.decorators import capability_required, member_can, tenant_required
+from tenancy.permissions import KB_WRITE, TICKETS_WRITE
+from tickets import selectors, services
+from tickets.forms import BulkAssignForm, PropertiesForm, ReplyForm, SavedViewForm, TicketCreateForm
+from tickets.models import (
+    DONE_STATUSES,
+    PENDING_SLA_STATES,
+    SEVERITY_CHOICES,
+    SUPPORT_LEVEL_CHOICES,
+    SlaState,
+    Ticket,
+    TicketStatus,
+)
+
+PAGE_SIZE = 50
+SUGGESTED_ARTICLES = 3
+QUEUE_REFRESH_SECONDS = 30  # override with settings.TICKETS_QUEUE_REFRESH_SECONDS
+# Query parameters that describe the queue (saved views keep these and nothing else).
+QUEUE_PARAMS = ("view", "q", "mine", "unassigned", "severity", "status", "level", "breaching", "account", "tag")
+
+
+def tenant_timezone(view):
+    """Render times in the tenant's time zone (due instants, comments, logs)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        with timezone.override(request.tenant.tzinfo):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def member_view(view):
+    """A page for signed-in members of a tenant, rendered in the tenant's time zone."""
+    return login_required(tenant_required(tenant_timezone(view)))
+
+
+def ticket_write(view):
+    """A POST that changes tickets: a member whose role has ``tickets.write``."""
+    return member_view(capability_required(TICKETS_WRITE)(require_POST(view)))
+
+
+# --------------------------------------------------------------------------- SLA display
+
+
+def duration_label(seconds: float) -> str:
+    """Compact signed duration: ``45m``, ``3h 05m``, ``2d 4h``, ``-20m`` (overdue)."""
+    sign = "-" if seconds < 0 else ""
+    minutes = int(abs(seconds) // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d {hours}h"
+    if hours:
+        return f"{sign}{hours}h {mins:02d}m"
+    return f"{sign}{mins}m"
+
+
+def live_state(stored: str, due_at: datetime | None, at_risk_at: datetime | None, now: datetime) -> str:
+    """The state a target is in *now*: the stored one, moved on if its due/at-risk instant passed
+    since the last SLA scan (the scan will log it; the page should not wait for it)."""
+    if stored in PENDING_SLA_STATES:
+        if due_at is not None and due_at <= now:
+            return SlaState.BREACHED
+        if stored == SlaState.ON_TRACK and at_risk_at is not None and at_risk_at <= now:
+            return SlaState.AT_RISK
+    return stored
+
+
+@dataclass(frozen=True)
+class SlaTargetView:
+    """One SLA target of a ticket as the page shows it."""
+
+    key: str  # "response" | "resolution"
+    label: str
+    target_minutes: int | None
+    state: str
+    due_at: datetime | None
+    done_at: datetime | None
+    seconds_left: float | None  # to the due instant (negative: overdue); None when paused or done
+    paused_minutes_left: float | None  # business minutes left on a paused clock
+
+    @property
+    def left_label(self) -> str:
+        if self.seconds_left is not None:
+            return duration_label(self.seconds_left)
+        if self.paused_minutes_left is not None:
+            return duration_label(self.paused_minutes_left * 60)
+        return ""
+
+    @property
+    def state_label(self) -> str:
+        return SlaState(self.state).label
+
+    @property
+    def target_label(self) -> str:
+        return duration_label((self.target_minutes or 0) * 60) if self.target_minutes else "—"
+
+
+def sla_targets(ticket: Ticket, now: datetime) -> list[SlaTargetView]:
+    """First response and resolution targets with their live state and time left."""
+    response_state = live_state(ticket.response_state, ticket.response_due_at, ticket.response_at_risk_at, now)
+    resolution_state = live_state(
+        ticket.resolution_state, ticket.resolution_due_at, ticket.resolution_at_risk_at, now
+    )
+    paused_left = None
+    if resolution_state == SlaState.PAUSED:
+        paused_left = max(0.0, (ticket.resolution_target_minutes or 0) - ticket.resolution_elapsed_minutes)
+
+    def left(state: str, due: datetime | None) -> float | None:
+        if due is None or state in (SlaState.MET, SlaState.PAUSED):
+            return None
+        if state == SlaState.BREACHED and ticket.status in DONE_STATUSES:
+            return None
+        return (due - now).total_seconds()
+
+    return [
+        SlaTargetView(
+            "response", "First response", ticket.response_target_minutes, response_state, ticket.response_due_at,
+            ticket.first_response_at, left(response_state, ticket.response_due_at) if not ticket.first_response_at
+            else None, None,
+        ),
+        SlaTargetView(
+            "resolution", "Resolution", ticket.resolution_target_minutes, resolution_state, ticket.resolution_due_at,
+            ticket.resolved_at, left(resolution_state, ticket.resolution_due_at), paused_left,
+        ),
+    ]
+
+
+def overall_state(targets: list[SlaTargetView], ticket: Ticket) -> str:
+    states = {t.state for t in targets}
+    if SlaState.BREACHED in states:
+        return SlaState.BREACHED
+    if ticket.status in DONE_STATUSES:
+        return SlaState.MET
+    if ticket.status == TicketStatus.PENDING_CUSTOMER:
+        return SlaState.PAUSED
+    return SlaState.AT_RISK if SlaState.AT_RISK in states else SlaState.ON_TRACK
+
+
+def _decorate(ticket: Ticket, now: datetime, segment_labels: dict[str, str]) -> Ticket:
+    """Attach what a queue row shows: the target the queue order follows, its live state and time left."""
+    targets = {t.key: t for t in sla_targets(ticket, now)}
+    metric = ticket.next_due_metric
+    ticket.queue_target = targets.get(metric) if metric else None
+    ticket.paused_target = targets["resolution"] if ticket.status == TicketStatus.PENDING_CUSTOMER else None
+    ticket.live_sla_state = overall_state(list(targets.values()), ticket)
+    ticket.live_sla_label = SlaState(ticket.live_sla_state).label
+    ticket.segment_label = segment_labels.get(ticket.account.segment, ticket.account.segment)
+    ticket.account.health_label = health_label(ticket.account.health_status)
+    return ticket
+
+
+def health_label(status: str | None) -> str:
+    """``at_risk`` -> ``At risk`` (band keys are tenant data; this is only their display)."""
+    return (status or "").replace("_", " ").capitalize()
+
+
+def _segment_labels(tenant) -> dict[str, str]:
+    return {row["key"]: row["label"] for row in tenant.get_segment_thresholds()}
+
+
+# --------------------------------------------------------------------------- queue
+
+
+def _int_param(value: str | None, low: int, high: int) -> int | None:
+    return int(value) if value and value.isdigit() and low <= int(value) <= high else None
+
+
+def queue_filters(params) -> selectors.QueueFilters:
+    status = params.get("status") or None
+    view = params.get("view") or "open"
+    return selectors.QueueFilters(
+        mine=params.get("mine") == "1",
+        unassigned=params.get("unassigned") == "1",
+        severity=_int_param(params.get("severity"), 1, 4),
+        status=status if status in TicketStatus.values else None,
+        level=_int_param(params.get("level"), 1, 3),
+        breaching=params.get("breaching") == "1",
+        search=params.get("q", "").strip()[:100],
+        view=view if view in selectors.QUEUE_VIEWS else "open",
+        account=_int_param(params.get("account"), 1, 2**62),
+        tag=(params.get("tag") or "").strip()[:50] or None,
+    )
+
+
+def queue_query(params) -> str:
+    """The queue's own query string (filters only: no page, no selection)."""
+    kept = params.copy()
+    for key in list(kept.keys()):
+        if key not in QUEUE_PARAMS or not kept.get(key):
+            del kept[key]
+    return kept.urlencode()
+
+
+def _without(params, key: str):
+    kept = params.copy()
+    kept.pop(key, None)
+    return kept
+
+
+def _queue_context(request, params) -> dict:
+    filters = queue_filters(params)
+    page = Paginator(selectors.ticket_queue(filters=filters, user=request.user), PAGE_SIZE).get_page(
+        params.get("page")
+    )
+    now = timezone.now()
+    labels = _segment_labels(request.tenant)
+    tickets = [_decorate(t, now, labels) for t in page.object_list]
+    selected = {int(v) for v in params.getlist("ticket") if v.isdigit()}
+    return {
+        "filters": filters,
+        "page": page,
+        "tickets": tickets,
+        "selected": selected,
+        "query": queue_query(params),
+        "tab_query": queue_query(_without(params, "view")),
+        "can_write": member_can(request, TICKETS_WRITE),
+        "refresh_seconds": getattr(settings, "TICKETS_QUEUE_REFRESH_SECONDS", QUEUE_REFRESH_SECONDS),
+        "now": now,
+    }
+
+
+@member_view
+@vary_on_headers("HX-Request", "HX-Target")
+def queue(request):
+    target = request.htmx.target if request.htmx else None
+    if target == "queue-rows":  # the live refresh: same filters and page, selection kept
+        return render(request, "tickets/queue.html#rows", _queue_context(request, request.GET))
+    context = _queue_results_context(request, request.GET)
+    if target == "queue-results":
+        return render(request, "tickets/queue.html#results", context)
+    context |= {
+        "counts": selectors.queue_counts(user=request.user),
+        "views": selectors.QUEUE_VIEWS,
+        "statuses": TicketStatus.choices,
+        "severities": SEVERITY_CHOICES,
+        "levels": SUPPORT_LEVEL_CHOICES,
+    }
+    return render(request, "tickets/queue.html", context)
+
+
+def _queue_results_context(request, params) -> dict:
+    """The rows plus what the results block around them shows: saved views and the bulk-assign picker."""
+    context = _queue_context(request, params)
+    return context | {
+        "saved_views": list(kb_selectors.queue_views(user=request.user)),
+        "assignees": list(selectors.assignable_users()) if context["can_write"] else [],
+    }
+
+
+def _get_ticket(pk: int) -> Ticket:
+    return selectors.ticket_detail(pk)  # Http404 for another tenant's ticket
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return target
+    return fallback
+
+
+@ticket_write
+def claim(request, pk: int):
+    """The signed-in member takes the ticket; HTMX swaps the queue row."""
+    ticket = _get_ticket(pk)
+    try:
+        services.ticket_claim(ticket=ticket, user=request.user)
+    except DomainError as exc:
+        if request.htmx:
+            return HttpResponse(str(exc), status=exc.status_code)
+        messages.error(request, str(exc))
+    else:
+        if not request.htmx:
+            messages.success(request, f"Ticket #{ticket.number} is yours.")
+    if request.htmx and request.POST.get("row") == "1":
+        ticket = selectors.ticket_queue(filters=selectors.QueueFilters(view="all"), user=request.user).get(pk=pk)
+        context = {
+            "t": _decorate(ticket, timezone.now(), _segment_labels(request.tenant)),
+            "selected": set(), "can_write": True, "query": queue_query(request.GET),
+        }
+        return render(request, "tickets/queue.html#row", context)
+    return redirect(_safe_next(request, reverse("tickets:detail", args=[pk])))
+
+
+@ticket_write
+def bulk_assign(request):
+    """Assign the checked tickets to one member (or unassign); HTMX re-renders the queue in place."""
+    form = BulkAssignForm(request.POST)
+    if form.is_valid():
+        count = services.tickets_bulk_assign(
+            ticket_ids=form.cleaned_data["ticket"], assignee=form.cleaned_data["assignee"], actor=request.user
+        )
+        who = form.cleaned_data["assignee"]
+        messages.success(request, f"{count} ticket{'s' if count != 1 else ''} "
+                                  f"{'assigned to ' + who.display_name if who else 'unassigned'}.")
+        status = 200
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        status = 400
+    if request.htmx:
+        context = _queue_results_context(request, request.GET) | {"flash_inline": True}
+        return render(request, "tickets/queue.html#results", context, status=status)
+    return redirect(f"{reverse('tickets:queue')}?{queue_query(request.GET)}")
+
+
+@member_view
+@require_POST
+def save_view(request):
+    form = SavedViewForm(request.POST)
+    query = ""
+    if form.is_valid():
+        query = queue_query(_query_dict(form.cleaned_data["query"]))
+        try:
+            kb_services.queue_view_save(user=request.user, name=form.cleaned_data["name"], query=query)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"View “{form.cleaned_data['name']}” saved.")
+    else:
+        messages.error(request, "A saved view needs a name (at most 60 characters).")
+    return redirect(f"{reverse('tickets:queue')}?{query}")
+
+
+def _query_dict(query: str) -> QueryDict:
+    return QueryDict(query.lstrip("?"))
+
+
+@member_view
+@require_POST
+def delete_view(request, pk: int):
+    if not kb_services.queue_view_delete(user=request.user, pk=pk):
+        raise Http404("No such saved view")
+    messages.success(request, "Saved view deleted.")
+    return redirect("tickets:queue")
+
+
+# --------------------------------------------------------------------------- new ticket
+
+
+@member_view
+@capability_required(TICKETS_WRITE)
+@require_http_methods(["GET", "POST"])
+def ticket_create(request):
+    initial = {}
+    if request.GET.get("account", "").isdigit():
+        initial["account"] = request.GET["account"]
+    form = TicketCreateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = services.ticket_create(actor=request.user, **form.service_kwargs())
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, f"Ticket #{ticket.number} opened.")
+            return redirect("tickets:detail", pk=ticket.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "tickets/ticket_form.html", {"form": form}, status=status)
+
+
+# --------------------------------------------------------------------------- ticket page
+
+
+def _detail_context(request, ticket: Ticket, **overrides) -> dict:
+    now = timezone.now()
+    targets = sla_targets(ticket, now)
+    ticket.account.health_label = health_label(ticket.account.health_status)
+    sla_state = overall_state(targets, ticket)
+    links = list(
+        TicketArticleLink.objects.filter(ticket=ticket).select_related("article__category").order_by("created_at", "id")
+    )
+    linked_ids = {link.article_id for link in links}
+    suggested = [
+        a for a in kb_selectors.suggested_articles(
+            f"{ticket.subject}\n{ticket.description}", limit=SUGGESTED_ARTICLES + len(linked_ids)
+        ) if a.pk not in linked_ids
+    ][:SUGGESTED_ARTICLES]
+    can_write = member_can(request, TICKETS_WRITE)
+    context = {
+        "ticket": ticket,
+        "account": ticket.account,
+        "segment_label": _segment_labels(request.tenant).get(ticket.account.segment, ticket.account.segment),
+        "comments": list(selectors.ticket_comments(ticket)),
+        "events": selectors.ticket_events(ticket),
+        "targets": targets,
+        "sla_state": sla_state,
+        "sla_state_label": SlaState(sla_state).label,
+        "transitions": [(s, TicketStatus(s).label) for s in services.allowed_transitions(ticket)] if can_write else [],
+        "account_summary": selectors.account_ticket_summary(ticket.account),
+        "links": links,
+        "suggested": suggested,
+        "reply_form": ReplyForm(),
+        "properties_form": PropertiesForm(
+            initial={"severity": ticket.severity, "support_level": ticket.support_level, "assignee": ticket.assignee_id}
+        ) if can_write else None,
+        "can_write": can_write,
+        "can_write_kb": member_can(request, KB_WRITE),
+        "is_assignee": ticket.assignee_id == request.user.pk,
+        "now": now,
+    }
+    return context | overrides
+
+
+def _render_detail(request, ticket: Ticket, status: int = 200, **overrides):
+    return render(request, "tickets/ticket_detail.html", _detail_context(request, ticket, **overrides), status=status)
+
+
+@member_view
+def ticket_detail(request, pk: int):
+    return _render_detail(request, _get_ticket(pk))
+
+
+def _refuse(request, ticket: Ticket, exc: DomainError):
+    """A refused change: the page again, with the reason, and the service's status (400 / 409)."""
+    messages.error(request, str(exc))
+    return _render_detail(request, _get_ticket(ticket.pk), status=exc.status_code)
+
+
+@ticket_write
+def reply(request, pk: int):
+    """A public reply (the first one is the first response) or an internal note."""
+    ticket = _get_ticket(pk)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_detail(request, ticket, status=400, reply_form=form)
+    try:
+        services.ticket_reply(
+            ticket=ticket, body=form.cleaned_data["body"], public=form.public, author=request.user,
+            attachments=request.FILES.getlist("files"),
+        )
+    except DomainError as exc:
+        form.add_error(None, str(exc))
+        return _render_detail(request, _get_ticket(pk), status=exc.status_code, reply_form=form)
+    messages.success(request, "Reply sent." if form.public else "Internal note added.")
+    return redirect(f"{reverse('tickets:detail', args=[pk])}#conversation-end")
+
+
+@ticket_write
+def transition(request, pk: int):
+    ticket = _get_ticket(pk)
+    to_status = request.POST.get("status", "")
+    try:
+        services.ticket_transition(ticket=ticket, to_status=to_status, actor=request.user,
+                                   note=request.POST.get("note", "").strip()[:500])
+    except DomainError as exc:
+        return _refuse(request, ticket, exc)
+    messages.success(request, f"Ticket #{ticket.number} is now {TicketStatus(to_status).label.lower()}.")
+    return redirect("tickets:detail", pk=pk)
+
+
+@ticket_write
+def update_properties(request, pk: int):
+    """Severity (targets recomputed), support level and assignee; only the submitted fields change."""
+    ticket = _get_ticket(pk)
+    form = PropertiesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return _render_detail(request, ticket, status=400)
+    changes = form.changed_values()
+    try:
+        services.ticket_update(ticket=ticket, actor=request.user, **changes)
+    except DomainError as exc:
+        return _refuse(request, ticket, exc)
+    messages.success(request, "Ticket updated.")
+    return redirect("tickets:detail", pk=pk)
+
+
+@ticket_write
+def escalate(request, pk: int):
+    ticket = _get_ticket(pk)
+    try:
+        ticket = services.ticket_escalate(ticket=ticket, reason=request.POST.get("reason", ""), actor=request.user)
+    except DomainError as exc:
+        return _refuse(request, ticket, exc)
+    messages.success(request, f"Escalated to L{ticket.support_level}.")
+    return redirect("tickets:detail", pk=pk)
+
+
+def _kb_panel(request, ticket: Ticket, status: int = 200, **extra):
+    context = _detail_context(request, ticket) | extra
+    return render(request, "tickets/ticket_detail.html#kb", context, status=status)
+
+
+@ticket_write
+def link_article(request, pk: int):
+    """Link a published knowledge-base article to the ticket (HTMX swaps the KB panel)."""
+    ticket = _get_ticket(pk)
+    article_id = request.POST.get("article", "")
+    article = Article.objects.filter(pk=int(article_id)).first() if article_id.isdigit() else None
+    if article is None:
+        raise Http404("No such article")
+    try:
+        kb_services.article_link_ticket(article=article, ticket=ticket, actor=request.user)
+    except DomainError as exc:
+        if request.htmx:
+            return _kb_panel(request, ticket, status=exc.status_code, kb_error=str(exc))
+        return _refuse(request, ticket, exc)
+    if request.htmx:
+        return _kb_panel(request, ticket)
+    messages.success(request, f"Linked “{article.title}”.")
+    return redirect("tickets:detail", pk=pk)
+
+
+@ticket_write
+def unlink_article(request, pk: int, article_pk: int):
+    ticket = _get_ticket(pk)
+    article = Article.objects.filter(pk=article_pk).first()
+    if article is None or not kb_services.article_unlink_ticket(article=article, ticket=ticket):
+        raise Http404("No such link")
+    if request.htmx:
+        return _kb_panel(request, ticket)
+    return redirect("tickets:detail", pk=pk)
+
+
+@member_view
+@require_GET
+def article_search(request, pk: int):
+    """Search the knowledge base from the ticket page (HTMX: the results list with link buttons)."""
+    ticket = _get_ticket(pk)
+    q = request.GET.get("q", "").strip()[:200]
+    results = list(kb_selectors.article_search(q=q, headline=False)[:8]) if q else []
+    linked = set(TicketArticleLink.objects.filter(ticket=ticket).values_list("article_id", flat=True))
+    return render(
+        request, "tickets/ticket_detail.html#kb_search_results",
+        {"ticket": ticket, "results": results, "linked_ids": linked, "q": q,
+         "can_write": member_can(request, TICKETS_WRITE)},
+    )
+
+
+# --------------------------------------------------------------------------- account 360 panel
+
+
+def account_panel_context(request, account) -> dict:
+    """The account 360 "Support tickets" panel: counts and the open tickets (two queries)."""
+    summary = selectors.account_ticket_summary(account, recent=0)
+    open_tickets = list(
+        selectors.ticket_queue(filters=selectors.QueueFilters(view="open", account=account.pk), user=None)[:10]
+    )
+    now = timezone.now()
+    labels = _segment_labels(request.tenant)
+    return {
+        "account": account,
+        "summary": summary,
+        "tickets": [_decorate(t, now, labels) for t in open_tickets],
+        "can_write": member_can(request, TICKETS_WRITE),
+    }
+
