@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from accounts.models import Account, Activity, Contact, Task, TaskStatus
+from accounts.models import Account, Activity, ActivityKind, Contact, Task, TaskStatus
 from tenancy.models import User
 
 SORTABLE = {
@@ -95,8 +95,12 @@ def account_detail(*, pk: int) -> Account:
 
 
 def account_timeline(*, account: Account, kind: str = "", limit: int = 50) -> QuerySet[Activity]:
+    """The account's timeline, newest first. `kind` is an activity kind, or "people" for everything
+    but system events (what the team and the customer said and did)."""
     qs = Activity.objects.filter(account=account).select_related("author")
-    if kind:
+    if kind == "people":
+        qs = qs.exclude(kind=ActivityKind.SYSTEM)
+    elif kind:
         qs = qs.filter(kind=kind)
     return qs.order_by("-occurred_at", "-id")[:limit]
 

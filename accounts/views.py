@@ -24,6 +24,7 @@ from tenancy.permissions import ACCOUNTS_ENGAGE, ACCOUNTS_WRITE
 from tenancy.selectors import tenant_users
 
 PAGE_SIZE = 50
+TIMELINE_FILTERS = [("", "Everything"), ("people", "Conversations"), ("qbr", "QBRs"), ("system", "System events")]
 
 
 def _filters_from(request) -> selectors.AccountFilters:
@@ -139,6 +140,7 @@ def _detail_context(request, account: Account, tab: str) -> dict:
         "panels": panels_for(request, account),
         "tab": tab,
         "timeline": selectors.account_timeline(account=account, kind=request.GET.get("kind", "")),
+        "timeline_kind": request.GET.get("kind", ""),
         "contacts": selectors.account_contacts(account=account) if tab == "contacts" else None,
         "tasks": selectors.account_tasks(account=account) if tab == "tasks" else None,
         "note_form": NoteForm(initial={"kind": ActivityKind.NOTE}),
@@ -146,7 +148,7 @@ def _detail_context(request, account: Account, tab: str) -> dict:
         "contact_form": ContactForm() if tab == "contacts" else None,
         "can_write": member_can(request, ACCOUNTS_WRITE),
         "can_engage": member_can(request, ACCOUNTS_ENGAGE),
-        "activity_kinds": [c for c in ActivityKind.choices],
+        "timeline_filters": TIMELINE_FILTERS,
     }
 
 

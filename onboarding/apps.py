@@ -14,7 +14,7 @@ class OnboardingConfig(AppConfig):
         register_account_panel(
             AccountPanel(
                 key="onboarding", template="onboarding/_account_panel.html", context=account_panel_context,
-                order=20, column="main",
+                order=20, column="side",
             )
         )
         health_sources.register()

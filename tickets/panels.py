@@ -5,6 +5,6 @@ from tickets.views import account_panel_context
 
 register_account_panel(
     AccountPanel(
-        key="tickets", template="tickets/_account_panel.html", context=account_panel_context, order=30, column="main"
+        key="tickets", template="tickets/_account_panel.html", context=account_panel_context, order=30, column="side"
     )
 )

@@ -58,6 +58,23 @@ def hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
+def minutes_label(minutes: int | None) -> str:
+    """A target as people say it: ``45 min``, ``4 h``, ``1 h 30 min``, ``5 d``, ``1 d 4 h`` (blank: "")."""
+    if not minutes or minutes < 0:
+        return ""
+    days, rest = divmod(int(minutes), 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min" if mins else ""]
+    return " ".join(part for part in parts if part)
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def kept_forms(formset: forms.BaseFormSet) -> list[forms.Form]:
     """Rows to save: every existing row and the filled-in new ones, less those marked for removal."""
     return [
@@ -73,12 +90,21 @@ class SlaPolicyForm(forms.Form):
     """One row of the policy table: (severity, segment or any) -> response / resolution minutes, clock."""
 
     severity = forms.TypedChoiceField(
-        choices=[("", "—"), *SEVERITY_CHOICES], coerce=int, empty_value=None, error_messages={"required": "Required."}
+        choices=[("", "—"), *SEVERITY_CHOICES], coerce=int, empty_value=None, error_messages={"required": "Required."},
+        widget=forms.Select(attrs={"aria-label": "Severity"}),
     )
-    segment = forms.ChoiceField(required=False)
-    response_minutes = forms.IntegerField(min_value=1, max_value=MAX_TARGET_MINUTES, error_messages=_MINUTE_ERRORS)
-    resolution_minutes = forms.IntegerField(min_value=1, max_value=MAX_TARGET_MINUTES, error_messages=_MINUTE_ERRORS)
-    clock = forms.ChoiceField(choices=SlaClock.choices, initial=SlaClock.ALWAYS)
+    segment = forms.ChoiceField(required=False, widget=forms.Select(attrs={"aria-label": "Segment"}))
+    response_minutes = forms.IntegerField(
+        min_value=1, max_value=MAX_TARGET_MINUTES, error_messages=_MINUTE_ERRORS,
+        widget=forms.NumberInput(attrs={"aria-label": "First response (minutes)", "data-minutes": "", "step": 1}),
+    )
+    resolution_minutes = forms.IntegerField(
+        min_value=1, max_value=MAX_TARGET_MINUTES, error_messages=_MINUTE_ERRORS,
+        widget=forms.NumberInput(attrs={"aria-label": "Resolution (minutes)", "data-minutes": "", "step": 1}),
+    )
+    clock = forms.ChoiceField(
+        choices=SlaClock.choices, initial=SlaClock.ALWAYS, widget=forms.Select(attrs={"aria-label": "Clock"})
+    )
 
     def __init__(self, *args, segment_choices: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,6 +116,14 @@ class SlaPolicyForm(forms.Form):
         if response and resolution and resolution < response:
             self.add_error("resolution_minutes", "Shorter than the response target.")
         return data
+
+    @property
+    def response_human(self) -> str:
+        return minutes_label(_as_int(self["response_minutes"].value()))
+
+    @property
+    def resolution_human(self) -> str:
+        return minutes_label(_as_int(self["resolution_minutes"].value()))
 
     def policy(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -140,15 +174,22 @@ def policy_formset(
 # --------------------------------------------------------------------------- business hours
 
 
+def _clock_input(label: str) -> forms.TextInput:
+    return forms.TextInput(attrs={
+        "aria-label": f"{label} (HH:MM)", "placeholder": "HH:MM", "inputmode": "numeric", "maxlength": 5,
+        "pattern": r"([01]\d|2[0-4]):[0-5]\d", "title": "HH:MM, 00:00 to 24:00", "class": "mono",
+    })
+
+
 class IntervalForm(forms.Form):
     """Hours on one weekday, e.g. Monday 08:00-12:00 (a day may have several rows)."""
 
     weekday = forms.TypedChoiceField(
-        choices=[("", "—"), *WEEKDAYS], coerce=int, empty_value=None, error_messages={"required": "Required."}
+        choices=[("", "—"), *WEEKDAYS], coerce=int, empty_value=None, error_messages={"required": "Required."},
+        widget=forms.Select(attrs={"aria-label": "Day"}),
     )
-    start = forms.CharField(max_length=5, error_messages={"required": "Required."})
-    end = forms.CharField(max_length=5, error_messages={"required": "Required."},
-                          help_text="24:00 is midnight at the end of the day.")
+    start = forms.CharField(max_length=5, error_messages={"required": "Required."}, widget=_clock_input("Start"))
+    end = forms.CharField(max_length=5, error_messages={"required": "Required."}, widget=_clock_input("End"))
 
     def clean_start(self) -> int:
         return clock_minute(self.cleaned_data["start"], is_end=False)

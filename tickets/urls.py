@@ -3,10 +3,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from tickets import api, views
+from tickets import api, settings_views, views
 
 urlpatterns: list = [
     path("", views.queue, name="queue"),
+    path("settings/", settings_views.sla_settings, name="sla_settings"),
     path("new/", views.ticket_create, name="create"),
     path("bulk-assign/", views.bulk_assign, name="bulk_assign"),
     path("views/", views.save_view, name="save_view"),

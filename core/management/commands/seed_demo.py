@@ -21,7 +21,8 @@ from tenancy.context import tenant_context
 from tenancy.models import Role, Tenant
 from tenancy.services import member_add, tenant_create
 
-APP_SEEDERS = ["health.seed", "onboarding.seed", "tickets.seed", "knowledge.seed"]
+# Health goes last so its first scores already see tickets, onboarding plans and usage.
+APP_SEEDERS = ["onboarding.seed", "tickets.seed", "knowledge.seed", "health.seed"]
 
 
 class Command(BaseCommand):
