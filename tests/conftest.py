@@ -118,3 +118,35 @@ def other_api(other_tenant):
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture
+def chromium_browser(monkeypatch):
+    """Debian's Chromium through Playwright's sync API (browser tests only; see tests/browser_support.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium_browser):
+    """A page that fails the test on any console error or uncaught page error."""
+    console_errors: list[str] = []
+    context = chromium_browser.new_context(viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.on("console", lambda msg: console_errors.append(f"{msg.type}: {msg.text}") if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: console_errors.append(f"pageerror: {exc}"))
+    page.console_errors = console_errors
+    yield page
+    context.close()
+    assert console_errors == [], f"browser console errors: {console_errors}"

@@ -7,15 +7,15 @@ creates an API key. Any browser console error fails the test. Screenshots go to 
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from tenancy.models import Role
+from tests.browser_support import BROWSER_MARKS
+from tests.browser_support import shot as save_shot
 from tests.factories import (
     AccountFactory,
     ActivityFactory,
@@ -26,46 +26,13 @@ from tests.factories import (
 )
 from tests.factories.tenancy import PASSWORD
 
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium "
-                                                     "(apt-get install -y chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     """Kept import files go to a temporary MEDIA_ROOT (the live server runs in this process)."""
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def browser_page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    console_errors: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(viewport={"width": 1360, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.on("console", lambda msg: console_errors.append(f"{msg.type}: {msg.text}") if msg.type == "error" else None)
-        page.on("pageerror", lambda exc: console_errors.append(f"pageerror: {exc}"))
-        page.console_errors = console_errors
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-    assert console_errors == [], f"browser console errors: {console_errors}"
 
 
 @pytest.fixture
@@ -98,9 +65,7 @@ def book(transactional_db, tenant, alice):
 
 
 def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")  # else the sticky top bar lands mid-page in a full-page shot
-    page.screenshot(path=str(ARTIFACTS / f"foundation-{name}.png"), full_page=True)
+    save_shot(page, f"foundation-{name}")
 
 
 def sign_in(page, base: str) -> None:

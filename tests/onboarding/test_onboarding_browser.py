@@ -2,43 +2,25 @@
 tick tasks and checklist items off the plan inline (HTMX), see progress and the board move.
 Screenshots go to tests/artifacts/ (git-ignored)."""
 
-import os
+from datetime import timedelta
 
-# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from one otherwise.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+import pytest
+from django.utils import timezone
 
-from datetime import timedelta  # noqa: E402
-from pathlib import Path  # noqa: E402
+from onboarding.models import OnboardingPlan, PlanTask
+from tenancy.models import Role
+from tests.browser_support import BROWSER_MARKS
+from tests.browser_support import shot as save_shot
+from tests.factories.accounts import AccountFactory
+from tests.factories.onboarding import make_plan, make_template
+from tests.factories.tenancy import PASSWORD, MembershipFactory, TenantFactory, UserFactory
 
-import pytest  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from onboarding.models import OnboardingPlan, PlanTask  # noqa: E402
-from tenancy.models import Role  # noqa: E402
-from tests.factories.accounts import AccountFactory  # noqa: E402
-from tests.factories.onboarding import make_plan, make_template  # noqa: E402
-from tests.factories.tenancy import PASSWORD, MembershipFactory, TenantFactory, UserFactory  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
+def browser(chromium_browser):
+    return chromium_browser
 
 
 @pytest.fixture
@@ -61,8 +43,7 @@ def world(transactional_db):
 
 
 def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"onboarding-{name}.png"), full_page=True)
+    save_shot(page, f"onboarding-{name}")
 
 
 def test_tick_tasks_off_a_plan(live_server, world, browser):

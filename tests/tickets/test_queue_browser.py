@@ -9,7 +9,6 @@ fails the test. Screenshots go to tests/artifacts/ (git-ignored).
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,25 +16,15 @@ import pytest
 from django.utils import timezone
 
 from tenancy.models import Role
-from tests.browser import test_foundation_browser as foundation
+from tests.browser_support import ARTIFACTS, BROWSER_MARKS
+from tests.browser_support import shot as save_shot
 from tests.factories.accounts import AccountFactory, ContactFactory
 from tests.factories.knowledge import ArticleFactory, CategoryFactory
 from tests.factories.tenancy import PASSWORD, MembershipFactory, UserFactory
 from tests.factories.tickets import TicketFactory
 from tickets.models import Ticket
 
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = foundation.CHROMIUM  # /usr/bin/chromium
-ARTIFACTS = foundation.ARTIFACTS  # tests/artifacts (git-ignored)
-browser_page = foundation.browser_page  # the shared Chromium page fixture (fails on console errors)
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium "
-                                                     "(apt-get install -y chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -71,8 +60,7 @@ def support_desk(transactional_db, tenant, alice):
 
 
 def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"tickets-{name}.png"), full_page=True)
+    save_shot(page, f"tickets-{name}")
 
 
 def sign_in(page, base: str, email: str) -> None:
