@@ -19,7 +19,6 @@ from accounts.models import Account, Activity, ActivityKind, Contact
 from health.models import Sentiment, UsageRecord
 from health.sources import memoized, plan_hint, register_source
 
-USAGE_METRICS = ("active_users", "licensed_seats", "logins", "api_calls")
 TOUCH_KINDS = (ActivityKind.NOTE, ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.EMAIL, ActivityKind.QBR)
 MEETING_KINDS = (ActivityKind.MEETING, ActivityKind.QBR)
 TOUCH_LOOKBACK_DAYS = 365

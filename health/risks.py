@@ -189,7 +189,6 @@ class RiskSettingsInvalid(ValueError):
 class RiskOutcome:
     opened: int = 0
     closed: int = 0
-    open_now: dict[str, list[int]] = field(default_factory=dict)
 
 
 def evaluate(ctx: RiskContext) -> RiskOutcome:
@@ -219,8 +218,6 @@ def evaluate(ctx: RiskContext) -> RiskOutcome:
     new = {key: value for key, value in triggered.items() if key not in open_keys}
     outcome = RiskOutcome(closed=tasks_close_by_key(dedupe_keys=to_close) if to_close else 0)
     outcome.opened = _open_tasks(ctx, new) if new else 0
-    for rule, account_id, _ in triggered.values():
-        outcome.open_now.setdefault(rule.key, []).append(account_id)
     return outcome
 
 

@@ -293,8 +293,3 @@ def band_for(score: float | None, bands: list[dict]) -> str | None:
         if score >= band["min_score"]:
             return band["key"]
     return bands[-1]["key"] if bands else None
-
-
-def measure_ids(card: dict) -> list[tuple[str, str]]:
-    """(component key, measure key) for every measure, in order."""
-    return [(c["key"], m["key"]) for c in card["components"] for m in c["measures"]]

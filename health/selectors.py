@@ -171,10 +171,19 @@ def usage_daily(*, account_id: int, days: int = 90, today: date | None = None) -
     return rows
 
 
-def accounts_by_ids(ids: list[int]) -> dict[int, int]:
-    """Which of these ids are accounts of the current tenant (id -> id)."""
-    return dict(Account.objects.filter(pk__in=ids).values_list("pk", "pk"))
-
-
-def accounts_by_external_ids(external_ids: list[str]) -> dict[str, int]:
-    return dict(Account.objects.filter(external_id__in=external_ids).values_list("external_id", "pk"))
+def accounts_locked_for_usage(*, ids: list[int], external_ids: list[str]) -> tuple[dict[int, int], dict[str, int]]:
+    """Which ids and external ids name accounts of the current tenant, locked ``FOR KEY SHARE`` until
+    the transaction ends (they cannot be deleted under an ingestion): ({id: id}, {external id: id})."""
+    if not ids and not external_ids:
+        return {}, {}
+    sql = f"""
+        SELECT id, external_id FROM {Account._meta.db_table}
+        WHERE tenant_id = %s AND (id = ANY(%s) OR external_id = ANY(%s)) FOR KEY SHARE
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [get_current_tenant().pk, ids, external_ids])
+        rows = cursor.fetchall()
+    wanted_ids, wanted_external = set(ids), set(external_ids)
+    by_id = {pk: pk for pk, _ in rows if pk in wanted_ids}
+    by_external = {external: pk for pk, external in rows if external in wanted_external}
+    return by_id, by_external

@@ -33,13 +33,7 @@ from health.builtin_sources import moment_for
 from health.models import HealthSnapshot, Scorecard, Sentiment, UsageRecord
 from health.scorecard import validate_scorecard
 from health.scoring import ScoreResult, measure_column, score_accounts
-from health.selectors import (
-    ScorecardConfig,
-    accounts_by_external_ids,
-    accounts_by_ids,
-    resolve_measures,
-    scorecard_get,
-)
+from health.selectors import ScorecardConfig, accounts_locked_for_usage, resolve_measures, scorecard_get
 from health.sources import fetch, get_source, memoized, recompute_scope
 from tenancy.context import get_current_tenant, tenant_context
 from tenancy.models import Tenant, User
@@ -146,11 +140,11 @@ def _valid_metric(metric: str, memo: dict[str, bool]) -> bool:
 
 
 def _resolve_accounts(parsed: list, errors: dict[str, list[str]]) -> list[int]:
-    """Account ids for the parsed rows (one query per kind of reference); unknown ones become errors."""
+    """Account ids for the parsed rows, in one query that also locks them against deletion until
+    commit (``FOR KEY SHARE``, the foreign key's guarantee); unknown ones become errors."""
     ids = {row[1] for row in parsed if row[1] is not None}
     external = {row[2] for row in parsed if row[2] is not None}
-    known_ids = accounts_by_ids(list(ids)) if ids else {}
-    known_external = accounts_by_external_ids(list(external)) if external else {}
+    known_ids, known_external = accounts_locked_for_usage(ids=list(ids), external_ids=list(external))
     resolved = []
     for index, account_id, external_id, *_ in parsed:
         by_id = known_ids.get(account_id) if account_id is not None else None
@@ -205,9 +199,8 @@ def scorecard_save(*, data: Any, actor: User | None = None, recompute: bool = Tr
     (unless ``recompute`` is False, e.g. when seeding) recompute every account with it."""
     tenant = get_current_tenant()
     card = validate_scorecard(data)
-    row = Scorecard.objects.select_for_update().first()
-    if row is None:
-        row = Scorecard(tenant=tenant, version=0)
+    created, _ = Scorecard.objects.get_or_create(tenant=tenant, defaults={"version": 0})
+    row = Scorecard.objects.select_for_update().get(pk=created.pk)  # concurrent saves queue here
     row.components, row.bands = card["components"], card["bands"]
     row.version += 1
     row.updated_at, row.updated_by = timezone.now(), actor
@@ -390,12 +383,21 @@ def _raw_values(card: dict, tenant: Tenant, ids: list[int] | None, as_of: date, 
             try:
                 columns[column] = memoized(
                     ("source", source.key, window, as_of),
-                    lambda source=source, window=window: fetch(source, tenant, ids, as_of, window, index),
+                    lambda source=source, window=window: _fetch_guarded(source, tenant, ids, as_of, window, index),
                 )
             except Exception:  # a broken source must not stop everyone's health: its measure has no data
                 logger.exception("health source %s failed for tenant %s", source.key, tenant.pk)
                 columns[column] = pd.Series(np.nan, index=index)
     return pd.DataFrame(columns, index=index)
+
+
+def _fetch_guarded(source, tenant: Tenant, ids: list[int] | None, as_of: date, window: int | None,
+                   index: pd.Index) -> pd.Series:
+    """Other apps' sources run in a savepoint, so a failing query of theirs cannot abort the recompute."""
+    if source.fn.__module__.startswith("health."):
+        return fetch(source, tenant, ids, as_of, window, index)
+    with transaction.atomic():
+        return fetch(source, tenant, ids, as_of, window, index)
 
 
 def _number_strings(values: np.ndarray, fmt: str) -> list[str]:
@@ -569,4 +571,3 @@ def request_tenant_recompute(*, tenant: Tenant, on_commit: bool = False) -> dict
 
 def tenants_for_recompute() -> list[int]:
     return list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
-

@@ -46,16 +46,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-UNITS = {
-    "ratio": "share (0-1, shown as %)",
-    "percent_change": "% change",
-    "count": "count",
-    "days": "days",
-    "per_user": "per active user",
-    "per_seat": "per seat",
-    "score": "score",
-    "bool": "yes / no",
-}
+# Units a source may declare (the account page formats raw values by them): ratio (0-1, shown as %),
+# percent_change, count, days, per_user, per_seat, score (1-5), bool (1/0).
+UNITS = ("ratio", "percent_change", "count", "days", "per_user", "per_seat", "score", "bool")
 
 
 @dataclass(frozen=True)
@@ -127,10 +120,6 @@ def get_source(key: str) -> Source | None:
 
 def all_sources() -> list[Source]:
     return sorted(_SOURCES.values(), key=lambda s: (s.category, s.label))
-
-
-def source_choices() -> list[tuple[str, str]]:
-    return [(s.key, f"{s.label} ({s.category})") for s in all_sources()]
 
 
 def to_series(result: Any) -> pd.Series:

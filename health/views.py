@@ -111,9 +111,9 @@ def account_sentiment(request, pk: int):
         form = None
         if not request.htmx:
             messages.success(request, "Sentiment recorded.")
-    if request.htmx:
+    if request.htmx:  # swapped in place, errors and all (htmx does not swap 4xx responses)
         context = health_panel_context(request, account, sentiment_form=form)
-        return render(request, "health/_account_panel.html", {"panel": context}, status=200 if form is None else 400)
+        return render(request, "health/_account_panel.html", {"panel": context})
     if form is not None:
         messages.error(request, "Sentiment not saved: " + "; ".join(e for errs in form.errors.values() for e in errs))
     return redirect(reverse("accounts:detail", kwargs={"pk": account.pk}))

@@ -141,19 +141,20 @@ class BaseSlaPolicyFormSet(forms.BaseFormSet):
         return kept_forms(self)
 
     def clean(self) -> None:
-        if any(self.errors):
-            return
         seen: dict[tuple[int, str], int] = {}
+        duplicates = False
         kept = self.kept_forms()
         for index, form in enumerate(self.forms):
-            if form not in kept:
-                continue
-            key = (form.cleaned_data["severity"], form.cleaned_data["segment"] or ANY_SEGMENT)
+            data = getattr(form, "cleaned_data", {})
+            if form not in kept or data.get("severity") is None or "segment" not in data:
+                continue  # a row with its own errors
+            key = (data["severity"], data["segment"] or ANY_SEGMENT)
             if key in seen:
                 form.add_error("segment", f"Same severity and segment as row {seen[key] + 1}.")
+                duplicates = True
             else:
                 seen[key] = index
-        if any(self.errors):
+        if duplicates:
             raise ValidationError("Two rows for the same severity and segment: keep one.")
 
     def policies(self) -> list[dict[str, Any]]:

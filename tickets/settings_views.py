@@ -86,6 +86,14 @@ def hours_label(minutes: int) -> str:
     return f"{hours} h" + (f" {mins} min" if mins else "")
 
 
+def business_day_note(calendar: sla.BusinessCalendar) -> str:
+    """How long a day of target lasts on this clock: ``about 2.4 working days of 10 h``."""
+    open_days = sum(1 for spans in spans_by_weekday(calendar) if spans)
+    day_minutes = calendar.weekly_minutes / open_days
+    day_hours = f"{day_minutes / 60:.1f}".removesuffix(".0")
+    return f"about {1440 / day_minutes:.1f} working days of {day_hours} h"
+
+
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -218,8 +226,9 @@ def _business_hours(config: SlaConfig, today: date) -> dict[str, Any]:
         "timezone": settings.timezone,
         "schedule": schedule,
         "summary": f"{schedule}, {settings.timezone}; {plural(len(holidays), 'holiday')}",
-        "weekly_minutes": calendar.weekly_minutes,
+        "weekly_minutes": f"{calendar.weekly_minutes:,}",
         "weekly_label": hours_label(calendar.weekly_minutes),
+        "business_day_note": business_day_note(calendar),
         "strip": _week_strip(calendar),
         "holidays": holidays,
         "upcoming": upcoming,
@@ -227,8 +236,9 @@ def _business_hours(config: SlaConfig, today: date) -> dict[str, Any]:
     }
 
 
-def _context(request, config: SlaConfig, **bound) -> dict[str, Any]:
-    """Everything the page shows; ``bound`` replaces an edit form with the one just posted."""
+def _context(request, config: SlaConfig) -> dict[str, Any]:
+    """Everything the page shows, with unbound edit forms for a member who may save (``_save`` swaps in
+    the one just posted when it has errors)."""
     tenant = request.tenant
     segments = _segments(tenant)
     labels = dict(segments)
@@ -267,7 +277,7 @@ def _context(request, config: SlaConfig, **bound) -> dict[str, Any]:
             ),
             "segment_choices": segment_choices,
         }
-    return context | bound
+    return context
 
 
 # --------------------------------------------------------------------------- the view

@@ -128,3 +128,18 @@ def test_list_filters_and_isolation(api, other_api, tenant, other_tenant, django
     assert api.get(f"{URL}?start=nope").status_code == 400
     assert other_api.get(f"{URL}?account={account.pk}").status_code == 404
     assert other_api.get(URL).json()["count"] == 0
+
+
+def test_deleting_an_account_or_tenant_removes_its_usage(api, tenant, other_tenant):
+    from accounts.services import account_delete
+    from tenancy.context import tenant_context
+
+    gone, kept = AccountFactory(tenant=tenant), AccountFactory(tenant=tenant)
+    theirs = AccountFactory(tenant=other_tenant)
+    for account in (gone, kept, theirs):
+        UsageRecordFactory(account=account)
+    with tenant_context(tenant):
+        account_delete(account=gone)
+    assert set(UsageRecord.all_tenants.values_list("account_id", flat=True)) == {kept.pk, theirs.pk}
+    other_tenant.delete()
+    assert list(UsageRecord.all_tenants.values_list("account_id", flat=True)) == [kept.pk]

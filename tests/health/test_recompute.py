@@ -115,8 +115,12 @@ def test_query_count_does_not_grow_with_accounts(tenant, card):
     assert len(many.captured_queries) <= 25
 
 
-def test_a_failing_source_only_blanks_its_measure(tenant, card):
+@pytest.mark.parametrize("failure", ["python", "sql"])
+def test_a_failing_source_only_blanks_its_measure(tenant, card, failure):
     def broken(tenant, account_ids, as_of):
+        if failure == "sql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT no_such_column FROM accounts_account")
         raise RuntimeError("boom")
 
     register_source("not_registered_yet", "Broken", broken)

@@ -3,6 +3,8 @@ settings, and the due-date preview. Every member reads it; only tickets.configur
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
 from django.urls import reverse
 
@@ -40,6 +42,49 @@ def row(severity, response, resolution, segment="", clock="24x7") -> dict:
 def main_html(response) -> str:
     """The page below the top bar (the bar holds the sign-out form)."""
     return response.content.decode().split("<main", 1)[1]
+
+
+class FormFields(HTMLParser):
+    """The values a browser would submit for each form of a page, keyed by the form's hidden ``form`` field."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict[str, str]] = []
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append({})
+        elif not self.forms or "disabled" in a:
+            return
+        elif tag == "input" and a.get("type") != "checkbox" or (tag == "input" and "checked" in a):
+            self.forms[-1][a["name"]] = a.get("value") or ("on" if a.get("type") == "checkbox" else "")
+        elif tag == "select":
+            self._select = a["name"]
+            self.forms[-1].setdefault(self._select, "")
+        elif tag == "option" and self._select and "selected" in a:
+            self.forms[-1][self._select] = a.get("value", "")
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.forms[-1][self._textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.forms[-1][self._textarea] += data
+
+    @classmethod
+    def of(cls, html: str) -> dict[str, dict[str, str]]:
+        parser = cls()
+        parser.feed(html)
+        return {form["form"]: form for form in parser.forms if "form" in form}
 
 
 def stored_policies(tenant) -> list[tuple]:
@@ -123,6 +168,21 @@ def test_manager_gets_the_forms(manager_client, acme_config):
     assert 'name="interval-TOTAL_FORMS" value="7"' in html  # six intervals and a blank one
     assert 'value="America/Los_Angeles" selected' in html and "2026-05-25\n2026-12-25" in html
     assert 'name="escalate_after_hours" value="36"' in html and 'name="at_risk_percent" value="80"' in html
+
+
+def test_saving_the_forms_as_rendered_changes_nothing(manager_client, tenant, acme_config):
+    """The rendered forms round-trip: each one, submitted untouched, saves what was there."""
+    before = (stored_policies(tenant), SupportSettings.all_tenants.filter(tenant=tenant).values(
+        "timezone", "intervals", "holidays", "at_risk_percent", "escalate_after_minutes").get())
+    forms = FormFields.of(main_html(manager_client.get(URL)))
+    assert set(forms) == {"policies", "hours", "escalation"}
+    for data in forms.values():
+        data.pop("csrfmiddlewaretoken", None)
+        response = manager_client.post(URL, data)
+        assert response.status_code == 302, main_html(response)
+    after = (stored_policies(tenant), SupportSettings.all_tenants.filter(tenant=tenant).values(
+        "timezone", "intervals", "holidays", "at_risk_percent", "escalate_after_minutes").get())
+    assert after == before
 
 
 def test_coverage_gaps_are_pointed_out(csm_client, tenant):
@@ -306,6 +366,13 @@ def test_bad_escalation_settings_write_nothing(manager_client, tenant, acme_conf
     assert (saved.at_risk_percent, saved.escalate_after_minutes) == (80, 36 * 60)
 
 
+def test_every_bad_row_is_named_at_once(manager_client, tenant):
+    response = manager_client.post(URL, policies_post([row(1, 60, 240), row(2, 0, 10), row(1, 30, 60)]))
+    html = main_html(response)
+    assert response.status_code == 400 and "At least 1 minute." in html and "Same severity and segment as row 1." in html
+    assert html.count('class="sla-policy-row row-bad"') == 2 and not stored_policies(tenant)
+
+
 def test_unknown_form_is_400(manager_client):
     assert manager_client.post(URL, {"form": "nope"}).status_code == 400
 
@@ -329,3 +396,19 @@ def test_a_post_changes_only_the_members_tenant(client, bob, tenant, other_tenan
     assert client.post(URL, policies_post([row(3, 100, 200)])).status_code == 302
     assert stored_policies(other_tenant) == [(3, None, 100, 200, "24x7")]
     assert stored_policies(tenant) == [(1, None, 11, 22, "24x7")]
+
+
+def test_a_row_for_a_segment_that_no_longer_exists(manager_client, tenant):
+    with tenant_context(tenant):
+        services.sla_policies_replace(policies=[row(1, 60, 240), row(1, 30, 120, segment="smb")])
+    tenant.segment_thresholds = [{"key": "large", "label": "Large", "min_arr": "50000"},
+                                 {"key": "small", "label": "Small", "min_arr": "0"}]
+    tenant.save()
+    html = main_html(manager_client.get(URL))
+    assert "smb (no longer a segment)" in html and "Large account" in html
+    # Saved as it is, the service refuses the stale row; removing it saves.
+    response = manager_client.post(URL, policies_post([row(1, 60, 240), row(1, 30, 120, segment="smb")], initial=2))
+    assert response.status_code == 400 and "unknown segment &#x27;smb&#x27;" in main_html(response)
+    rows = [row(1, 60, 240), row(1, 30, 120, segment="smb") | {"DELETE": "on"}, row(1, 20, 90, segment="large")]
+    assert manager_client.post(URL, policies_post(rows, initial=2)).status_code == 302
+    assert set(stored_policies(tenant)) == {(1, None, 60, 240, "24x7"), (1, "large", 20, 90, "24x7")}
