@@ -6,7 +6,8 @@ SLA configuration per handbook (seeds/README.md and the handbooks):
 * RAG Fortress (000): Sev1 1h/4h, Sev2 4h/8h, Sev3 8h/24h, Sev4 24h/5 days. "L1 24/7, L2/L3 8 AM-6 PM
   PT": **Sev1 runs on the 24x7 clock** (production outages are worked round the clock, first by the 24/7
   L1 line); **Sev2-Sev4 run on business hours**, Monday-Friday 08:00-18:00 America/Los_Angeles, US
-  holidays off (they are resolved by L2/L3, who work those hours). Escalate if unresolved in 24h.
+  holidays off (they are resolved by L2/L3, who work those hours); Sev4's "5 days" is five business
+  days (3,000 business minutes). Escalate if unresolved in 24h.
 * TechCorp (002): first response by segment, every severity: Enterprise 4h, Mid-Market 24h, SMB 48h
   (24x7, the handbook's "hours"). The handbook gives no resolution targets: Enterprise resolves within
   the API defaults (4h/8h/24h/5 days), Mid-Market and SMB are given 2 days / 3 days / 4 days / 7 days,
@@ -94,7 +95,8 @@ SLA_CONFIG: dict[str, dict[str, Any]] = {
             _policy(1, 1 * H, 4 * H, "24x7"),
             _policy(2, 4 * H, 8 * H, "business_hours"),
             _policy(3, 8 * H, 24 * H, "business_hours"),
-            _policy(4, 24 * H, 5 * DAY, "business_hours"),
+            # "5-day resolution" on the business clock means five business days of 10 hours.
+            _policy(4, 24 * H, 5 * 10 * H, "business_hours"),
         ],
         "escalate_after_minutes": DAY,
     },

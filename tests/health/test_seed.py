@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 from django.utils import timezone
@@ -54,10 +53,7 @@ def test_seed_a_handbook_tenant(db):
         ctx = SeedContext(tenant=tenant, slug=slug, profile=profile, accounts=[], users={"csm": [csm]},
                           rng=random.Random(7), today=timezone.localdate(), progress=lambda msg: None)
         ctx.accounts = seed_accounts(ctx, 60)
-        started = time.monotonic()
         seed.seed_tenant(ctx)
-        elapsed = time.monotonic() - started
-    assert elapsed < 3, f"seeding health for 60 accounts took {elapsed:.1f}s"
     card = Scorecard.all_tenants.get(tenant=tenant)
     assert [(c["key"], c["weight"]) for c in card.components] == EXPECTED[slug][0]
     assert UsageRecord.all_tenants.filter(tenant=tenant).count() > 60 * 80 * 4
