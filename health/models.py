@@ -26,7 +26,8 @@ class UsageRecord(TenantModel):
     The foreign keys have no database constraint: per-row FK triggers cost a third of ingestion
     throughput on the busiest table. Integrity holds all the same: ingestion resolves every account
     inside the tenant and locks it ``FOR KEY SHARE`` (what the FK trigger would do, once per account
-    rather than once per row), and deletes of accounts and tenants cascade through the ORM.
+    rather than once per row), and deletes of accounts and tenants cascade through the ORM (a tenant
+    by its key prefix; an account by one scan per deletion, the price of not indexing account alone).
     """
 
     pk = models.CompositePrimaryKey("tenant_id", "account_id", "metric", "date")
@@ -75,7 +76,8 @@ class HealthSnapshot(TenantModel):
     """One computation of one account's health: the score, its band, and why (components and measures)."""
 
     tenant = _tenant_fk_without_own_index()
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Its own index: deleting an account finds its history (and checks the constraint) by account alone.
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     computed_at = models.DateTimeField()
     score = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     status = models.CharField(max_length=32, null=True, blank=True)
@@ -99,7 +101,7 @@ class HealthSnapshot(TenantModel):
 class Sentiment(TenantModel):
     """The CSM's read of an account (1 very negative .. 5 very positive), valid until it expires."""
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     score = models.PositiveSmallIntegerField()
     note = models.TextField(blank=True)
     author = models.ForeignKey(

@@ -4,49 +4,22 @@ HTMX; the scorecard page saves. Any browser console error fails the test."""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from django.utils import timezone
 
 from health.models import Scorecard, Sentiment
 from health.services import recompute_health
+from tests.browser_support import BROWSER_MARKS, shot
 from tests.factories.accounts import AccountFactory, ContactFactory
 from tests.factories.health import usage_series
 from tests.factories.tenancy import PASSWORD
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium"),
-]
+pytestmark = BROWSER_MARKS
 
 
-@pytest.fixture
-def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    errors: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=["--headless", "--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": 1360, "height": 900})
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
-    assert errors == [], f"browser console errors: {errors}"
-
-
-def test_health_pages_in_chromium(live_server, page, transactional_db, tenant, alice):
+def test_health_pages_in_chromium(live_server, browser_page, transactional_db, tenant, alice):
+    page = browser_page
     account = AccountFactory(tenant=tenant, name="Gadget Co", csm=alice)
     end = timezone.localdate() - timedelta(days=1)
     usage_series(account, "active_users", [9] * 60 + [5] * 30, end=end)
@@ -67,6 +40,7 @@ def test_health_pages_in_chromium(live_server, page, transactional_db, tenant, a
     assert "Usage dropped" in panel.inner_text()  # 9 -> 5 active users: a 44% drop
     assert "Seat utilisation" in panel.inner_text()
     assert page.locator("#usage-panel svg").count() == 3
+    shot(page, "health-account")
 
     page.select_option("#health-panel select[name=score]", "2")
     page.fill("#health-panel textarea[name=note]", "Budget freeze announced")
@@ -75,6 +49,7 @@ def test_health_pages_in_chromium(live_server, page, transactional_db, tenant, a
     assert Sentiment.all_tenants.get().score == 2
 
     page.goto(f"{base}/health/scorecard/")
+    shot(page, "health-scorecard")
     page.fill("input[name=c-0-weight]", "40")
     page.fill("input[name=c-1-weight]", "35")
     page.fill("input[name=c-2-weight]", "25")
