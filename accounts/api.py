@@ -7,6 +7,7 @@ from rest_framework import serializers
 from accounts import selectors, services
 from accounts.models import Account, AccountStatus, Contact, ContactRole, LifecycleStage
 from core.api.fields import TenantPrimaryKeyRelatedField, TenantUserEmailField
+from core.api.schema import document_model_viewset_errors
 from core.api.viewsets import TenantModelViewSet
 from tenancy.permissions import ACCOUNTS_WRITE
 
@@ -59,6 +60,7 @@ class AccountFilter(django_filters.FilterSet):
         ) if value else queryset
 
 
+@document_model_viewset_errors(AccountSerializer)
 class AccountViewSet(TenantModelViewSet):
     """Customer accounts. `segment` is derived from `arr` by the tenant's thresholds."""
 
@@ -101,6 +103,7 @@ class ContactFilter(django_filters.FilterSet):
         fields = ["account", "email", "role", "is_champion"]
 
 
+@document_model_viewset_errors(ContactSerializer)
 class ContactViewSet(TenantModelViewSet):
     serializer_class = ContactSerializer
     filterset_class = ContactFilter

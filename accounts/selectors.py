@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
-from accounts.models import Account, Activity, ActivityKind, Contact, Task, TaskStatus
+from accounts.models import Account, Activity, ActivityKind, Contact, Task, TaskPriority, TaskStatus
 from tenancy.models import User
 
 SORTABLE = {
@@ -129,7 +129,12 @@ def my_tasks(*, user: User, status: str = TaskStatus.OPEN) -> QuerySet[Task]:
     qs = Task.objects.filter(owner=user).select_related("account")
     if status:
         qs = qs.filter(status=status)
-    return qs.order_by("due_date", "-priority", "-id")
+    # Priorities are words: rank them (urgent first), not alphabetically.
+    rank = Case(
+        *(When(priority=p, then=Value(n)) for n, p in enumerate(reversed(TaskPriority.values))),
+        default=Value(len(TaskPriority.values)), output_field=IntegerField(),
+    )
+    return qs.order_by(F("due_date").asc(nulls_last=True), rank, "-id")
 
 
 def task_get(*, pk: int) -> Task:

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -71,6 +72,7 @@ def account_list(request):
         "filters": filters,
         "query": params.urlencode(),
         "sort_query": sort_params.urlencode(),
+        "sort_columns": _sort_columns(filters.sort or "name"),
         "segments": request.tenant.get_segment_thresholds(),
         "lifecycle_stages": LifecycleStage.choices,
         "csms": tenant_users(roles=[Role.CSM, Role.VP, Role.ADMIN]),
@@ -79,6 +81,28 @@ def account_list(request):
     }
     template = "accounts/account_list.html#results" if request.htmx else "accounts/account_list.html"
     return render(request, template, context)
+
+
+# (sort key, column label, first direction when clicked, numeric column)
+SORT_COLUMNS = [
+    ("name", "Account", "", False), ("segment", "Segment", "", False), ("arr", "ARR", "-", True),
+    ("health", "Health", "", False), ("lifecycle", "Lifecycle", "", False), ("csm", "CSM", "", False),
+    ("renewal", "Renewal", "", False),
+]
+
+
+def _sort_columns(current: str) -> list[dict]:
+    """Sortable headers: a link that sorts by the column (or reverses it) and the current direction."""
+    columns = []
+    for key, label, first, numeric in SORT_COLUMNS:
+        if current == key:
+            aria_sort, next_sort = "ascending", f"-{key}"
+        elif current == f"-{key}":
+            aria_sort, next_sort = "descending", key
+        else:
+            aria_sort, next_sort = "none", f"{first}{key}"
+        columns.append({"label": label, "next": next_sort, "aria_sort": aria_sort, "numeric": numeric})
+    return columns
 
 
 def _bands(tenant) -> list[dict]:
@@ -167,13 +191,13 @@ def account_timeline(request, pk: int):
                 account=account, kind=form.cleaned_data["kind"], subject=form.cleaned_data["subject"],
                 body=form.cleaned_data["body"], author=request.user,
             )
+            if not request.htmx:  # without JavaScript: post/redirect/get
+                return redirect(f"{account_url(account)}?tab=timeline")
             form = NoteForm(initial={"kind": form.cleaned_data["kind"]})
     context = _detail_context(request, account, "timeline") | {"note_form": form}
     if request.htmx:
         return render(request, "accounts/account_detail.html#timeline", context)
-    return redirect(f"{account_url(account)}?tab=timeline") if request.method == "POST" else render(
-        request, "accounts/account_detail.html", context
-    )
+    return render(request, "accounts/account_detail.html", context)
 
 
 @login_required
@@ -191,6 +215,8 @@ def account_contacts(request, pk: int):
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc))
             else:
+                if not request.htmx:  # without JavaScript: post/redirect/get
+                    return redirect(f"{account_url(account)}?tab=contacts")
                 form = ContactForm()
     context = _detail_context(request, account, "contacts") | {"contact_form": form}
     if request.htmx:
@@ -230,6 +256,8 @@ def account_tasks(request, pk: int):
             raise PermissionDenied("Your role may not add to this account's timeline or tasks.")
         if form.is_valid():
             services.task_create(account=account, actor=request.user, **form.cleaned_data)
+            if not request.htmx:  # without JavaScript: post/redirect/get
+                return redirect(f"{account_url(account)}?tab=tasks")
             form = TaskForm()
     context = _detail_context(request, account, "tasks") | {"task_form": form}
     if request.htmx:
@@ -254,7 +282,14 @@ def task_status(request, pk: int):
         return HttpResponse(str(exc), status=400)
     if request.htmx:
         return render(request, "accounts/_task_row.html", {"task": task, "show_account": request.POST.get("show_account") == "1"})
-    return redirect(request.POST.get("next") or "accounts:my_tasks")
+    return redirect(_safe_next(request) or "accounts:my_tasks")
+
+
+def _safe_next(request) -> str:
+    """The POSTed `next` when it is a path on this site (never an open redirect), else ""."""
+    target = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return target if target and allowed else ""
 
 
 @login_required

@@ -298,7 +298,9 @@ class RiskRulesView(HealthApiView):
             "competitors": serializers.ListField(child=serializers.CharField())}),
     )
     def put(self, request):
-        data = request.data if isinstance(request.data, dict) else {}
+        data = request.data
+        if not isinstance(data, dict):
+            raise ValidationError({"non_field_errors": ["Send an object with rules and/or competitors."]})
         competitors = data.get("competitors")
         if competitors is not None and (not isinstance(competitors, list)
                                         or not all(isinstance(c, str) for c in competitors)):

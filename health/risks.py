@@ -210,10 +210,12 @@ def evaluate(ctx: RiskContext) -> RiskOutcome:
             account_id = int(account_id)
             if account_id in evaluated and reason:
                 triggered[dedupe_key(rule.key, account_id)] = (rule, account_id, str(reason))
+    # A tenant-wide run also closes the CTAs of accounts it no longer scores (churned): nothing re-checks them.
+    tenant_wide = ctx.account_ids is None
     to_close = []
     for key in open_keys:
         rule_key, account_id = _parse_key(key)
-        if account_id in evaluated and rule_key in _RULES and key not in triggered:
+        if (account_id in evaluated or tenant_wide) and rule_key in _RULES and key not in triggered:
             to_close.append(key)
     new = {key: value for key, value in triggered.items() if key not in open_keys}
     outcome = RiskOutcome(closed=tasks_close_by_key(dedupe_keys=to_close) if to_close else 0)
@@ -295,14 +297,21 @@ def _band_drop(ctx: RiskContext) -> pd.Series:
     days = int(ctx.params["days"])
     cutoff = ctx.moment - timedelta(days=days)
     params = {"tenant": ctx.tenant.pk, "cutoff": cutoff}
+    # The band ``days`` ago; for an account scored for less time than that, its first band in the window.
     sql = f"""
-        SELECT a.id AS account_id, s.status AS old_status
+        SELECT a.id AS account_id, COALESCE(before.status, since.status) AS old_status
         FROM {Account._meta.db_table} a
-        CROSS JOIN LATERAL (
+        LEFT JOIN LATERAL (
             SELECT status FROM {HealthSnapshot._meta.db_table} h
             WHERE h.tenant_id = a.tenant_id AND h.account_id = a.id AND h.computed_at <= %(cutoff)s
             ORDER BY h.computed_at DESC LIMIT 1
-        ) s
+        ) before ON true
+        LEFT JOIN LATERAL (
+            SELECT status FROM {HealthSnapshot._meta.db_table} h
+            WHERE before.status IS NULL AND h.tenant_id = a.tenant_id AND h.account_id = a.id
+              AND h.computed_at > %(cutoff)s
+            ORDER BY h.computed_at ASC LIMIT 1
+        ) since ON true
         WHERE a.tenant_id = %(tenant)s AND a.status = 'active' {_account_filter("a.id", ctx.account_ids, params)}
     """
     old = _frame(sql, params)["old_status"].reindex(ctx.account_index)
@@ -386,7 +395,8 @@ def register_builtin_rules() -> None:
                        description="Active user-days fell by the threshold vs the previous period.")
     register_risk_rule("band_drop", "Health band dropped", _band_drop, params={"days": 14},
                        param_labels={"days": "Compared with days ago"},
-                       description="The account's band is worse than it was the given days ago.")
+                       description="The account's band is worse than it was the given days ago "
+                                   "(or than its first band since then, for an account scored more recently).")
     register_risk_rule("no_touch", "No recent touch", _no_touch, params={"days": 45},
                        param_labels={"days": "No touch for more than days"}, priority=TaskPriority.MEDIUM,
                        description="No note, call, meeting, email or QBR on the timeline.")

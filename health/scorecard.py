@@ -87,8 +87,17 @@ class ScorecardInvalid(ValueError):
         self.errors = errors
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def is_finite_number(value: Any) -> bool:
+    """A JSON number (not a bool) that is finite as a float: huge integers (10**400) are not."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+_is_number = is_finite_number
 
 
 def _number(value: Any) -> int | float:

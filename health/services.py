@@ -31,7 +31,7 @@ from core.errors import DomainError
 from health import risks
 from health.builtin_sources import moment_for
 from health.models import HealthSnapshot, Scorecard, Sentiment, UsageRecord
-from health.scorecard import validate_scorecard
+from health.scorecard import is_finite_number, validate_scorecard
 from health.scoring import ScoreResult, measure_column, score_accounts
 from health.selectors import ScorecardConfig, accounts_locked_for_usage, resolve_measures, scorecard_get
 from health.sources import fetch, get_source, memoized, recompute_scope
@@ -59,10 +59,6 @@ class UsageBatchInvalid(ValueError):
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__(f"{len(errors)} bad row(s)")
         self.errors = errors
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @transaction.atomic
@@ -104,7 +100,7 @@ def usage_ingest(*, rows: Any) -> int:
         if not isinstance(metric, str) or not _valid_metric(metric, metrics_ok):
             problems.append("metric: lowercase name such as active_users or feature:<name> (at most 100 characters).")
         value = row.get("value")
-        if not _is_number(value) or value < 0:
+        if not is_finite_number(value) or value < 0:
             problems.append("value: must be a number, zero or more.")
         if problems:
             errors[str(index)] = problems
@@ -152,7 +148,7 @@ def _resolve_accounts(parsed: list, errors: dict[str, list[str]]) -> list[int]:
         if account_id is not None and by_id is None:
             errors[str(index)] = [f"account: no account {account_id} in this tenant."]
         elif external_id is not None and by_external is None:
-            errors[str(index)] = [f"account_external_id: no account with external id {external_id!r}."]
+            errors[str(index)] = [f"account_external_id: no account with external id {external_id[:100]!r}."]
         elif by_id is not None and by_external is not None and by_id != by_external:
             errors[str(index)] = ["account and account_external_id name different accounts."]
         resolved.append(by_id or by_external or 0)
@@ -187,7 +183,8 @@ def usage_load(*, stream: io.TextIOBase, columns: str = "tenant_id, account_id, 
     Rows that may already exist go through :func:`usage_ingest` (upsert) instead.
     """
     with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {UsageRecord._meta.db_table} ({columns}) FROM STDIN", stream, size=1 << 20)
+        # Positional `size`: Django's debug cursor wrapper (DEBUG=1) forwards only positional arguments.
+        cursor.copy_expert(f"COPY {UsageRecord._meta.db_table} ({columns}) FROM STDIN", stream, 1 << 20)
 
 
 # --- Scorecard and risk settings ----------------------------------------------------------------

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -230,7 +231,9 @@ class PlanSerializer(serializers.ModelSerializer):
                     raise serializers.ValidationError({key: ["A running plan's account, template and start date cannot change."]})
         return attrs
 
+    @transaction.atomic
     def create(self, validated_data):
+        """Plan and criteria in one transaction: a bad criterion is a 400 with no plan written."""
         criteria = validated_data.pop("success_criteria", None)
         validated_data.pop("status", None)
         plan = services.plan_create(actor=self.context["view"].acting_user, **validated_data)
@@ -238,7 +241,9 @@ class PlanSerializer(serializers.ModelSerializer):
             services.plan_set_success_criteria(plan=plan, items=criteria)
         return selectors.plan_get(pk=plan.pk, today=selectors.tenant_today())
 
+    @transaction.atomic
     def update(self, instance, validated_data):
+        """Criteria and plan fields in one transaction: any 400/409 leaves the plan as it was."""
         actor = self.context["view"].acting_user
         for key in ("account", "template", "start_date"):
             validated_data.pop(key, None)

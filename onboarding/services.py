@@ -219,13 +219,14 @@ def template_create(
     is_default: bool | None = None,
     actor: User | None = None,
 ) -> OnboardingTemplate:
-    """Create a template with its phases and tasks. The tenant's first template becomes its default."""
+    """Create a template with its phases and tasks. The tenant's first template always becomes its
+    default (a tenant with templates always has exactly one default)."""
     cleaned = clean_structure(phases)
     template = OnboardingTemplate(
         tenant=get_current_tenant(), name=_clean_name(name), description=str(description or "")[:TEXT_LIMIT],
         success_criteria=_clean_prompts(success_criteria), check_in_days=_clean_check_in_days(check_in_days),
     )
-    make_default = bool(is_default) or (is_default is None and not OnboardingTemplate.objects.exists())
+    make_default = bool(is_default) or not OnboardingTemplate.objects.exists()
     template.save()
     _save_structure(template, cleaned)
     if make_default:
@@ -264,8 +265,14 @@ def template_set_default(*, template: OnboardingTemplate) -> OnboardingTemplate:
 
 @transaction.atomic
 def template_delete(*, template: OnboardingTemplate) -> None:
-    """Delete a template (plans made from it keep their phases and tasks)."""
+    """Delete a template (plans made from it keep their phases and tasks). Deleting the default makes
+    the next template (by name) the default, so new plans still have one."""
+    was_default = template.is_default
     template.delete()
+    if was_default:
+        successor = OnboardingTemplate.objects.order_by("name", "pk").first()
+        if successor is not None:
+            _make_default(successor)
 
 
 # --------------------------------------------------------------------------- plans
@@ -621,8 +628,9 @@ def plan_record_first_value(*, plan: OnboardingPlan, at: datetime | None = None,
 
 @transaction.atomic
 def plan_complete(*, plan: OnboardingPlan, actor: User | None = None) -> OnboardingPlan:
-    """Finish onboarding: the plan is completed, go-live recorded if it was not, check-ins scheduled,
-    the late alert closed and the account moved from onboarding to adoption."""
+    """Finish onboarding: the plan is completed, go-live and first value (time to value on the account)
+    recorded if they were not, check-ins scheduled, the late alert closed and the account moved from
+    onboarding to adoption."""
     now = timezone.now()
     if not OnboardingPlan.objects.filter(pk=plan.pk, status=PlanStatus.ACTIVE).update(
         status=PlanStatus.COMPLETED, completed_at=now
@@ -631,6 +639,8 @@ def plan_complete(*, plan: OnboardingPlan, actor: User | None = None) -> Onboard
     plan.status, plan.completed_at = PlanStatus.COMPLETED, now
     if plan.go_live_date is None:
         _go_live(plan, day=selectors.tenant_today(), actor=actor)
+    if plan.first_value_at is None:
+        _first_value(plan, at=now, actor=actor)
     account_services.tasks_close_by_key(dedupe_keys=[plan.late_dedupe_key])
     _record(plan, f"Onboarding completed: {plan.name}", actor=actor,
             days=days_between(plan.start_date, selectors.tenant_today()))

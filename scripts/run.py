@@ -22,6 +22,10 @@ def log(message: str) -> None:
     print(f"[run] {message}", flush=True)
 
 
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     os.chdir(ROOT)
     env = dict(os.environ)
@@ -66,7 +70,9 @@ def main() -> int:
             children.append(subprocess.Popen(cmd, env=env, start_new_session=True))
             log(f"started {name} (pid {children[-1].pid})")
         log(f"serving on http://{host}:{port}  (Ctrl-C stops everything)")
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        # Ctrl-C and SIGTERM both end in the `finally` below (also when started with SIGINT ignored).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         log("a process exited; stopping the others")
@@ -77,8 +83,8 @@ def main() -> int:
     finally:
         for child in children:
             if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
+                child.terminate()  # the process itself: Celery does a warm shutdown of its pool
+        deadline = time.monotonic() + 15
         for child in children:
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))

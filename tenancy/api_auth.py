@@ -40,7 +40,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         parts = header.split()
-        if len(parts) != 2 or parts[0] != self.keyword:
+        if len(parts) != 2 or parts[0].lower() != self.keyword.lower():  # the scheme is case-insensitive (RFC 9110)
             raise exceptions.AuthenticationFailed("Use the header `Authorization: Bearer <key>`.")
         raw = parts[1]
         pieces = raw.split("_")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -30,6 +32,7 @@ from tickets.models import (
     TicketStatus,
 )
 from tickets.sla_engine import support_settings_get
+from tickets.views import attachment_response
 
 
 @extend_schema_field({"type": "string", "format": "email", "nullable": True})
@@ -194,7 +197,10 @@ class AttachmentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "ticket", "filename", "content_type", "size", "url", "created_at"]
 
     def get_url(self, attachment) -> str:
-        return attachment.file.url
+        """The tenant-checked download endpoint (never the storage URL: files are private to the tenant)."""
+        path = reverse("api-ticket-attachment-download", args=[attachment.ticket_id, attachment.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -299,6 +305,16 @@ class TicketViewSet(
                                           **self.actor_kwargs())
         return Response(TicketSerializer(ticket, context=self.get_serializer_context()).data)
 
+    @extend_schema(
+        request=None, responses={200: TicketSerializer}, summary="Re-apply the tenant's current SLA policy",
+        description="Tickets keep the targets they were opened with; after a policy table or account segment "
+                    "change this recomputes them from `opened_at` (paused time kept out). Logged when they differ.",
+    )
+    @action(detail=True, methods=["post"], url_path="reapply-sla")
+    def reapply_sla(self, request, pk=None):
+        ticket = services.ticket_reapply_sla(ticket=self._ticket(), **self.actor_kwargs())
+        return Response(TicketSerializer(ticket, context=self.get_serializer_context()).data)
+
     @extend_schema(responses=EventSerializer(many=True), summary="SLA event log and change log, in time order")
     @action(detail=True, methods=["get"], serializer_class=EventSerializer, pagination_class=None, filterset_class=None)
     def events(self, request, pk=None):
@@ -313,7 +329,8 @@ class TicketViewSet(
     def attachments(self, request, pk=None):
         ticket = self._ticket()
         if request.method == "GET":
-            return Response(AttachmentSerializer(selectors.ticket_attachments(ticket), many=True).data)
+            attachments = selectors.ticket_attachments(ticket)
+            return Response(AttachmentSerializer(attachments, many=True, context=self.get_serializer_context()).data)
         serializer = AttachmentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         comment_id = serializer.validated_data.get("comment_id")
@@ -324,7 +341,19 @@ class TicketViewSet(
             ticket=ticket, file=serializer.validated_data["file"], uploaded_by=self.acting_user, comment=comment,
             actor_label=self.actor_label,
         )
-        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        return Response(AttachmentSerializer(attachment, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+                   summary="Download an attachment (404 unless it belongs to this ticket)")
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]+)/download",
+            pagination_class=None, filterset_class=None)
+    def attachment_download(self, request, pk=None, attachment_id=None):
+        ticket = self._ticket()
+        attachment = TicketAttachment.objects.filter(pk=attachment_id, ticket=ticket).first()
+        if attachment is None or not attachment.file:
+            raise Http404("No such attachment")
+        return attachment_response(attachment)
 
 
 # --------------------------------------------------------------------------- configuration

@@ -385,9 +385,10 @@ def _transition(
     if to_status == from_status:
         return ticket
     if to_status not in ALLOWED_TRANSITIONS[from_status]:
+        current = TicketStatus(from_status).label.lower()
+        article = "An" if current[0] in "aeiou" else "A"
         raise InvalidTransition(
-            f"A {TicketStatus(from_status).label.lower()} ticket can't move to {TicketStatus(to_status).label.lower()}.",
-            field="status",
+            f"{article} {current} ticket can't move to {TicketStatus(to_status).label.lower()}.", field="status",
         )
     config = config or load_config()
     _settle(ticket, now)  # breaches up to now are logged before any clock stops

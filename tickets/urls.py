@@ -18,6 +18,7 @@ urlpatterns: list = [
     path("<int:pk>/status/", views.transition, name="transition"),
     path("<int:pk>/properties/", views.update_properties, name="properties"),
     path("<int:pk>/escalate/", views.escalate, name="escalate"),
+    path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
     path("<int:pk>/articles/", views.link_article, name="link_article"),
     path("<int:pk>/articles/search/", views.article_search, name="article_search"),
     path("<int:pk>/articles/<int:article_pk>/unlink/", views.unlink_article, name="unlink_article"),

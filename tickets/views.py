@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +40,7 @@ from tickets.models import (
     SUPPORT_LEVEL_CHOICES,
     SlaState,
     Ticket,
+    TicketAttachment,
     TicketStatus,
 )
 
@@ -412,6 +413,8 @@ def _detail_context(request, ticket: Ticket, **overrides) -> dict:
         "account": ticket.account,
         "segment_label": _segment_labels(request.tenant).get(ticket.account.segment, ticket.account.segment),
         "comments": list(selectors.ticket_comments(ticket)),
+        # Files uploaded to the ticket itself (API); a reply's files show with the reply.
+        "ticket_files": [a for a in selectors.ticket_attachments(ticket) if a.comment_id is None],
         "events": selectors.ticket_events(ticket),
         "targets": targets,
         "sla_state": sla_state,
@@ -464,6 +467,27 @@ def reply(request, pk: int):
         return _render_detail(request, _get_ticket(pk), status=exc.status_code, reply_form=form)
     messages.success(request, "Reply sent." if form.public else "Internal note added.")
     return redirect(f"{reverse('tickets:detail', args=[pk])}#conversation-end")
+
+
+@member_view
+@require_GET
+def attachment_download(request, pk: int, attachment_pk: int):
+    """A ticket's file, for members of the ticket's tenant only (another tenant's ticket or file is a 404)."""
+    ticket = _get_ticket(pk)
+    attachment = TicketAttachment.objects.filter(pk=attachment_pk, ticket=ticket).first()
+    if attachment is None or not attachment.file:
+        raise Http404("No such attachment")
+    return attachment_response(attachment)
+
+
+def attachment_response(attachment: TicketAttachment) -> FileResponse:
+    """Stream a stored attachment as a download (never rendered inline: uploads are untrusted)."""
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404("The file is missing from storage") from exc
+    return FileResponse(handle, as_attachment=True, filename=attachment.filename,
+                        content_type=attachment.content_type or "application/octet-stream")
 
 
 @ticket_write

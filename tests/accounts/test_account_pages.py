@@ -290,3 +290,50 @@ def test_page_queries_do_not_grow_with_rows(alice_client, alice, tenant, n, djan
     with django_assert_max_num_queries(8):
         export = alice_client.get(reverse("accounts:export"))
         assert len(b"".join(export.streaming_content).splitlines()) == n + 1
+
+
+# --- without JavaScript, and safe redirects ------------------------------------------------------
+
+
+def test_inline_forms_without_javascript_redirect_after_post_and_show_errors(alice_client, acme_account):
+    urls = account_urls(acme_account)
+    for tab, data in (
+        ("timeline", {"kind": "note", "subject": "Plain post", "body": "x"}),
+        ("contacts", {"name": "Cy", "role": "other"}),
+        ("tasks", {"title": "Plain task", "priority": "low"}),
+    ):
+        response = alice_client.post(urls[tab], data)
+        assert response.status_code == 302 and response["Location"].endswith(f"?tab={tab}"), tab
+    empty = alice_client.post(urls["timeline"], {"kind": "note", "subject": "", "body": ""})
+    assert empty.status_code == 200 and b"Write something first." in empty.content and b"<html" in empty.content
+    assert Activity.all_tenants.filter(subject="Plain post").count() == 1
+
+
+def test_task_status_never_redirects_off_site(alice_client, alice, acme_account):
+    task = Task.all_tenants.get(account=acme_account)
+    url = reverse("accounts:task_status", args=[task.pk])
+    evil = alice_client.post(url, {"status": "done", "next": "https://evil.example/"})
+    assert evil.status_code == 302 and evil["Location"] == reverse("accounts:my_tasks")
+    detail = reverse("accounts:detail", args=[acme_account.pk]) + "?tab=tasks"
+    back = alice_client.post(url, {"status": "open", "next": detail})
+    assert back["Location"] == detail
+
+
+def test_list_keeps_count_export_link_and_sort_inside_the_swapped_part(alice_client, tenant):
+    AccountFactory(tenant=tenant, name="Big Co", arr=Decimal("250000"))
+    partial = alice_client.get(reverse("accounts:list"), {"segment": "enterprise", "sort": "-arr"}, HTTP_HX_REQUEST="true")
+    html = partial.content.decode()
+    assert "1 accounts" in html
+    assert 'export.csv?segment=enterprise&amp;sort=-arr' in html
+    assert 'name="sort" value="-arr" form="account-filters"' in html
+    assert 'aria-sort="descending"' in html
+
+
+def test_my_tasks_rank_priorities_not_alphabetically(alice_client, alice, tenant):
+    account = AccountFactory(tenant=tenant)
+    due = timezone.localdate()
+    for title, priority in (("L", "low"), ("U", "urgent"), ("M", "medium"), ("H", "high")):
+        TaskFactory(account=account, owner=alice, title=f"Prio {title}", priority=priority, due_date=due)
+    html = alice_client.get(reverse("accounts:my_tasks")).content.decode()
+    positions = [html.index(f"Prio {t}") for t in "UHML"]
+    assert positions == sorted(positions)

@@ -47,3 +47,9 @@ def test_export_of_another_tenant_is_empty(bob_client, tenant):
 
 def test_export_needs_sign_in(client):
     assert client.get(reverse("accounts:export")).status_code == 302
+
+
+def test_export_defuses_spreadsheet_formulas(alice_client, tenant):
+    AccountFactory(tenant=tenant, name="=HYPERLINK(\"http://evil\")", industry="@SUM(1)")
+    row = exported(alice_client)[0]
+    assert row["name"].startswith("'=") and row["industry"] == "'@SUM(1)"

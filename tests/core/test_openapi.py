@@ -35,6 +35,10 @@ def test_accounts_and_contacts_schema_has_no_warnings_or_errors():
         assert field in contact, field
     filters = {p["name"] for p in paths["/api/v1/accounts/"]["get"]["parameters"]}
     assert {"external_id", "segment", "health_status", "csm", "search", "page", "page_size"} <= filters
+    # The error answers of API.md are described too.
+    assert {"200", "401"} <= set(paths["/api/v1/accounts/"]["get"]["responses"])
+    assert {"201", "400", "401", "403"} <= set(paths["/api/v1/contacts/"]["post"]["responses"])
+    assert {"200", "400", "401", "403", "404"} <= set(paths["/api/v1/accounts/{id}/"]["patch"]["responses"])
 
 
 def test_schema_endpoint_serves_the_whole_api(client):

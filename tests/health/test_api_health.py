@@ -193,3 +193,41 @@ def test_openapi_schema_describes_health(api):
     for path in ("/api/v1/usage/", "/api/v1/accounts/{id}/health/", "/api/v1/accounts/{id}/health/history/",
                  "/api/v1/health/recompute/", "/api/v1/health/scorecard/"):
         assert path.replace("{id}", "{pk}") in paths or path in paths
+
+
+def test_query_counts_do_not_grow_with_rows(api, tenant, frozen, django_assert_max_num_queries,
+                                            django_capture_on_commit_callbacks):
+    accounts = [AccountFactory(tenant=tenant) for _ in range(4)]
+    for account in accounts:
+        for score in (2, 3, 4):
+            api.post(f"/api/v1/accounts/{account.pk}/sentiment/", {"score": score}, format="json")
+    account = accounts[0]
+    with django_assert_max_num_queries(6):
+        assert api.get(f"/api/v1/accounts/{account.pk}/sentiment/").json()["count"] == 3
+    with django_assert_max_num_queries(12):
+        assert api.post(f"/api/v1/accounts/{account.pk}/sentiment/", {"score": 5}, format="json").status_code == 201
+    with django_assert_max_num_queries(5):
+        assert api.get("/api/v1/health/scorecard/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=False), django_assert_max_num_queries(10):
+        assert api.put("/api/v1/health/scorecard/", default_scorecard(), format="json").status_code == 200
+    with django_assert_max_num_queries(4):
+        assert api.get("/api/v1/health/sources/").status_code == 200
+    with django_assert_max_num_queries(4):
+        assert api.get("/api/v1/health/risk-rules/").status_code == 200
+    with django_assert_max_num_queries(8):
+        assert api.put("/api/v1/health/risk-rules/", {"rules": {"no_touch": {"days": 60}}}, format="json").status_code == 200
+    with django_assert_max_num_queries(30):
+        assert api.post("/api/v1/health/recompute/").json()["accounts"] == 4
+
+
+def test_malformed_settings_bodies_are_400_and_change_nothing(api, tenant):
+    for body in ([], "rules", {"rules": []}):
+        assert api.put("/api/v1/health/risk-rules/", body, format="json").status_code == 400
+    huge = default_scorecard()
+    huge["components"][0]["measures"][0]["mapping"] = {"type": "linear", "zero_at": 10**400, "full_at": 0}
+    huge_band = default_scorecard()
+    huge_band["bands"][0]["min_score"] = 10**400
+    for body in ([], huge, huge_band):
+        assert api.put("/api/v1/health/scorecard/", body, format="json").status_code == 400
+    tenant.refresh_from_db()
+    assert "health_risks" not in (tenant.settings or {}) and not Scorecard.all_tenants.exists()

@@ -97,6 +97,31 @@ def test_band_drop_compares_with_the_band_days_ago(tenant, frozen, quiet_rules):
     assert not open_risks(stable)
 
 
+def test_band_drop_for_an_account_scored_for_less_than_the_window(tenant, frozen, quiet_rules):
+    quiet_rules("band_drop", days=14)
+    young = AccountFactory(tenant=tenant)
+    HealthSnapshotFactory(account=young, computed_at=timezone.now() - timedelta(days=3), score=85, status="green")
+    first_ever = AccountFactory(tenant=tenant)
+    recompute_health(tenant=tenant)  # neither has data: champion 0 -> red
+    [task] = open_risks(young)
+    assert "from Green to Red" in task.description
+    assert not open_risks(first_ever)  # its first score is no drop
+    recompute_health(tenant=tenant)
+    assert len(open_risks(young)) == 1 and not open_risks(first_ever)
+
+
+def test_churned_accounts_risks_close_on_the_next_full_recompute(tenant, frozen, quiet_rules):
+    quiet_rules("payment_overdue")
+    late = AccountFactory(tenant=tenant, payment_overdue=True)
+    kept = AccountFactory(tenant=tenant, payment_overdue=True)
+    recompute_health(tenant=tenant)
+    type(late).all_tenants.filter(pk=late.pk).update(status="churned")
+    recompute_health(tenant=tenant, account_ids=[kept.pk])  # a single-account run leaves others alone
+    assert len(open_risks(late)) == 1
+    assert recompute_health(tenant=tenant).risks_closed == 1
+    assert not open_risks(late) and len(open_risks(kept)) == 1
+
+
 def test_no_touch(tenant, frozen, quiet_rules):
     quiet_rules("no_touch", days=30)
     old = AccountFactory(tenant=tenant, created_at=timezone.now() - timedelta(days=200))

@@ -90,6 +90,18 @@ def test_events_that_move_health_request_a_recompute(tenant, django_capture_on_c
     assert [c.args[1] for c in enqueue.call_args_list] == [[account.pk], [account.pk]]
 
 
+def test_billing_and_status_changes_request_a_recompute(tenant, django_capture_on_commit_callbacks):
+    from accounts.services import account_update
+
+    with mock.patch("health.services._enqueue_accounts") as enqueue, tenant_context(tenant):
+        account = AccountFactory(tenant=tenant)
+        with django_capture_on_commit_callbacks(execute=True):
+            account_update(account=account, payment_overdue=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            account_update(account=account, name="Renamed Co")  # does not move health
+    assert [c.args[1] for c in enqueue.call_args_list] == [[account.pk]]
+
+
 def test_usage_ingest_requests_a_recompute_of_the_accounts_it_touched(api, tenant, django_capture_on_commit_callbacks):
     account = AccountFactory(tenant=tenant)
     day = (timezone.localdate() - timedelta(days=1)).isoformat()
@@ -120,6 +132,8 @@ def test_real_worker_recomputes_end_to_end(tenant, tmp_path):
     try:
         redis.Redis.from_url(REDIS_TEST_URL).delete("default")  # a stale queue from an earlier run
     except redis.ConnectionError:
+        if os.environ.get("CI"):  # CI promises Redis: the end-to-end worker test must not silently skip there
+            raise
         pytest.skip("Redis is not running")
     account = AccountFactory(tenant=tenant)
     usage_series(account, "active_users", [8] * 30)

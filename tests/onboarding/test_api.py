@@ -166,6 +166,24 @@ def test_bad_plan_is_400_and_writes_nothing(api, account, template, payload, fie
     assert not OnboardingPlan.all_tenants.exists() and not PlanTask.all_tenants.exists()
 
 
+def test_bad_success_criteria_on_create_write_no_plan(api, account, template):
+    payload = {"account": account.pk, "start_date": "2026-03-02", "success_criteria": [{"text": " "}]}
+    response = api.post(PLANS, payload, format="json")
+    assert response.status_code == 400 and "success_criteria" in response.json()
+    assert not OnboardingPlan.all_tenants.exists() and not PlanTask.all_tenants.exists()
+
+
+def test_rejected_patch_leaves_criteria_and_fields_alone(api, plan):
+    response = api.patch(f"{PLANS}{plan.pk}/", {"success_criteria": [{"text": "Live by May"}]}, format="json")
+    assert response.status_code == 200
+    response = api.patch(f"{PLANS}{plan.pk}/", {
+        "success_criteria": [{"text": "Replaced"}], "notes": "changed", "handoff": {"shoe_size": "42"},
+    }, format="json")
+    assert response.status_code == 400 and "handoff" in response.json()
+    assert [c["text"] for c in api.get(f"{PLANS}{plan.pk}/").json()["success_criteria"]] == ["Live by May"]
+    assert OnboardingPlan.all_tenants.get(pk=plan.pk).notes == ""
+
+
 def test_another_tenants_template_or_account_cannot_be_used(api, account, template, other_tenant):
     theirs = make_template(other_tenant)
     their_account = AccountFactory(tenant=other_tenant)

@@ -32,6 +32,56 @@ def context_for(slug: str) -> SeedContext:
                        rng=random.Random(f"test-{slug}"), today=TODAY, progress=lambda msg: None)
 
 
+# What each handbook says, as (phase, start_day, end_day) with 0-based offsets ("day 1" is day 0,
+# "week 2" is days 7-13), and (task title fragment, due_day, milestone) the plan must carry.
+HANDBOOK_PHASES = {
+    "rag-fortress": [("Kickoff", 0, 6), ("Technical setup", 7, 13), ("Data ingestion", 7, 27),
+                     ("User training", 14, 34), ("Testing and optimization", 28, 34),
+                     ("Go-live preparation", 35, 41), ("Go-live", 42, 48)],
+    "techcorp": [("Day 1: welcome", 0, 0), ("Day 2: technical kickoff", 1, 1), ("Days 3-5: data sources", 2, 4),
+                 ("Day 7: first dashboard", 6, 6), ("Weeks 2-4: implementation", 7, 27),
+                 ("Months 2-3: adoption and optimization", 28, 89)],
+    "marketingai-pro": [("Day 1: welcome and setup", 0, 0), ("Days 2-3: product tour and training", 1, 2),
+                        ("Days 4-7: first success", 3, 6), ("Weeks 2-4: success planning", 7, 27)],
+    "agent-factory": [("Day 1", 0, 0), ("Day 3", 1, 2), ("Day 7", 3, 6), ("Day 14", 7, 13), ("Day 30", 14, 29)],
+}
+HANDBOOK_TASKS = {
+    "rag-fortress": [("Kickoff meeting held", 4, "kickoff"), ("Infrastructure provisioning", 8, ""),
+                     ("Test migration in staging", 16, ""), ("Power user enablement", 29, ""),
+                     ("User acceptance testing", 31, ""), ("Production cutover planning", 36, ""),
+                     ("Go-live day", 42, "go_live")],
+    "techcorp": [("Welcome call", 0, ""), ("Technical kickoff", 1, "kickoff"), ("Connect data sources", 3, ""),
+                 ("First dashboard created", 6, "first_value"), ("Quarterly business review (QBR)", 89, "")],
+    "marketingai-pro": [("Account setup checklist", 0, ""), ("First AI campaign created", 0, "first_value"),
+                        ("Interactive product tour", 1, ""), ("First success goals reached", 5, "go_live"),
+                        ("Success planning call", 10, "")],
+    "agent-factory": [("Welcome email", 0, ""), ("Welcome call", 2, "kickoff"), ("First check-in", 6, ""),
+                      ("First agent deployed", 13, "first_value"), ("Onboarding complete", 29, "")],
+}
+MARKETINGAI_SETUP_CHECKLIST = [
+    "Email verification completed", "Profile information completed", "Payment method added",
+    "Team members invited (if applicable)", "Initial preferences configured", "Security settings configured",
+]
+
+
+def assert_handbook_plan(slug: str, template) -> None:
+    """The stored default template carries the handbook's phases (in order) and key tasks."""
+    phases = list(template.phases.all())
+    if slug in HANDBOOK_PHASES:
+        assert [(p.name, p.start_day, p.end_day) for p in phases] == HANDBOOK_PHASES[slug]
+    tasks = [t for p in phases for t in p.tasks.all()]
+    for fragment, due_day, milestone in HANDBOOK_TASKS.get(slug, []):
+        matches = [t for t in tasks if fragment in t.title]
+        assert matches, f"{slug}: no task {fragment!r}"
+        assert (matches[0].due_day, matches[0].milestone) == (due_day, milestone), fragment
+    if slug == "marketingai-pro":
+        setup = next(t for t in tasks if t.title == "Account setup checklist")
+        assert setup.checklist == MARKETINGAI_SETUP_CHECKLIST
+    if slug == "techcorp":  # the QBR falls in month 3 (days 60-89)
+        qbr = next(t for t in tasks if "QBR" in t.title)
+        assert 60 <= qbr.due_day <= 89
+
+
 @pytest.mark.parametrize("slug", list(HANDBOOKS))
 def test_seed_tenant(slug):
     ctx = context_for(slug)
@@ -40,6 +90,7 @@ def test_seed_tenant(slug):
         seed.seed_tenant(ctx)
         template = selectors.default_template()
         assert template is not None and template.name == seed.TEMPLATES[slug][0]["name"]
+        assert_handbook_plan(slug, template)
         assert OnboardingTemplate.objects.count() == len(seed.TEMPLATES[slug])
         plans = list(OnboardingPlan.objects.all())
         assert plans

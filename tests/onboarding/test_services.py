@@ -100,6 +100,17 @@ def test_one_default_per_tenant(tenant, in_tenant, template):
         make_template(tenant, name="quick START")
 
 
+def test_first_template_is_default_and_deleting_the_default_promotes_another(tenant, in_tenant):
+    first = services.template_create(name="Zeta plan", phases=copy.deepcopy(STANDARD_PHASES), is_default=False)
+    assert first.is_default  # the editor's unticked box cannot leave a tenant without a default
+    second = services.template_create(name="Alpha plan", phases=copy.deepcopy(STANDARD_PHASES), is_default=False)
+    assert not second.is_default
+    services.template_delete(template=first)
+    assert list(OnboardingTemplate.objects.filter(is_default=True)) == [second]
+    services.template_delete(template=second)
+    assert not OnboardingTemplate.objects.exists()
+
+
 # --------------------------------------------------------------------------- plans
 
 
@@ -287,6 +298,16 @@ def test_complete_early_records_go_live_and_leaves_later_stages_alone(tenant, te
     assert plan.status == "completed" and plan.go_live_date == START + timedelta(days=5)
     assert Task.objects.filter(account=account, source="onboarding").count() == 3  # check-ins scheduled
     assert Account.objects.get(pk=account.pk).lifecycle_stage == "expansion"  # not moved backwards
+
+
+@time_machine.travel(at(START + timedelta(days=9)), tick=False)
+def test_completing_without_first_value_records_time_to_value(plan, in_tenant):
+    services.plan_complete(plan=OnboardingPlan.objects.select_related("account").get(pk=plan.pk))
+    plan.refresh_from_db()
+    account = Account.objects.get(pk=plan.account_id)
+    assert plan.time_to_value_days == 9 and plan.first_value_at == at(START + timedelta(days=9))
+    assert (account.time_to_value_days, account.first_value_at) == (9, plan.first_value_at)
+    assert account.lifecycle_stage == "adoption"
 
 
 def test_checklist_items_start_the_task(plan, in_tenant):

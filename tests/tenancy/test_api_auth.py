@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from tenancy.context import current_tenant_or_none
 from tenancy.models import ApiKey
 from tenancy.services import api_key_create, api_key_revoke
+from tests.factories import make_api_key
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +92,24 @@ def test_keys_are_stored_hashed_and_last_use_recorded_once_a_minute(tenant):
 def test_the_tenant_does_not_leak_after_a_request(api):
     assert api.get("/api/v1/accounts/").status_code == 200
     assert current_tenant_or_none() is None
+
+
+def test_the_bearer_scheme_is_case_insensitive(tenant):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"bearer {make_api_key(tenant)}")
+    assert client.get("/api/v1/accounts/").status_code == 200
+
+
+def test_session_without_membership_is_401_and_session_writes_need_csrf(alice, tenant):
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    outsider = Client()
+    outsider.force_login(UserFactory())
+    assert outsider.get("/api/v1/accounts/").status_code == 401
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alice)
+    assert strict.get("/api/v1/accounts/").status_code == 200
+    response = strict.post("/api/v1/accounts/", {"name": "No token"}, content_type="application/json")
+    assert response.status_code == 403 and "CSRF" in response.json()["detail"]

@@ -205,6 +205,27 @@ def test_attachments_upload(api, ticket, settings, tmp_path):
     assert response.status_code == 201, response.json()
     assert response.json()["filename"] == "trace.log"
     assert [a["filename"] for a in api.get(url).json()] == ["trace.log"]
+    download = response.json()["url"]
+    assert download.endswith(f"{url}{response.json()['id']}/download/") and "/media/" not in download
+    got = api.get(download)
+    assert got.status_code == 200 and b"".join(got.streaming_content) == b"stack"
+
+
+def test_attachment_download_is_404_across_tenants(api, other_api, ticket, foreign_ticket, settings, tmp_path,
+                                                   django_assert_max_num_queries):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    url = f"/api/v1/tickets/{ticket.pk}/attachments/"
+    created = api.post(url, {"file": SimpleUploadedFile("a.log", b"a", "text/plain")}, format="multipart").json()
+    assert other_api.get(f"{url}{created['id']}/download/").status_code == 404
+    assert other_api.get(url).status_code == 404
+    # Another ticket's id in the path does not reach this ticket's file.
+    assert api.get(f"/api/v1/tickets/{foreign_ticket.pk}/attachments/{created['id']}/download/").status_code == 404
+    for name in ("b.log", "c.log", "d.log"):
+        api.post(url, {"file": SimpleUploadedFile(name, b"x", "text/plain")}, format="multipart")
+    with django_assert_max_num_queries(6):
+        assert len(api.get(url).json()) == 4
 
 
 def test_list_filters(api, clock, account, member):
@@ -254,6 +275,20 @@ def test_list_query_count_does_not_grow(api, account, django_assert_max_num_quer
         api.get(f"/api/v1/tickets/{ticket.pk}/events/")
 
 
+def test_reapply_sla_after_a_policy_change(api, other_api, clock, ticket):
+    url = f"/api/v1/tickets/{ticket.pk}/"
+    assert api.get(url).json()["response_due_at"] == "2026-03-02T13:00:00Z"  # Sev2 default: 240 min
+    api.put("/api/v1/sla-policies/", [{"severity": 2, "segment": None, "response_minutes": 120,
+                                       "resolution_minutes": 480}], format="json")
+    assert api.get(url).json()["response_due_at"] == "2026-03-02T13:00:00Z"  # existing tickets keep theirs
+    assert other_api.post(url + "reapply-sla/").status_code == 404
+    response = api.post(url + "reapply-sla/")
+    assert response.status_code == 200 and response.json()["response_due_at"] == "2026-03-02T11:00:00Z"
+    assert TicketChange.all_tenants.filter(ticket=ticket, action="sla_policy").count() == 1
+    assert api.post(url + "reapply-sla/").status_code == 200  # nothing differs: nothing more logged
+    assert TicketChange.all_tenants.filter(ticket=ticket, action="sla_policy").count() == 1
+
+
 def test_sla_policies_get_put(api, other_api):
     defaults = api.get("/api/v1/sla-policies/").json()
     assert defaults[0] == {"severity": 1, "segment": None, "response_minutes": 60, "resolution_minutes": 240,
@@ -300,6 +335,20 @@ def test_support_settings(api):
                          format="json")
     assert response.json() == {"at_risk_percent": 80, "escalate_after_minutes": None}
     assert api.patch("/api/v1/support-settings/", {"at_risk_percent": 0}, format="json").status_code == 400
+
+
+def test_configuration_is_per_tenant_and_reads_are_constant(api, other_api, django_assert_max_num_queries):
+    theirs = other_api.get("/api/v1/business-hours/").json()
+    their_settings = other_api.get("/api/v1/support-settings/").json()
+    hours = {"timezone": "Asia/Tokyo", "intervals": [{"weekday": 5, "start": "10:00", "end": "12:00"}],
+             "holidays": ["2026-05-05"]}
+    assert api.put("/api/v1/business-hours/", hours, format="json").status_code == 200
+    assert api.patch("/api/v1/support-settings/", {"at_risk_percent": 50}, format="json").status_code == 200
+    assert other_api.get("/api/v1/business-hours/").json() == theirs
+    assert other_api.get("/api/v1/support-settings/").json() == their_settings
+    for path in ("business-hours/", "support-settings/", "sla-policies/"):
+        with django_assert_max_num_queries(5):
+            assert api.get(f"/api/v1/{path}").status_code == 200
 
 
 def test_schema_describes_the_contract(api):

@@ -118,3 +118,13 @@ def test_other_tenant_cannot_see_or_convert_triage(api, other_api, account):
     assert other_api.post(f"{URL}{created['id']}/convert/", {"account": account.pk}, format="json").status_code == 404
     assert other_api.get(URL + "triage/").json()["results"] == []
 
+
+def test_lists_are_a_constant_number_of_queries(api, contact, django_assert_max_num_queries):
+    for i in range(6):
+        sender = "peter@initech.example" if i % 2 else f"stranger{i}@nowhere.example"
+        api.post(URL, {"from": sender, "subject": f"Mail {i}", "text": "x", "message_id": f"<q{i}@x>"}, format="json")
+    with django_assert_max_num_queries(6):
+        assert len(api.get(URL).json()["results"]) == 6
+    with django_assert_max_num_queries(6):
+        assert len(api.get(f"{URL}triage/").json()["results"]) == 3
+

@@ -99,6 +99,32 @@ def test_reply_with_attachment(alice_client, ticket, settings, tmp_path):
     assert "idp-log.txt" in alice_client.get(url("detail", ticket)).content.decode()
 
 
+def test_attachments_download_for_the_tenant_only(alice_client, bob, ticket, settings, tmp_path):
+    """Files are served through the ticket (tenant-checked), not a public storage URL; files uploaded to the
+    ticket itself (API) are listed too."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tenancy.context import tenant_context
+    from tickets import services
+
+    settings.MEDIA_ROOT = tmp_path
+    with tenant_context(ticket.tenant):
+        loose = services.ticket_attach(ticket=ticket, file=SimpleUploadedFile("har.txt", b"har data", "text/plain"))
+    html = alice_client.get(url("detail", ticket)).content.decode()
+    download = url("attachment", ticket, loose.pk)
+    assert "har.txt" in html and download in html and "/media/" not in html
+    r = alice_client.get(download)
+    assert r.status_code == 200 and b"".join(r.streaming_content) == b"har data"
+    assert "attachment" in r["Content-Disposition"] and "har.txt" in r["Content-Disposition"]
+    from django.test import Client
+
+    bob_client = Client()
+    bob_client.force_login(bob)
+    assert bob_client.get(download).status_code == 404
+    other = TicketFactory(account=ticket.account)
+    assert alice_client.get(url("attachment", other, loose.pk)).status_code == 404
+
+
 def test_transitions_pause_and_resolve(alice_client, ticket):
     r = alice_client.post(url("transition", ticket), {"status": "pending_customer"})
     assert r.status_code == 302

@@ -100,6 +100,7 @@ def test_invalid_transitions_are_refused(in_tenant, account, path, refused):
         services.ticket_transition(ticket=ticket, to_status=refused)
     assert exc.value.status_code == 409
     assert "can't move" in str(exc.value)
+    assert str(exc.value).startswith("An open " if path == ("open",) else "A ")
     ticket.refresh_from_db()
     assert ticket.status == (path[-1] if path else "new")
     assert TicketChange.objects.count() == before
