@@ -75,8 +75,9 @@ SCORECARDS: dict[str, dict] = {
             component("support", "Support engagement", 20, [TICKETS_PER_SEAT, SEV12]),
             component("business_outcomes", "Business outcomes", 10, [SENTIMENT, TIME_TO_VALUE]),
         ],
+        # Handbook: green "> 70", yellow "50-70", red "< 50"; scores have one decimal, so green starts at 70.1.
         "bands": [
-            {"key": "green", "label": "Green", "min_score": 70, "colour": "green"},
+            {"key": "green", "label": "Green", "min_score": 70.1, "colour": "green"},
             {"key": "yellow", "label": "Yellow", "min_score": 50, "colour": "yellow"},
             {"key": "red", "label": "Red", "min_score": 0, "colour": "red"},
         ],

@@ -25,7 +25,7 @@ EXPECTED = {
     "modular-cs": ([("usage", 40), ("engagement", 25), ("business_outcomes", 20), ("support", 15)],
                    [("green", 80), ("yellow", 60), ("red", 0)]),
     "techcorp": ([("usage", 40), ("feature_adoption", 30), ("support", 20), ("business_outcomes", 10)],
-                 [("green", 70), ("yellow", 50), ("red", 0)]),
+                 [("green", 70.1), ("yellow", 50), ("red", 0)]),
     "marketingai-pro": ([("usage", 40), ("support", 20), ("business", 20), ("relationship", 20)],
                         [("healthy", 80), ("at_risk", 60), ("critical", 40), ("churn_risk", 0)]),
     "agent-factory": ([("usage", 40), ("engagement", 30), ("outcomes", 20), ("relationship", 10)],
