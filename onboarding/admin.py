@@ -3,37 +3,24 @@
 
 from django.contrib import admin
 
+from core.admin import CrossTenantReadOnlyAdmin
 from onboarding.models import OnboardingPlan, OnboardingTemplate, PlanTask
 
 
-class CrossTenantAdmin(admin.ModelAdmin):
-    def get_queryset(self, request):
-        return self.model.all_tenants.all()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(OnboardingTemplate)
-class OnboardingTemplateAdmin(CrossTenantAdmin):
+class OnboardingTemplateAdmin(CrossTenantReadOnlyAdmin):
     list_display = ("name", "tenant", "is_default", "updated_at")
     list_filter = ("tenant",)
     search_fields = ("name",)
 
 
 @admin.register(OnboardingPlan)
-class OnboardingPlanAdmin(CrossTenantAdmin):
+class OnboardingPlanAdmin(CrossTenantReadOnlyAdmin):
     list_display = ("account", "tenant", "status", "start_date", "target_go_live_date", "go_live_date", "progress")
     list_filter = ("tenant", "status")
 
 
 @admin.register(PlanTask)
-class PlanTaskAdmin(CrossTenantAdmin):
+class PlanTaskAdmin(CrossTenantReadOnlyAdmin):
     list_display = ("title", "plan", "status", "due_date", "owner", "overdue")
     list_filter = ("tenant", "status", "overdue")

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from core.admin import CrossTenantAdmin
 from tickets.models import (
     InboundEmail,
     SlaPolicy,
@@ -11,15 +12,6 @@ from tickets.models import (
     TicketComment,
     TicketSlaEvent,
 )
-
-
-class TenantAdmin(admin.ModelAdmin):
-    """Admin pages cross tenants on purpose: they read ``all_tenants``."""
-
-    list_select_related = ("tenant",)
-
-    def get_queryset(self, request):
-        return self.model.all_tenants.select_related("tenant")
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -52,7 +44,7 @@ class ChangeInline(ReadOnlyInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(TenantAdmin):
+class TicketAdmin(CrossTenantAdmin):
     list_display = ("number", "tenant", "subject", "severity", "status", "sla_state", "support_level", "opened_at")
     list_filter = ("status", "severity", "sla_state", "tenant")
     search_fields = ("subject",)
@@ -66,18 +58,18 @@ class TicketAdmin(TenantAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(TenantAdmin):
+class SlaPolicyAdmin(CrossTenantAdmin):
     list_display = ("tenant", "severity", "segment", "response_minutes", "resolution_minutes", "clock")
     list_filter = ("tenant",)
 
 
 @admin.register(SupportSettings)
-class SupportSettingsAdmin(TenantAdmin):
+class SupportSettingsAdmin(CrossTenantAdmin):
     list_display = ("tenant", "timezone", "at_risk_percent", "escalate_after_minutes")
 
 
 @admin.register(InboundEmail)
-class InboundEmailAdmin(TenantAdmin):
+class InboundEmailAdmin(CrossTenantAdmin):
     list_display = ("received_at", "tenant", "from_email", "subject", "outcome")
     list_filter = ("outcome", "tenant")
     readonly_fields = [f.name for f in InboundEmail._meta.fields]
