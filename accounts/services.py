@@ -62,7 +62,7 @@ def account_create(*, actor: User | None = None, **data: Any) -> Account:
     if account.customer_since is None:
         account.customer_since = timezone.localdate()
     _validate_account(account)
-    account.save()
+    _save_unique(account, field="external_id", message=f"Another account already has external_id {account.external_id!r}.")
     activity_record(
         account=account, kind=ActivityKind.SYSTEM, subject="Account created", author=actor, source="accounts"
     )
@@ -80,7 +80,7 @@ def account_update(*, account: Account, actor: User | None = None, **data: Any) 
         return account
     account.segment = segment_for(account.arr, tenant.get_segment_thresholds())
     _validate_account(account)
-    account.save()
+    _save_unique(account, field="external_id", message=f"Another account already has external_id {account.external_id!r}.")
     described = ", ".join(f"{f}: {_show(before[f])} → {_show(getattr(account, f))}" for f in changed)
     activity_record(
         account=account, kind=ActivityKind.SYSTEM, subject="Account updated", body=described, author=actor,
@@ -142,7 +142,16 @@ def _save_contact(contact: Contact) -> None:
     contact.full_clean(exclude=["tenant", "account"], validate_unique=False, validate_constraints=False)
     if contact.email and Contact.objects.filter(email__iexact=contact.email).exclude(pk=contact.pk).exists():
         raise DomainError(f"Another contact already has the email {contact.email}.", field="email")
-    contact.save()
+    _save_unique(contact, field="email", message=f"Another contact already has the email {contact.email}.")
+
+
+def _save_unique(instance, *, field: str, message: str) -> None:
+    """Save; a unique constraint hit by a concurrent writer (after our check passed) is the same 400."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise DomainError(message, field=field) from exc
 
 
 @transaction.atomic

@@ -76,3 +76,21 @@ def test_list_queries_do_not_grow(api, tenant, n, django_assert_max_num_queries)
     with django_assert_max_num_queries(5):
         response = api.get(URL, {"page_size": 100})
     assert response.json()["count"] == n
+
+
+@pytest.mark.django_db
+def test_a_unique_clash_that_slips_past_the_check_is_a_clear_error_not_a_500(in_tenant):
+    """Two writers can both pass the "email free?" check; the database constraint decides, and the loser
+    gets the same DomainError (API 400) instead of an IntegrityError."""
+    from accounts.models import Contact
+    from accounts.services import _save_unique
+    from core.errors import DomainError
+    from tests.factories import AccountFactory, ContactFactory
+
+    account = AccountFactory(tenant=in_tenant)
+    ContactFactory(account=account, email="pat@initech.example")
+    racer = Contact(tenant=in_tenant, account=account, name="Pat again", email="PAT@initech.example")
+    with pytest.raises(DomainError) as caught:
+        _save_unique(racer, field="email", message="Another contact already has the email pat@initech.example.")
+    assert caught.value.field == "email"
+    assert Contact.objects.count() == 1
