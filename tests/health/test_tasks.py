@@ -117,8 +117,12 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 
 
 def _database_url() -> str:
+    """The test database, for the worker subprocess: over TCP, or the embedded server's Unix socket."""
     db = django_settings.DATABASES["default"]
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    socket_dir = (db.get("OPTIONS") or {}).get("host")
+    if socket_dir:
+        return f"postgres://{auth}@/{db['NAME']}?host={socket_dir}"
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
