@@ -94,7 +94,7 @@ def account_detail(*, pk: int) -> Account:
     )
 
 
-def account_timeline(*, account: Account, kind: str = "", limit: int = 50) -> QuerySet[Activity]:
+def account_timeline(*, account: Account, kind: str = "", limit: int = 50, offset: int = 0) -> QuerySet[Activity]:
     """The account's timeline, newest first. `kind` is an activity kind, or "people" for everything
     but system events (what the team and the customer said and did)."""
     qs = Activity.objects.filter(account=account).select_related("author")
@@ -102,7 +102,7 @@ def account_timeline(*, account: Account, kind: str = "", limit: int = 50) -> Qu
         qs = qs.exclude(kind=ActivityKind.SYSTEM)
     elif kind:
         qs = qs.filter(kind=kind)
-    return qs.order_by("-occurred_at", "-id")[:limit]
+    return qs.order_by("-occurred_at", "-id")[offset:offset + limit]
 
 
 def account_contacts(*, account: Account) -> QuerySet[Contact]:

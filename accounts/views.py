@@ -25,6 +25,7 @@ from tenancy.permissions import ACCOUNTS_ENGAGE, ACCOUNTS_WRITE
 from tenancy.selectors import tenant_users
 
 PAGE_SIZE = 50
+TIMELINE_PAGE = 50
 TIMELINE_FILTERS = [("", "Everything"), ("people", "Conversations"), ("qbr", "QBRs"), ("system", "System events")]
 
 
@@ -163,7 +164,7 @@ def _detail_context(request, account: Account, tab: str) -> dict:
         "account": account,
         "panels": panels_for(request, account),
         "tab": tab,
-        "timeline": selectors.account_timeline(account=account, kind=request.GET.get("kind", "")),
+        **_timeline_page(request, account),
         "timeline_kind": request.GET.get("kind", ""),
         "contacts": selectors.account_contacts(account=account) if tab == "contacts" else None,
         "tasks": selectors.account_tasks(account=account) if tab == "tasks" else None,
@@ -173,6 +174,22 @@ def _detail_context(request, account: Account, tab: str) -> dict:
         "can_write": member_can(request, ACCOUNTS_WRITE),
         "can_engage": member_can(request, ACCOUNTS_ENGAGE),
         "timeline_filters": TIMELINE_FILTERS,
+    }
+
+
+def _timeline_page(request, account: Account) -> dict:
+    """One page of the timeline (newest first) and whether older entries exist: one query (page + 1 row)."""
+    try:
+        offset = max(0, int(request.GET.get("offset", 0)))
+    except ValueError:
+        offset = 0
+    rows = list(selectors.account_timeline(
+        account=account, kind=request.GET.get("kind", ""), limit=TIMELINE_PAGE + 1, offset=offset
+    ))
+    return {
+        "timeline": rows[:TIMELINE_PAGE],
+        "timeline_older_offset": offset + TIMELINE_PAGE if len(rows) > TIMELINE_PAGE else None,
+        "timeline_newer_offset": max(0, offset - TIMELINE_PAGE) if offset else None,
     }
 
 

@@ -30,6 +30,7 @@ For the pages:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -674,6 +675,9 @@ def sla_policies_replace(*, policies: Sequence[dict[str, Any]]) -> list[SlaPolic
             value = item.get(key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise DomainError(f"{where}: {key} must be a whole number of minutes >= 1.", field=key)
+        if item["resolution_minutes"] < item["response_minutes"]:
+            raise DomainError(f"{where}: resolution_minutes is shorter than response_minutes.",
+                              field="resolution_minutes")
         clock = item.get("clock", SlaClock.ALWAYS)
         if clock not in SlaClock.values:
             raise DomainError(f"{where}: clock is '24x7' or 'business_hours'.", field="clock")
@@ -695,6 +699,26 @@ def _settings_row() -> SupportSettings:
 
 
 @transaction.atomic
+def _first_overlapping_weekday(intervals: Sequence[dict]) -> int | None:
+    """The first weekday with two overlapping intervals (already validated by ``sla``), else None."""
+
+    def minutes(text: str, *, end: bool) -> int:
+        hours, mins = (int(part) for part in str(text).split(":"))
+        value = hours * 60 + mins
+        return 1440 if end and value == 0 else value
+
+    by_day: dict[int, list[tuple[int, int]]] = {}
+    for item in intervals:
+        by_day.setdefault(int(item["weekday"]), []).append(
+            (minutes(item["start"], end=False), minutes(item["end"], end=True))
+        )
+    for weekday in sorted(by_day):
+        spans = sorted(by_day[weekday])
+        if any(later_start < end for (_, end), (later_start, _) in itertools.pairwise(spans)):
+            return weekday
+    return None
+
+
 def business_hours_update(*, timezone_name: str, intervals: Sequence[dict], holidays: Sequence[str] = ()) -> SupportSettings:
     """Set the tenant's business hours (validated by ``tickets.sla``); new targets use them."""
     try:
@@ -708,6 +732,10 @@ def business_hours_update(*, timezone_name: str, intervals: Sequence[dict], holi
         else:
             field = "timezone"
         raise DomainError(message, field=field) from exc
+    overlapping_day = _first_overlapping_weekday(intervals)
+    if overlapping_day is not None:
+        raise DomainError(f"intervals: two intervals overlap on weekday {overlapping_day} (they may touch).",
+                          field="intervals")
     settings = _settings_row()
     config = calendar.to_config()
     settings.timezone = config["timezone"]

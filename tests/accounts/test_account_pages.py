@@ -337,3 +337,23 @@ def test_my_tasks_rank_priorities_not_alphabetically(alice_client, alice, tenant
     html = alice_client.get(reverse("accounts:my_tasks")).content.decode()
     positions = [html.index(f"Prio {t}") for t in "UHML"]
     assert positions == sorted(positions)
+
+
+@pytest.mark.django_db
+def test_timeline_pages_back_through_older_entries(alice_client, tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import AccountFactory, ActivityFactory
+
+    account = AccountFactory(tenant=tenant)
+    now = timezone.now()
+    for i in range(60):
+        ActivityFactory(account=account, subject=f"Entry {i:02d}", occurred_at=now - timedelta(hours=i))
+    first = alice_client.get(f"/accounts/{account.pk}/?tab=timeline")
+    assert first.context["timeline_older_offset"] == 50 and first.context["timeline_newer_offset"] is None
+    assert "Entry 00" in first.content.decode() and "Entry 55" not in first.content.decode()
+    older = alice_client.get(f"/accounts/{account.pk}/timeline/?offset=50", HTTP_HX_REQUEST="true")
+    body = older.content.decode()
+    assert "Entry 55" in body and "Entry 00" not in body and "Newer" in body

@@ -357,3 +357,26 @@ def test_schema_describes_the_contract(api):
                  "/api/v1/sla-policies/", "/api/v1/business-hours/", "/api/v1/inbound-email/"]:
         assert path in schema["paths"], path
     assert T0  # the frozen clock constant is shared with the other ticket tests
+
+
+@pytest.mark.django_db
+def test_policy_whose_resolution_is_shorter_than_its_response_is_refused(api):
+    before = api.get("/api/v1/sla-policies/").json()
+    bad = [{"severity": 1, "segment": None, "response_minutes": 240, "resolution_minutes": 60, "clock": "24x7"}]
+    response = api.put("/api/v1/sla-policies/", bad, format="json")
+    assert response.status_code == 400
+    assert "resolution_minutes" in response.json()
+    assert api.get("/api/v1/sla-policies/").json() == before
+
+
+@pytest.mark.django_db
+def test_overlapping_business_hours_are_refused_but_touching_ones_are_fine(api):
+    before = api.get("/api/v1/business-hours/").json()
+    overlapping = {"timezone": "Europe/Berlin", "holidays": [], "intervals": [
+        {"weekday": 0, "start": "08:00", "end": "12:30"}, {"weekday": 0, "start": "12:00", "end": "18:00"}]}
+    response = api.put("/api/v1/business-hours/", overlapping, format="json")
+    assert response.status_code == 400 and "intervals" in response.json()
+    assert api.get("/api/v1/business-hours/").json() == before
+    touching = {**overlapping, "intervals": [
+        {"weekday": 0, "start": "08:00", "end": "12:00"}, {"weekday": 0, "start": "12:00", "end": "24:00"}]}
+    assert api.put("/api/v1/business-hours/", touching, format="json").status_code == 200
