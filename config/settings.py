@@ -161,6 +161,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=int(os.environ.get("HEALTH_RECOMPUTE_MINUTE", "5"))),
         "options": {"expires": 50 * 60},
     },
+    "health-prune-snapshots": {"task": "health.prune_snapshots_all_tenants", "schedule": crontab(hour=3, minute=30), "options": {"expires": 6 * 60 * 60}},
     "tickets-scan-sla": {
         "task": "tickets.scan_sla_all_tenants",
         "schedule": 60.0,

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from accounts.models import Account
 from core.api.pagination import StandardPagination
 from core.api.viewsets import TenantScopedMixin
-from health import risks, selectors, services
+from health import retention, risks, selectors, services
 from health.scorecard import ScorecardInvalid
 from health.sources import all_sources
 from tenancy.permissions import HEALTH_CONFIGURE, HEALTH_WRITE
@@ -277,7 +277,13 @@ def risk_rules_payload(tenant) -> dict:
             for rule in risks.all_rules()
         ],
         "competitors": list((tenant.settings or {}).get("competitors") or []),
+        "retention": retention.policy_from_settings(tenant.settings).as_dict(),
     }
+
+
+RETENTION_HELP = ("Health snapshot retention: every snapshot for keep_all_days (default 14), then the last of each "
+                  "day up to keep_daily_days (default 400); an account's newest is always kept. Whole days 1-3650, "
+                  "keep_all_days <= keep_daily_days.")
 
 
 class RiskRulesView(HealthApiView):
@@ -285,17 +291,22 @@ class RiskRulesView(HealthApiView):
 
     @extend_schema(responses=inline_serializer("RiskRules", {
         "rules": serializers.ListField(child=serializers.DictField()),
-        "competitors": serializers.ListField(child=serializers.CharField())}))
+        "competitors": serializers.ListField(child=serializers.CharField()),
+        "retention": serializers.DictField(child=serializers.IntegerField(), help_text=RETENTION_HELP)}))
     def get(self, request):
         return Response(risk_rules_payload(self.tenant))
 
     @extend_schema(
         request=inline_serializer("RiskRulesUpdate", {
             "rules": serializers.DictField(required=False, help_text='{"usage_drop": {"enabled": true, "percent": 30}}'),
-            "competitors": serializers.ListField(child=serializers.CharField(), required=False)}),
+            "competitors": serializers.ListField(child=serializers.CharField(), required=False),
+            "retention": serializers.DictField(child=serializers.IntegerField(), required=False,
+                                               help_text='{"keep_all_days": 14, "keep_daily_days": 400}. '
+                                                         + RETENTION_HELP)}),
         responses=inline_serializer("RiskRulesOut", {
             "rules": serializers.ListField(child=serializers.DictField()),
-            "competitors": serializers.ListField(child=serializers.CharField())}),
+            "competitors": serializers.ListField(child=serializers.CharField()),
+            "retention": serializers.DictField(child=serializers.IntegerField())}),
     )
     def put(self, request):
         data = request.data
@@ -306,7 +317,8 @@ class RiskRulesView(HealthApiView):
                                         or not all(isinstance(c, str) for c in competitors)):
             raise ValidationError({"competitors": ["Send a list of names."]})
         try:
-            services.risk_settings_save(tenant=self.tenant, rules=data.get("rules"), competitors=competitors)
+            services.risk_settings_save(tenant=self.tenant, rules=data.get("rules"), competitors=competitors,
+                                        retention_days=data.get("retention"))
         except risks.RiskSettingsInvalid as exc:
             raise ValidationError(exc.errors) from exc
         return Response(risk_rules_payload(self.tenant))

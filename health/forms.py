@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 
+from health.retention import FIELD_LABELS
 from health.scorecard import BAND_COLOURS, MAX_BANDS
 from health.sources import get_source
 
@@ -234,13 +235,35 @@ class ScorecardEditor:
 
 
 class RiskSettingsForm:
-    """Enabled flags and thresholds per rule, and the competitor list, from the settings page POST."""
+    """Enabled flags and thresholds per rule, the competitor list and the snapshot retention days,
+    from the settings page POST."""
 
-    def __init__(self, rules: list, settings: dict[str, dict], competitors: list[str]):
+    def __init__(self, rules: list, settings: dict[str, dict], competitors: list[str],
+                 retention_days: dict[str, Any] | None = None):
         self.rules = rules
         self.settings = settings
         self.competitors_text = "\n".join(competitors)
+        self.retention_days: dict[str, Any] = dict(retention_days or {})
         self.errors: list[str] = []
+
+    def retention_rows(self) -> list[dict]:
+        return [{"name": name, "label": FIELD_LABELS[name], "value": value}
+                for name, value in self.retention_days.items()]
+
+    def parse_retention(self, post) -> dict | None:
+        """The retention days posted (None when the form has no such fields); unparseable ones are errors."""
+        days: dict[str, Any] = {}
+        for name in FIELD_LABELS:
+            if name not in post:
+                continue
+            raw = post.get(name, "")
+            self.retention_days[name] = raw
+            number = _number(raw, FIELD_LABELS[name], self.errors)
+            if number is not None:
+                days[name] = number
+            elif not raw.strip():
+                self.errors.append(f"{FIELD_LABELS[name]}: give a number of days.")
+        return days or None
 
     def rows(self) -> list[dict]:
         return [

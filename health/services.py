@@ -28,7 +28,7 @@ from psycopg2.extras import execute_values
 from accounts.models import Account, AccountStatus, Activity, ActivityKind
 from accounts.services import activities_record_bulk, activity_record
 from core.errors import DomainError
-from health import risks
+from health import retention, risks
 from health.builtin_sources import moment_for
 from health.models import HealthSnapshot, Scorecard, Sentiment, UsageRecord
 from health.scorecard import is_finite_number, validate_scorecard
@@ -207,9 +207,19 @@ def scorecard_save(*, data: Any, actor: User | None = None, recompute: bool = Tr
     return scorecard_get()
 
 
-def risk_settings_save(*, tenant: Tenant, rules: dict | None = None, competitors: list[str] | None = None) -> Tenant:
-    """Store risk thresholds (validated; raises RiskSettingsInvalid) and/or the competitor list."""
+def risk_settings_save(
+    *, tenant: Tenant, rules: dict | None = None, competitors: list[str] | None = None,
+    retention_days: dict | None = None,
+) -> Tenant:
+    """Store risk thresholds and/or snapshot retention days (validated: raises RiskSettingsInvalid and
+    changes nothing) and/or the competitor list."""
     changes: dict[str, Any] = {}
+    if retention_days is not None:
+        current = retention.policy_from_settings(tenant.settings)
+        try:
+            changes[retention.SETTINGS_KEY] = retention.validate_retention(retention_days, current).as_dict()
+        except retention.RetentionInvalid as exc:
+            raise risks.RiskSettingsInvalid(exc.errors) from exc
     if rules is not None:
         cleaned = risks.validate_rule_settings(rules)
         stored = dict((tenant.settings or {}).get(risks.SETTINGS_KEY) or {})
@@ -226,6 +236,45 @@ def risk_settings_save(*, tenant: Tenant, rules: dict | None = None, competitors
     if changes:
         tenant_update_settings(tenant=tenant, changes=changes)
     return tenant
+
+
+# --- Snapshot retention -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def prune_snapshots(*, tenant: Tenant, now: datetime | None = None) -> int:
+    """Thin the tenant's health history by its retention policy (``health/retention.py``) in one DELETE;
+    return how many snapshots went. Idempotent; an account's newest snapshot always stays.
+
+    One window over the tenant's snapshots, newest first per account (the order of
+    ``snapshot_account_idx``), pairs each with the next newer one: a snapshot goes when it is older
+    than the keep-all window and has a newer one, and is either older than the daily window or not
+    the last of its (tenant-local) day. A recompute committing meanwhile only adds newer rows, which
+    cannot make a doomed row the newest.
+    """
+    policy = retention.policy_from_settings(tenant.settings)
+    now = now or timezone.now()
+    table = HealthSnapshot._meta.db_table
+    sql = f"""
+        DELETE FROM {table} h
+        USING (
+            SELECT id, computed_at,
+                   lag(computed_at) OVER newest_first AS newer_at
+            FROM {table}
+            WHERE tenant_id = %(tenant)s
+            WINDOW newest_first AS (PARTITION BY account_id ORDER BY computed_at DESC, id DESC)
+        ) s
+        WHERE h.id = s.id AND h.tenant_id = %(tenant)s
+          AND s.computed_at < %(keep_all_since)s
+          AND s.newer_at IS NOT NULL
+          AND (s.computed_at < %(keep_daily_since)s
+               OR (s.newer_at AT TIME ZONE %(tz)s)::date = (s.computed_at AT TIME ZONE %(tz)s)::date)
+    """
+    params = {"tenant": tenant.pk, "tz": tenant.timezone, "keep_all_since": policy.keep_all_since(now),
+              "keep_daily_since": policy.keep_daily_since(now)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 # --- CSM sentiment ------------------------------------------------------------------------------

@@ -33,3 +33,21 @@ def recompute_accounts(tenant_id: int, account_ids: list[int]) -> dict:
     if tenant is None or not account_ids:
         return {"accounts": 0}
     return services.recompute_health(tenant=tenant, account_ids=account_ids).as_dict()
+
+
+@shared_task(name="health.prune_snapshots_all_tenants", acks_late=True, ignore_result=True)
+def prune_snapshots_all_tenants() -> int:
+    """Beat's nightly job: fan out one snapshot prune per tenant."""
+    tenant_ids = services.tenants_for_recompute()
+    for tenant_id in tenant_ids:
+        prune_snapshots.apply_async(args=[tenant_id], expires=6 * 60 * 60)
+    return len(tenant_ids)
+
+
+@shared_task(name="health.prune_snapshots", acks_late=True)
+def prune_snapshots(tenant_id: int) -> dict:
+    """Thin one tenant's health history by its retention policy (set-based; a rerun deletes nothing)."""
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        return {"deleted": 0}
+    return {"deleted": services.prune_snapshots(tenant=tenant)}

@@ -13,7 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Account
 from core.errors import DomainError
-from health import risks, selectors, services
+from health import retention, risks, selectors, services
 from health.forms import RiskSettingsForm, ScorecardEditor, SentimentForm
 from health.panels import health_panel_context
 from health.scorecard import ScorecardInvalid
@@ -31,7 +31,8 @@ def _account_or_404(pk: int) -> Account:
 
 def _risk_form(tenant) -> RiskSettingsForm:
     return RiskSettingsForm(risks.all_rules(), risks.rule_settings(tenant),
-                            list((tenant.settings or {}).get("competitors") or []))
+                            list((tenant.settings or {}).get("competitors") or []),
+                            retention.policy_from_settings(tenant.settings).as_dict())
 
 
 @login_required
@@ -49,13 +50,15 @@ def scorecard_settings(request):
             raise PermissionDenied("Your role may not change the scorecard.")
         if request.POST.get("form") == "risks":
             rules, competitors = risk_form.parse(request.POST)
+            retention_days = risk_form.parse_retention(request.POST)
             if not risk_form.errors:
                 try:
-                    services.risk_settings_save(tenant=request.tenant, rules=rules, competitors=competitors)
+                    services.risk_settings_save(tenant=request.tenant, rules=rules, competitors=competitors,
+                                                retention_days=retention_days)
                 except risks.RiskSettingsInvalid as exc:
                     risk_form.errors.extend(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
             if not risk_form.errors:
-                messages.success(request, "Risk rules saved; they apply from the next recompute.")
+                messages.success(request, "Risk rules and retention saved; they apply from the next recompute and prune.")
                 return redirect("health:scorecard")
         else:
             editor = ScorecardEditor.from_post(request.POST)
