@@ -235,6 +235,7 @@ def account_contacts(request, pk: int):
                 if not request.htmx:  # without JavaScript: post/redirect/get
                     return redirect(f"{account_url(account)}?tab=contacts")
                 form = ContactForm()
+                account = _get_account(pk)  # fresh counts for the tab labels (swapped out of band)
     context = _detail_context(request, account, "contacts") | {"contact_form": form}
     if request.htmx:
         return render(request, "accounts/account_detail.html#contacts", context)
@@ -276,6 +277,7 @@ def account_tasks(request, pk: int):
             if not request.htmx:  # without JavaScript: post/redirect/get
                 return redirect(f"{account_url(account)}?tab=tasks")
             form = TaskForm()
+            account = _get_account(pk)  # fresh counts for the tab labels (swapped out of band)
     context = _detail_context(request, account, "tasks") | {"task_form": form}
     if request.htmx:
         return render(request, "accounts/account_detail.html#tasks", context)

@@ -357,3 +357,15 @@ def test_timeline_pages_back_through_older_entries(alice_client, tenant):
     older = alice_client.get(f"/accounts/{account.pk}/timeline/?offset=50", HTTP_HX_REQUEST="true")
     body = older.content.decode()
     assert "Entry 55" in body and "Entry 00" not in body and "Newer" in body
+
+
+@pytest.mark.django_db
+def test_adding_a_task_inline_updates_the_tab_count_out_of_band(alice_client, tenant):
+    from tests.factories import AccountFactory
+
+    account = AccountFactory(tenant=tenant)
+    response = alice_client.post(f"/accounts/{account.pk}/tasks/", {"title": "Send QBR deck", "priority": "high"},
+                                 HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert '<span class="muted" id="count-tasks" hx-swap-oob="true">1</span>' in body
