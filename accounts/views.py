@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -18,6 +17,7 @@ from accounts.forms import AccountForm, ContactForm, NoteForm, TaskForm
 from accounts.models import Account, ActivityKind, Contact, LifecycleStage, Task, TaskStatus
 from accounts.panels import panels_for
 from core.errors import DomainError
+from core.http import safe_next
 from tenancy.context import tenant_context
 from tenancy.decorators import capability_required, member_can, tenant_required
 from tenancy.models import Role
@@ -301,14 +301,7 @@ def task_status(request, pk: int):
         return HttpResponse(str(exc), status=400)
     if request.htmx:
         return render(request, "accounts/_task_row.html", {"task": task, "show_account": request.POST.get("show_account") == "1"})
-    return redirect(_safe_next(request) or "accounts:my_tasks")
-
-
-def _safe_next(request) -> str:
-    """The POSTed `next` when it is a path on this site (never an open redirect), else ""."""
-    target = request.POST.get("next", "")
-    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
-    return target if target and allowed else ""
+    return redirect(safe_next(request) or "accounts:my_tasks")
 
 
 @login_required

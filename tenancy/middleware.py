@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.utils import timezone
+
 from tenancy.context import reset_current_tenant, set_current_tenant
 from tenancy.selectors import membership_for_request
 
@@ -12,6 +14,9 @@ class TenantMiddleware:
     ``request.tenant`` / ``request.membership`` are None for anonymous users and users
     without a membership. API-key requests get their tenant from the key during DRF
     authentication, inside the scope opened here.
+
+    Pages render times (and ``timezone.localdate()``, "today") in the tenant's time zone. The API
+    keeps UTC for every caller, so a key and a browser session read the same timestamps.
     """
 
     def __init__(self, get_response):
@@ -27,7 +32,11 @@ class TenantMiddleware:
         request.membership = membership
         request.tenant = membership.tenant if membership else None
         token = set_current_tenant(request.tenant)
+        local_time = request.tenant is not None and not request.path.startswith("/api/")
         try:
+            if local_time:
+                with timezone.override(request.tenant.tzinfo):
+                    return self.get_response(request)
             return self.get_response(request)
         finally:
             reset_current_tenant(token)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,11 +20,11 @@ from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.errors import DomainError
+from core.http import safe_next
 from knowledge import selectors as kb_selectors
 from knowledge import services as kb_services
 from knowledge.models import Article, TicketArticleLink
@@ -51,20 +50,9 @@ QUEUE_REFRESH_SECONDS = 30  # override with settings.TICKETS_QUEUE_REFRESH_SECON
 QUEUE_PARAMS = ("view", "q", "mine", "unassigned", "severity", "status", "level", "breaching", "account", "tag")
 
 
-def tenant_timezone(view):
-    """Render times in the tenant's time zone (due instants, comments, logs)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        with timezone.override(request.tenant.tzinfo):
-            return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def member_view(view):
-    """A page for signed-in members of a tenant, rendered in the tenant's time zone."""
-    return login_required(tenant_required(tenant_timezone(view)))
+    """A page for signed-in members of a tenant (times render in its time zone: TenantMiddleware)."""
+    return login_required(tenant_required(view))
 
 
 def ticket_write(view):
@@ -285,13 +273,6 @@ def _get_ticket(pk: int) -> Ticket:
     return selectors.ticket_detail(pk)  # Http404 for another tenant's ticket
 
 
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
-        return target
-    return fallback
-
-
 @ticket_write
 def claim(request, pk: int):
     """The signed-in member takes the ticket; HTMX swaps the queue row."""
@@ -312,7 +293,7 @@ def claim(request, pk: int):
             "selected": set(), "can_write": True, "query": queue_query(request.GET),
         }
         return render(request, "tickets/queue.html#row", context)
-    return redirect(_safe_next(request, reverse("tickets:detail", args=[pk])))
+    return redirect(safe_next(request, reverse("tickets:detail", args=[pk])))
 
 
 @ticket_write
