@@ -11,12 +11,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account, Contact
 from core.api.fields import TenantPrimaryKeyRelatedField, TenantUserEmailField
+from core.api.parsers import FormParser, JSONParser, MultiPartParser
 from core.api.viewsets import TenantScopedMixin
 from core.errors import DomainError
 from tenancy.permissions import TICKETS_CONFIGURE, TICKETS_WRITE
