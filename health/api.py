@@ -39,9 +39,10 @@ class UsageRowSerializer(serializers.Serializer):
 
     account = serializers.IntegerField(required=False, help_text="Account id (or give account_external_id).")
     account_external_id = serializers.CharField(required=False)
-    date = serializers.DateField()
+    date = serializers.DateField(help_text="YYYY-MM-DD, from 1900-01-01 to tomorrow (in the tenant's time zone).")
     metric = serializers.CharField(
-        help_text="active_users, logins, api_calls, documents_ingested, searches, licensed_seats or feature:<name>."
+        help_text="active_users, logins, api_calls, documents_ingested, searches, licensed_seats or feature:<name> "
+                  "(no spaces or control characters)."
     )
     value = serializers.FloatField(min_value=0)
 

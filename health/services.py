@@ -28,6 +28,7 @@ from psycopg2.extras import execute_values
 from accounts.models import Account, AccountStatus, Activity, ActivityKind
 from accounts.services import activities_record_bulk, activity_record
 from core.errors import DomainError
+from core.limits import CONTROL_CHARACTERS, EARLIEST_DATE
 from health import retention, risks
 from health.builtin_sources import moment_for
 from health.models import HealthSnapshot, Scorecard, Sentiment, UsageRecord
@@ -42,8 +43,8 @@ from tenancy.services import tenant_update_settings
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 10_000
-METRIC_RE = re.compile(r"^[a-z0-9_]{1,60}(:[A-Za-z0-9_.\-]{1,80})?$")
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+METRIC_RE = re.compile(r"[a-z0-9_]{1,60}(:[A-Za-z0-9_.\-]{1,80})?")  # used with fullmatch: no trailing newline
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # fullmatch, ASCII digits only
 DEBOUNCE_SECONDS = 30
 EAGER_INLINE_LIMIT = 50  # without a broker, bigger changes wait for the scheduled recompute
 TENANT_WIDE_THRESHOLD = 2000
@@ -95,9 +96,11 @@ def usage_ingest(*, rows: Any) -> int:
             problems.append("account_external_id: must be a non-empty string.")
         day = row.get("date")
         if not isinstance(day, str) or not _valid_date(day, latest, dates_ok):
-            problems.append("date: must be a date YYYY-MM-DD, not after tomorrow.")
+            problems.append(f"date: must be a date YYYY-MM-DD from {EARLIEST_DATE.isoformat()} to tomorrow.")
         metric = row.get("metric")
-        if not isinstance(metric, str) or not _valid_metric(metric, metrics_ok):
+        if isinstance(metric, str) and CONTROL_CHARACTERS.search(metric):
+            problems.append("metric: must not contain control characters such as a newline or a tab.")
+        elif not isinstance(metric, str) or not _valid_metric(metric, metrics_ok):
             problems.append("metric: lowercase name such as active_users or feature:<name> (at most 100 characters).")
         value = row.get("value")
         if not is_finite_number(value) or value < 0:
@@ -119,10 +122,10 @@ def usage_ingest(*, rows: Any) -> int:
 
 def _valid_date(text: str, latest: date, memo: dict[str, bool]) -> bool:
     if text not in memo:
-        ok = bool(DATE_RE.match(text))
+        ok = bool(DATE_RE.fullmatch(text))
         if ok:
             try:
-                ok = date.fromisoformat(text) <= latest
+                ok = EARLIEST_DATE <= date.fromisoformat(text) <= latest
             except ValueError:
                 ok = False
         memo[text] = ok
@@ -131,7 +134,7 @@ def _valid_date(text: str, latest: date, memo: dict[str, bool]) -> bool:
 
 def _valid_metric(metric: str, memo: dict[str, bool]) -> bool:
     if metric not in memo:
-        memo[metric] = len(metric) <= 100 and bool(METRIC_RE.match(metric))
+        memo[metric] = len(metric) <= 100 and bool(METRIC_RE.fullmatch(metric))
     return memo[metric]
 
 

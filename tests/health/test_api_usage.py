@@ -144,3 +144,37 @@ def test_deleting_an_account_or_tenant_removes_its_usage(api, tenant, other_tena
     assert set(UsageRecord.all_tenants.values_list("account_id", flat=True)) == {kept.pk, theirs.pk}
     other_tenant.delete()
     assert list(UsageRecord.all_tenants.values_list("account_id", flat=True)) == [kept.pk]
+
+
+@pytest.mark.parametrize("metric", ["active_users\n", "active_users\r\n", "active\tusers", "logins\x7f", "feature:x\n",
+                                    "\nactive_users", "logins\x1b[0m"])
+def test_a_metric_with_a_control_character_is_a_bad_row(api, tenant, metric):
+    """A trailing newline used to pass the `$` of the pattern, then collided with the clean name in one
+    INSERT (a 500); alone, it was silently stored under the clean name."""
+    account = AccountFactory(tenant=tenant)
+    for rows in (
+        [{"account": account.pk, "date": day(), "metric": metric, "value": 1},
+         {"account": account.pk, "date": day(), "metric": "active_users", "value": 2}],
+        [{"account": account.pk, "date": day(), "metric": metric, "value": 1}],
+    ):
+        r = api.post(URL, rows, format="json")
+        assert r.status_code == 400, r.content
+        assert list(r.json()) == ["0"]
+        assert r.json()["0"] == ["metric: must not contain control characters such as a newline or a tab."]
+    assert UsageRecord.all_tenants.count() == 0
+
+
+@pytest.mark.parametrize(("text", "ok"), [
+    ("1899-12-31", False), ("0001-01-01", False), ("1900-01-01", True), ("2026-01-01\n", False),
+    ("\u0662\u0660\u0662\u0666-01-01", False),
+])
+def test_usage_dates_start_at_1900(api, tenant, text, ok):
+    account = AccountFactory(tenant=tenant)
+    r = api.post(URL, [{"account": account.pk, "date": text, "metric": "logins", "value": 1}], format="json")
+    if ok:
+        assert r.status_code == 200, r.content
+        assert UsageRecord.all_tenants.get().date == date(1900, 1, 1)
+    else:
+        assert r.status_code == 400
+        assert r.json() == {"0": ["date: must be a date YYYY-MM-DD from 1900-01-01 to tomorrow."]}
+        assert UsageRecord.all_tenants.count() == 0
