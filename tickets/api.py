@@ -19,6 +19,7 @@ from core.api.fields import TenantPrimaryKeyRelatedField, TenantUserEmailField
 from core.api.parsers import FormParser, JSONParser, MultiPartParser
 from core.api.viewsets import TenantScopedMixin
 from core.errors import DomainError
+from core.limits import EARLIEST_DATETIME
 from tenancy.permissions import TICKETS_CONFIGURE, TICKETS_WRITE
 from tickets import email_intake, selectors, services
 from tickets.models import (
@@ -76,7 +77,8 @@ class TicketSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=TicketStatus.choices, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.API)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
-    opened_at = serializers.DateTimeField(required=False, help_text="Writable on create (imports); default now.")
+    opened_at = serializers.DateTimeField(
+        required=False, help_text="Writable on create (imports), from 1900-01-01T00:00:00Z; default now.")
     sla_state = serializers.ChoiceField(choices=SlaState.choices, read_only=True)
     response_breached = serializers.BooleanField(read_only=True)
     resolution_breached = serializers.BooleanField(read_only=True)
@@ -85,6 +87,11 @@ class TicketSerializer(serializers.ModelSerializer):
         model = Ticket
         fields = TICKET_FIELDS
         read_only_fields = TICKET_READ_ONLY
+
+    def validate_opened_at(self, value):
+        if value < EARLIEST_DATETIME:
+            raise serializers.ValidationError(f"Give a time on or after {EARLIEST_DATETIME:%Y-%m-%dT%H:%M:%SZ}.")
+        return value
 
     def validate_status(self, value):
         if self.instance is None and value not in (TicketStatus.NEW, TicketStatus.OPEN):

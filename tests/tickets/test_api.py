@@ -82,6 +82,16 @@ def test_bad_create_is_400_and_writes_nothing(api, clock, account, payload):
         assert not Activity.objects.filter(source="tickets").exists()
 
 
+@pytest.mark.parametrize("opened_at", ["1899-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "1900-01-01T00:00:00+01:00"])
+def test_opened_at_before_1900_is_400(api, clock, account, opened_at):
+    response = api.post("/api/v1/tickets/", {"account": account.pk, "subject": "Old", "opened_at": opened_at},
+                        format="json")
+    assert response.status_code == 400
+    assert response.json() == {"opened_at": ["Give a time on or after 1900-01-01T00:00:00Z."]}
+    with tenant_context(account.tenant):
+        assert not Ticket.objects.exists()
+
+
 def test_foreign_account_contact_and_assignee_are_400(api, account, other_tenant, bob):
     foreign_account = AccountFactory(tenant=other_tenant)
     foreign_contact = ContactFactory(account=foreign_account)
