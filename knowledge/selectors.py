@@ -13,6 +13,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.limits import CONTROL_CHARACTERS
 from knowledge.models import SEARCH_CONFIG, Article, ArticleStatus, Category, QueueView
 from knowledge.rendering import keywords
 from tenancy.models import User
@@ -77,9 +78,10 @@ def article_search(
     """Articles matching a web-search style query (``"exact phrase" -word or other``), best first.
 
     Each row carries ``rank`` and, with ``headline``, ``snippet_raw`` (use :func:`snippet_html`).
-    An empty or stop-word-only query matches nothing.
+    An empty or stop-word-only query matches nothing. Control characters (a NUL cannot even reach
+    PostgreSQL) separate words like spaces.
     """
-    query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+    query = SearchQuery(CONTROL_CHARACTERS.sub(" ", q), search_type="websearch", config=SEARCH_CONFIG)
     qs = _visible(Article.objects.select_related("category", "author"), include_drafts).filter(search_vector=query)
     if category is not None:
         qs = qs.filter(category=category)

@@ -174,3 +174,8 @@ def test_query_counts_are_constant(alice_client, category, tenant, make_ticket, 
         assert alice_client.get(reverse("knowledge:article", args=[article.pk])).status_code == 200
     with django_assert_max_num_queries(8):
         assert alice_client.get(reverse("knowledge:article_edit", args=[article.pk])).status_code == 200
+
+
+def test_search_with_a_nul_character_is_not_a_server_error(alice_client, article):
+    r = alice_client.get(reverse("knowledge:home") + "?q=%00connector%00")
+    assert r.status_code == 200 and "<mark>connector</mark>" in r.content.decode()
