@@ -21,6 +21,10 @@ class AccountSerializer(serializers.ModelSerializer):
     csm = CsmField(required=False, allow_null=True)
     external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=128)
     arr = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    employee_count = serializers.IntegerField(
+        min_value=0, max_value=2_147_483_647, required=False, allow_null=True,
+        error_messages={"min_value": "Must be zero or more.", "max_value": "Must be at most 2147483647."},
+    )
     lifecycle_stage = serializers.ChoiceField(choices=LifecycleStage.choices, required=False)
     status = serializers.ChoiceField(choices=AccountStatus.choices, required=False)
     health_score = serializers.DecimalField(max_digits=4, decimal_places=1, read_only=True, coerce_to_string=False)

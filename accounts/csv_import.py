@@ -12,8 +12,10 @@ existing record's value unchanged, and takes the default on a new one.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -37,7 +39,7 @@ ACCOUNT_COLUMNS: dict[str, str] = {
     "name": "Required. Up to 200 characters.",
     "external_id": "Your CRM id. An account with this id is updated; otherwise one is created.",
     "industry": "Up to 100 characters.",
-    "employee_count": "Whole number.",
+    "employee_count": "Whole number, zero or more.",
     "arr": "Annual recurring revenue, e.g. 48000 or 48000.50. Not negative. Sets the segment.",
     "tier": "Up to 50 characters, e.g. Starter, Pro, Enterprise.",
     "lifecycle_stage": "onboarding, adoption, value_realization, expansion, advocacy or renewal.",
@@ -69,6 +71,16 @@ _EMAIL_RE = r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+"
 _DATE_RE = r"\d{4}-\d{2}-\d{2}"
 _MAX_ARR = Decimal("1e12")  # Account.arr: 14 digits, 2 decimal places
 _MAX_INT = 2_147_483_647
+# A NUL in a cell would end it there (pandas' C reader) and cannot be stored: it is read as this
+# noncharacter (Unicode's "for internal use"), so the rules can name the cell's line and column.
+NUL_MARK = "\ufdd0"
+NUL_SHOWN = "\u2400"  # SYMBOL FOR NULL, in the preview
+# Byte-order marks, longest first (UTF-32 LE starts like UTF-16 LE).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_BINARY_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f]")
 
 
 @dataclass(frozen=True, order=True)
@@ -134,7 +146,7 @@ class Validated:
         return [
             {
                 "line": int(row[LINE]), "action": row.get(ACTION, ""), "bad": int(row[LINE]) in bad,
-                "cells": [row[c] for c in self.parsed.columns],
+                "cells": [str(row[c]).replace(NUL_MARK, NUL_SHOWN) for c in self.parsed.columns],
             }
             for row in head.to_dict("records")
         ]
@@ -148,12 +160,27 @@ def normalise_header(name: str) -> str:
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
+    """The file's text: by its byte-order mark (UTF-8, UTF-16 or UTF-32, as Excel's "Unicode text"
+    writes), else UTF-8, else Windows-1252 (Excel's "CSV" on Windows)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"The file starts as {encoding.upper()} but is not valid {encoding.upper()}.") from exc
+    for encoding in ("utf-8", "cp1252"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise ValueError("The file is not UTF-8 text.")
+
+
+def _looks_binary(text: str) -> bool:
+    """More than 5% control characters (other than tab and line ends) near the start: not text. A
+    stray NUL in a cell of a text file is the row's problem, reported by line."""
+    head = text[:4096]
+    return bool(head) and len(_BINARY_CONTROLS.findall(head)) * 20 > len(head)
 
 
 def _delimiter(text: str) -> str:
@@ -169,11 +196,20 @@ def parse_upload(kind: str, data: bytes) -> Parsed:
     if len(data) > MAX_BYTES:
         empty.file_errors.append(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.")
         return empty
-    if b"\x00" in data[:4096]:
-        empty.file_errors.append("This is not a CSV text file.")
-        return empty
     try:
         text = _decode(data)
+    except ValueError as exc:
+        text = data[:4096].decode("latin-1")  # only to tell binary from mis-encoded text
+        if not _looks_binary(text):
+            empty.file_errors.append(f"The file could not be read as CSV: {exc}")
+            return empty
+    if _looks_binary(text):
+        empty.file_errors.append(
+            "This is not a CSV text file. Save it as CSV (UTF-8), or as Unicode text with its byte-order mark."
+        )
+        return empty
+    try:
+        text = text.replace(NUL_MARK, "\ufffd").replace("\x00", NUL_MARK)
         raw = pd.read_csv(
             io.StringIO(text), header=None, dtype=str, keep_default_na=False, na_filter=False,
             skip_blank_lines=False, sep=_delimiter(text), quotechar='"', engine="c",
@@ -255,6 +291,13 @@ class _Rules:
         for line, value in zip(self.frame.loc[mask, LINE], values, strict=True):
             self.errors.append(RowError(int(line), column, message.format(value=value)))
 
+    def no_nul(self, columns: list[str]) -> None:
+        for column in columns:
+            self.flag(
+                self.col(column).str.contains(NUL_MARK, regex=False), column,
+                f"{column} contains a NUL character (\\0): remove it and upload again.",
+            )
+
     def required(self, column: str) -> None:
         self.flag(self.col(column) == "", column, f"{column} is required.")
 
@@ -283,7 +326,9 @@ class _Rules:
         self.frame[column] = values
         given = values != ""
         shaped = values.str.fullmatch(r"\d{1,10}")
-        self.flag(given & ~shaped, column, f"'{{value}}' is not a whole number ({column}).")
+        negative = values.str.fullmatch(r"-\d+")
+        self.flag(negative, column, f"{column} must be zero or more ('{{value}}').")
+        self.flag(given & ~shaped & ~negative, column, f"'{{value}}' is not a whole number ({column}).")
         numbers = pd.to_numeric(values.where(given & shaped), errors="coerce")
         self.flag(numbers > _MAX_INT, column, f"{column} is too large.")
 
@@ -340,6 +385,7 @@ def validate_accounts(parsed: Parsed, *, existing_external_ids: dict[str, int], 
     if parsed.file_errors:
         return Validated(parsed=parsed, errors=[])
     rules = _Rules(frame)
+    rules.no_nul(parsed.columns)
     rules.required("name")
     for column, limit in (("name", 200), ("external_id", 128), ("industry", 100), ("tier", 50)):
         rules.max_length(column, limit)
@@ -376,6 +422,7 @@ def validate_contacts(
     if parsed.file_errors:
         return Validated(parsed=parsed, errors=[])
     rules = _Rules(frame)
+    rules.no_nul(parsed.columns)
     rules.required("name")
     for column, limit in (("name", 200), ("title", 200), ("phone", 50)):
         rules.max_length(column, limit)

@@ -30,6 +30,7 @@ class AccountForm(forms.ModelForm):
             "customer_since": forms.DateInput(attrs={"type": "date"}),
         }
         labels = {"arr": "ARR", "external_id": "External id (CRM)", "csm": "CSM"}
+        error_messages = {"employee_count": {"min_value": "Must be zero or more."}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

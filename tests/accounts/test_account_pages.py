@@ -369,3 +369,12 @@ def test_adding_a_task_inline_updates_the_tab_count_out_of_band(alice_client, te
     body = response.content.decode()
     assert response.status_code == 200
     assert '<span class="muted" id="count-tasks" hx-swap-oob="true">1</span>' in body
+
+
+def test_a_negative_employee_count_must_be_zero_or_more(alice_client):
+    response = alice_client.post(reverse("accounts:create"), {
+        "name": "Neg", "arr": "1", "employee_count": "-5", "lifecycle_stage": "onboarding", "status": "active"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["employee_count"] == ["Must be zero or more."]
+    assert "Must be zero or more." in response.content.decode()
+    assert not Account.all_tenants.exists()

@@ -116,3 +116,11 @@ def test_list_and_detail_queries_do_not_grow(api, tenant, member, n, django_asse
         assert api.get("/api/v1/accounts/", {"page_size": 100}).json()["count"] == n
     with django_assert_max_num_queries(4):
         assert api.get(f"/api/v1/accounts/{accounts[-1].pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_negative_employee_count_must_be_zero_or_more(api):
+    response = api.post("/api/v1/accounts/", {"name": "Neg", "employee_count": -5}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"employee_count": ["Must be zero or more."]}
+    assert not Account.all_tenants.exists()

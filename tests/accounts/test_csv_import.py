@@ -157,3 +157,47 @@ def test_contacts_file_needs_an_account_column():
 def test_samples_parse_cleanly(kind):
     parsed = ci.parse_upload(kind, ci.sample_csv(kind, csm_email="csm@acme.example").encode())
     assert not parsed.file_errors and not parsed.ignored_columns
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"])
+def test_unicode_files_with_a_byte_order_mark_are_read(encoding):
+    import codecs
+
+    text = "Name,ARR,tier\nCaf\u00e9 M\u00fcller,5,\u00c9lite \u2013 \u4e2d\u6587\n"
+    data = text.encode(encoding)
+    if encoding == "utf-16-le":
+        data = codecs.BOM_UTF16_LE + data
+    elif encoding == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+    parsed = ci.parse_upload(ci.ACCOUNTS, data)
+    assert not parsed.file_errors, parsed.file_errors
+    assert parsed.columns == ["name", "arr", "tier"]
+    assert parsed.frame.loc[0, "name"] == "Caf\u00e9 M\u00fcller"
+    assert parsed.frame.loc[0, "tier"] == "\u00c9lite \u2013 \u4e2d\u6587"
+
+
+def test_a_nul_in_a_field_rejects_that_row_by_line_not_truncating_it():
+    filler = "".join(f"Filler {n},{n}\n" for n in range(400))  # pushes the NUL well past the first 4 KB
+    v = accounts("name,external_id\nGood,G1\n" + filler + "Bad\x00Name,B1\nAlso good,G2\nTrail,T\x00\n")
+    assert not v.ok
+    nul_errors = [e for e in v.errors if "NUL" in e.message]
+    assert [(e.line, e.column) for e in nul_errors] == [(403, "name"), (405, "external_id")]
+    assert nul_errors[0].message == "name contains a NUL character (\\0): remove it and upload again."
+    preview = {row["line"]: row["cells"] for row in v.preview_rows(limit=1000)}
+    assert preview[403][0] == "Bad\u2400Name"  # shown, not silently cut to "Bad"
+
+    small = contacts("account_id,name\n7,Ann\x00\n", ids={7})
+    assert [(e.line, e.column) for e in small.errors] == [(2, "name")]
+
+
+def test_a_binary_file_is_still_not_a_csv():
+    for data in (b"\x00\x01binary", bytes(range(256)) * 20, "name\nx\n".encode("utf-16-le")):
+        assert "not a CSV text file" in ci.parse_upload(ci.ACCOUNTS, data).file_errors[0]
+
+
+def test_a_negative_employee_count_must_be_zero_or_more():
+    v = accounts("name,employee_count\nA,-5\nB,abc\nC,0\n")
+    assert [(e.line, e.message) for e in v.errors] == [
+        (2, "employee_count must be zero or more ('-5')."),
+        (3, "'abc' is not a whole number (employee_count)."),
+    ]

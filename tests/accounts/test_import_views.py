@@ -245,3 +245,19 @@ def test_preview_and_import_queries_do_not_grow_with_rows(alice_client, alice, t
     with django_assert_max_num_queries(18):
         assert run_import(alice_client, preview).status_code == 302
     assert Account.all_tenants.count() == rows
+
+
+def test_a_utf16_file_from_excel_imports(alice_client, tenant, media):
+    file = SimpleUploadedFile("book.csv", "name\tarr\nCaf\u00e9 \u00c9toile\t5\n".encode("utf-16"), content_type="text/csv")
+    preview = alice_client.post(URL, {"step": "preview", "kind": "accounts", "file": file})
+    assert preview.context["v"].ok, preview.context["v"].file_errors
+    assert run_import(alice_client, preview).status_code == 302
+    assert Account.all_tenants.get().name == "Caf\u00e9 \u00c9toile"
+
+
+def test_a_nul_in_a_cell_is_reported_on_its_line_and_nothing_is_written(alice_client, media):
+    preview = upload(alice_client, "name,external_id\nGood,G1\nBad\x00Name,B1\n")
+    html = preview.content.decode()
+    assert not preview.context["v"].ok
+    assert "name contains a NUL character" in html and "Bad\u2400Name" in html
+    assert stored_files(media) == [] and not Account.all_tenants.exists()
