@@ -74,7 +74,7 @@ _MAX_INT = 2_147_483_647
 # A NUL in a cell would end it there (pandas' C reader) and cannot be stored: it is read as this
 # noncharacter (Unicode's "for internal use"), so the rules can name the cell's line and column.
 NUL_MARK = "\ufdd0"
-NUL_SHOWN = "\u2400"  # SYMBOL FOR NULL, in the preview
+NUL_SHOWN = "\\0"  # in the preview, as the error message writes it
 # Byte-order marks, longest first (UTF-32 LE starts like UTF-16 LE).
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
