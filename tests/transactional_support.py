@@ -1,10 +1,28 @@
-"""Helpers of the transactional test layer (``tests/<app>/test_transactional.py``; see tests/README.md).
+"""The transactional test layer: every write service and write endpoint, run as production runs it.
 
-Those tests run with ``@pytest.mark.django_db(transaction=True)``: no test-wide transaction wraps them,
-so every service and every view runs in autocommit exactly as under gunicorn and Celery. A
-``select_for_update`` outside an atomic block raises, ``transaction.on_commit`` hooks fire on the real
-commit (not never, as inside pytest-django's wrapping transaction), and a write that is not atomic
-stays half-written when a later step fails.
+Where it lives: ``tests/<app>/test_transactional.py`` (accounts, health, onboarding, knowledge, tenancy,
+tickets), with the helpers below.
+
+Why: the rest of the suite runs inside pytest-django's per-test transaction. There a
+``select_for_update`` outside ``@transaction.atomic`` does not raise (the business-hours 500 of issue 8
+shipped that way), ``transaction.on_commit`` hooks never fire, and a service that is not atomic looks
+atomic because the whole test rolls back. These tests use ``@pytest.mark.django_db(transaction=True)``
+and the ``autocommit`` fixture: no enclosing transaction, real commits, hooks firing on commit.
+
+What each test checks, per write:
+- the write lands: read it back with ``committed(...)``, which queries on a second connection (another
+  thread), so only committed rows are visible;
+- a service doing several writes is atomic: make a later step raise (``monkeypatch.setattr(module,
+  "step", boom)``), expect ``Boom``, and find nothing written with ``committed(...)``;
+- a service that locks (``select_for_update``, advisory locks) runs without TransactionManagementError;
+- follow-up work enqueued with ``transaction.on_commit`` (health recomputes, ...) runs after the commit,
+  and not when the transaction rolled back;
+- the pages and API endpoints that call the service do all of the above through the test client.
+
+When to add a test here: every new write service (a public function in ``services.py`` or
+``services/``), every new page or API endpoint that writes, and every service that gains a lock, a
+second write or an ``on_commit`` hook. Keep them small: ``transaction=True`` flushes every table after
+each test, so build only the rows the test needs with the usual fixtures and factories.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Accounts' writes as production runs them: autocommit, real commits, on_commit hooks firing.
 
-This is one file of the transactional test layer (see tests/README.md, "Transactional layer"). Every
+This is one file of the transactional test layer (described in tests/transactional_support.py). Every
 test runs with ``django_db(transaction=True)``: what a service or page wrote is read back on a second
 connection (``committed``), a step forced to fail midway leaves nothing behind, and the health
 recompute that an account change asks for runs after the commit.

@@ -1,6 +1,6 @@
 """Health's writes as production runs them: autocommit, real commits, on_commit recomputes firing.
 
-One file of the transactional test layer (see tests/README.md, "Transactional layer"): usage upserts,
+One file of the transactional test layer (described in tests/transactional_support.py): usage upserts,
 the scorecard (it locks its row), sentiment, the recompute, risk rules (they lock the tenant row) and
 pruning, through the services and through the pages and API that call them.
 """

@@ -1,6 +1,6 @@
 """Knowledge base writes as production runs them: autocommit, real commits.
 
-One file of the transactional test layer (see tests/README.md, "Transactional layer"): categories,
+One file of the transactional test layer (described in tests/transactional_support.py): categories,
 articles (create, edit, publish), ticket links and saved queue views, through the services and
 through the pages and API that call them.
 """

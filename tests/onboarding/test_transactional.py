@@ -1,6 +1,6 @@
 """Onboarding's writes as production runs them: autocommit, real commits, the plan row locked.
 
-One file of the transactional test layer (see tests/README.md, "Transactional layer"): templates,
+One file of the transactional test layer (described in tests/transactional_support.py): templates,
 plans made from a template, task status (it locks the plan ``FOR UPDATE``), checklists (they lock the
 task), milestones and check-ins, handoff, success criteria, completion and the daily overdue job,
 through the services and through the pages and API that call them.
