@@ -79,6 +79,36 @@ def test_members_add_role_remove_commit(tenant, alice):
     assert committed(lambda: roles(tenant)) == {"carol@acme.example": Role.ADMIN}
 
 
+def test_two_admins_removing_each_other_at_once_leave_one_admin(tenant, alice, member):
+    """The last-admin check locks the tenant's admin rows: a second removal waits for the first to
+    commit and then refuses, instead of both passing the check and leaving the tenant without an admin."""
+    import threading
+
+    from django.db import connections, transaction
+
+    carol = member(Role.ADMIN, email="carol@acme.example")
+    outcome = {}
+
+    def remove_carol() -> None:
+        try:
+            services.member_remove(membership=membership_of(carol))
+            outcome["removed"] = True
+        except DomainError as exc:
+            outcome["refused"] = str(exc)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        services.member_remove(membership=membership_of(alice))  # not committed yet
+        other = threading.Thread(target=remove_carol)
+        other.start()
+        other.join(timeout=1.5)  # with the lock it waits here for our commit
+    other.join(timeout=30)
+    assert not other.is_alive()
+    assert committed(lambda: roles(tenant)) == {"carol@acme.example": Role.ADMIN}
+    assert "at least one admin" in outcome.get("refused", "")
+
+
 def test_member_add_failing_midway_writes_no_user(tenant, monkeypatch):
     monkeypatch.setattr(Membership.all_tenants, "get_or_create", boom)  # after the user was created
     with pytest.raises(Boom):
