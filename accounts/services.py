@@ -230,6 +230,7 @@ def task_create(
     return task
 
 
+@transaction.atomic
 def task_open_once(
     *,
     account: Account,
@@ -241,7 +242,8 @@ def task_open_once(
     source: str = TaskSource.SYSTEM,
     description: str = "",
 ) -> tuple[Task, bool]:
-    """Open a generated CTA unless one with this key is already open. Safe under concurrent runs."""
+    """Open a generated CTA unless one with this key is already open. Safe under concurrent runs; the CTA and
+    its "Alert opened" timeline row commit together."""
     existing = Task.objects.filter(dedupe_key=dedupe_key, status=TaskStatus.OPEN).first()
     if existing:
         return existing, False

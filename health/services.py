@@ -210,22 +210,25 @@ def scorecard_save(*, data: Any, actor: User | None = None, recompute: bool = Tr
     return scorecard_get()
 
 
+@transaction.atomic
 def risk_settings_save(
     *, tenant: Tenant, rules: dict | None = None, competitors: list[str] | None = None,
     retention_days: dict | None = None,
 ) -> Tenant:
     """Store risk thresholds and/or snapshot retention days (validated: raises RiskSettingsInvalid and
-    changes nothing) and/or the competitor list."""
+    changes nothing) and/or the competitor list. Merges into the settings read under the tenant row's
+    lock, so a concurrent save of other rules is kept."""
+    settings = Tenant.objects.select_for_update().get(pk=tenant.pk).settings or {}
     changes: dict[str, Any] = {}
     if retention_days is not None:
-        current = retention.policy_from_settings(tenant.settings)
+        current = retention.policy_from_settings(settings)
         try:
             changes[retention.SETTINGS_KEY] = retention.validate_retention(retention_days, current).as_dict()
         except retention.RetentionInvalid as exc:
             raise risks.RiskSettingsInvalid(exc.errors) from exc
     if rules is not None:
         cleaned = risks.validate_rule_settings(rules)
-        stored = dict((tenant.settings or {}).get(risks.SETTINGS_KEY) or {})
+        stored = dict(settings.get(risks.SETTINGS_KEY) or {})
         for key, values in cleaned.items():
             stored[key] = {**(stored.get(key) or {}), **values}
         changes[risks.SETTINGS_KEY] = stored

@@ -373,8 +373,9 @@ def plan_build(
     return built
 
 
+@transaction.atomic
 def plans_save_built(built_plans: list[BuiltPlan]) -> list[OnboardingPlan]:
-    """Save built plans in bulk (one INSERT per table), with phase statuses and progress rolled up."""
+    """Save built plans in bulk (one INSERT per table, all or nothing), with phase statuses and progress rolled up."""
     for built in built_plans:
         tasks = built.tasks
         built.plan.progress = progress_percent(sum(t.status == WorkStatus.DONE for t in tasks), len(tasks))

@@ -102,8 +102,10 @@ def member_remove(*, membership: Membership) -> None:
 
 
 def _ensure_another_admin(membership: Membership) -> None:
-    others = Membership.all_tenants.filter(tenant_id=membership.tenant_id, role=Role.ADMIN).exclude(pk=membership.pk)
-    if not others.exists():
+    """Refuse to remove or demote the last admin. Locks the tenant's admin rows (FOR UPDATE; callers are
+    atomic), so two admins demoting or removing each other at once cannot both pass the check."""
+    admins = Membership.all_tenants.select_for_update().filter(tenant_id=membership.tenant_id, role=Role.ADMIN)
+    if not [pk for pk in admins.values_list("pk", flat=True) if pk != membership.pk]:
         raise DomainError("A tenant needs at least one admin.", field="role")
 
 
