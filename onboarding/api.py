@@ -51,7 +51,9 @@ class TemplateTaskSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     due_day = serializers.IntegerField(min_value=0, help_text="Day offset from the plan start (0-based), inside the phase.")
     owner_role = serializers.ChoiceField(
-        choices=Role.choices, help_text='"csm" is the account\'s CSM, "onboarding_specialist" the plan\'s specialist.'
+        choices=Role.choices, required=False, allow_blank=True, default=Role.CSM,
+        help_text='"csm" (the default) is the account\'s CSM, "onboarding_specialist" the plan\'s specialist; '
+        'a viewer cannot own tasks.',
     )
     milestone = serializers.ChoiceField(choices=Milestone.choices, required=False, allow_blank=True, allow_null=True)
     checklist = serializers.ListField(child=serializers.CharField(max_length=300), required=False)

@@ -28,7 +28,7 @@ from accounts.models import (
     TaskStatus,
 )
 from core.errors import DomainError
-from onboarding import selectors
+from onboarding import defaults, selectors
 from onboarding.models import (
     DEFAULT_CHECK_IN_DAYS,
     HANDOFF_FIELDS,
@@ -45,10 +45,12 @@ from onboarding.models import (
     WorkStatus,
 )
 from onboarding.timeline import check_in_dates, days_between, offset_date, phase_status, progress_percent
-from tenancy.context import get_current_tenant
-from tenancy.models import Role, User
+from tenancy.context import get_current_tenant, tenant_context
+from tenancy.models import Role, Tenant, User
+from tenancy.permissions import work_owner_roles
 
 SOURCE = "onboarding"
+OWNER_ROLES = work_owner_roles()  # a template task's owner_role: a role that can do the work (never a viewer)
 MAX_DAY = 3650
 MAX_CHECK_IN_DAY = 730
 TEXT_LIMIT = 5000
@@ -83,7 +85,7 @@ def clean_structure(phases: Any) -> list[dict]:
 
     Rules: at least one phase; each phase has a name, ``0 <= start_day <= end_day`` and at least one
     task; each task has a title, a ``due_day`` inside its phase and an ``owner_role`` that is a tenancy
-    role; a milestone appears at most once per template. Raises DomainError(field="phases").
+    role able to do work (omitted: ``csm``, the account's CSM); a milestone appears at most once per template. Raises DomainError(field="phases").
     """
     if not isinstance(phases, list) or not phases:
         raise DomainError("A template needs at least one phase.", field="phases")
@@ -117,10 +119,10 @@ def clean_structure(phases: Any) -> list[dict]:
                 raise DomainError(
                     f"{t_label}: due_day {due_day} is outside its phase (days {start_day}-{end_day}).", field="phases"
                 )
-            owner_role = str(task.get("owner_role") or "").strip()
-            if owner_role not in Role.values:
+            owner_role = str(task.get("owner_role") or "").strip() or Role.CSM
+            if owner_role not in OWNER_ROLES:
                 raise DomainError(
-                    f"{t_label}: owner_role {owner_role!r} is not one of {', '.join(Role.values)}.", field="phases"
+                    f"{t_label}: owner_role {owner_role!r} is not one of {', '.join(OWNER_ROLES)}.", field="phases"
                 )
             milestone = str(task.get("milestone") or "").strip()
             if milestone and milestone not in Milestone.values:
@@ -232,6 +234,16 @@ def template_create(
     if make_default:
         _make_default(template)
     return template
+
+
+@transaction.atomic
+def template_create_default(*, tenant: Tenant) -> OnboardingTemplate | None:
+    """Give ``tenant`` (a new one: `tenant_create` calls this) the generic default template, unless it
+    already has templates."""
+    with tenant_context(tenant):
+        if OnboardingTemplate.objects.exists():
+            return None
+        return template_create(**defaults.default_template(), is_default=True)
 
 
 @transaction.atomic
