@@ -147,3 +147,7 @@ def with_blank_rows(phases: list[dict]) -> list[dict]:
     rows = [dict(p, tasks=[*p["tasks"], *[dict(blank_task) for _ in range(BLANK_TASK_ROWS)]]) for p in phases]
     rows.append({"name": "", "start_day": "", "end_day": "", "tasks": [dict(blank_task) for _ in range(3)]})
     return rows
+
+
+class GoLiveForm(forms.Form):
+    date = forms.DateField(required=False, label="Went live on", widget=forms.DateInput(attrs={"type": "date"}))

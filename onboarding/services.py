@@ -48,6 +48,7 @@ from onboarding.timeline import check_in_dates, days_between, offset_date, phase
 from tenancy.context import get_current_tenant, tenant_context
 from tenancy.models import Role, Tenant, User
 from tenancy.permissions import work_owner_roles
+from tenancy.selectors import can_own_work
 
 SOURCE = "onboarding"
 OWNER_ROLES = work_owner_roles()  # a template task's owner_role: a role that can do the work (never a viewer)
@@ -66,6 +67,13 @@ def _record(plan: OnboardingPlan, subject: str, *, body: str = "", actor: User |
         account=plan.account, kind=ActivityKind.SYSTEM, subject=subject, body=body, author=actor, source=SOURCE,
         ref_type="onboarding_plan", ref_id=plan.pk, metadata=metadata,
     )
+
+
+def _assignable(user: User | None, field: str) -> User | None:
+    """``user`` when they may own onboarding work; a viewer (or a non-member) is refused."""
+    if user is not None and not can_own_work(user):
+        raise DomainError(f"{user} cannot own onboarding work: their role only reads.", field=field)
+    return user
 
 
 # --------------------------------------------------------------------------- templates
@@ -428,6 +436,8 @@ def plan_create(
     """Start onboarding ``account`` from ``template`` (the tenant's default when None) on ``start_date``."""
     if start_date is None:
         raise DomainError("A plan needs a start date.", field="start_date")
+    _assignable(owner, "owner")
+    _assignable(specialist, "specialist")
     if template is None:
         template = selectors.default_template()
         if template is None:
@@ -464,7 +474,7 @@ def plan_update(*, plan: OnboardingPlan, actor: User | None = None, **data: Any)
         changed.append("handoff")
     for key in ("owner", "specialist"):
         if key in data and getattr(plan, key) != data[key]:
-            setattr(plan, key, data[key])
+            setattr(plan, key, _assignable(data[key], key))
             changed.append(key)
     if "notes" in data:
         plan.notes = str(data["notes"] or "")[:TEXT_LIMIT]
@@ -639,18 +649,45 @@ def plan_record_first_value(*, plan: OnboardingPlan, at: datetime | None = None,
 
 
 @transaction.atomic
+def plan_record_go_live(
+    *, plan: OnboardingPlan, day: date | None = None, actor: User | None = None
+) -> OnboardingPlan:
+    """Record that the account went live on ``day`` (default: the tenant's today): the go-live date, the
+    plan's go-live milestone task ticked (an active plan), the 30/60/90-day check-ins scheduled. A plan
+    completed without going live may record it later. Recording it again changes nothing."""
+    plan = _lock(plan)
+    today = selectors.tenant_today()
+    day = day or today
+    if plan.status == PlanStatus.CANCELLED:
+        raise DomainError("The plan was cancelled.", field="status", status_code=409)
+    if day > today:
+        raise DomainError("Go-live cannot be in the future.", field="date")
+    if day < plan.start_date:
+        raise DomainError(f"Go-live cannot be before the plan's start ({plan.start_date:%Y-%m-%d}).", field="date")
+    if plan.go_live_date is not None:
+        return plan
+    _go_live(plan, day=day, actor=actor)
+    milestone_task = PlanTask.objects.filter(plan=plan, milestone=Milestone.GO_LIVE).exclude(
+        status=WorkStatus.DONE
+    ).first()
+    if milestone_task is not None and plan.status == PlanStatus.ACTIVE:
+        plan_task_set_status(task=milestone_task, status=WorkStatus.DONE, actor=actor)
+    return plan
+
+
+@transaction.atomic
 def plan_complete(*, plan: OnboardingPlan, actor: User | None = None) -> OnboardingPlan:
-    """Finish onboarding: the plan is completed, go-live and first value (time to value on the account)
-    recorded if they were not, check-ins scheduled, the late alert closed and the account moved from
-    onboarding to adoption."""
+    """Finish onboarding: the plan is completed, first value (time to value on the account) recorded if it
+    was not, the late alert closed and the account moved from onboarding to adoption.
+
+    Completing is not going live: go-live (and the check-ins that follow it) is its own milestone, recorded
+    by the go-live task or `plan_record_go_live`, so "operational by week 8" counts only real go-lives."""
     now = timezone.now()
     if not OnboardingPlan.objects.filter(pk=plan.pk, status=PlanStatus.ACTIVE).update(
         status=PlanStatus.COMPLETED, completed_at=now
     ):
         return plan
     plan.status, plan.completed_at = PlanStatus.COMPLETED, now
-    if plan.go_live_date is None:
-        _go_live(plan, day=selectors.tenant_today(), actor=actor)
     if plan.first_value_at is None:
         _first_value(plan, at=now, actor=actor)
     account_services.tasks_close_by_key(dedupe_keys=[plan.late_dedupe_key])
@@ -677,7 +714,7 @@ def plan_task_update(*, task: PlanTask, actor: User | None = None, **data: Any) 
     """Change a task's owner, due date or checklist; ``status`` goes through `plan_task_set_status`."""
     fields = []
     if "owner" in data and task.owner != data["owner"]:
-        task.owner = data["owner"]
+        task.owner = _assignable(data["owner"], "owner")
         fields.append("owner")
     if "due_date" in data and data["due_date"] and task.due_date != data["due_date"]:
         task.due_date = data["due_date"]
