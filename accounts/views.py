@@ -300,7 +300,11 @@ def task_status(request, pk: int):
     except DomainError as exc:
         return HttpResponse(str(exc), status=400)
     if request.htmx:
-        return render(request, "accounts/_task_row.html", {"task": task, "show_account": request.POST.get("show_account") == "1"})
+        show_account = request.POST.get("show_account") == "1"
+        context = {"task": task, "show_account": show_account}
+        if not show_account:  # on the account 360 page: its tab counts and side panel follow, out of band
+            context["oob_account"] = _get_account(task.account_id)
+        return render(request, "accounts/_task_row.html", context)
     return redirect(safe_next(request) or "accounts:my_tasks")
 
 

@@ -369,3 +369,38 @@ def test_adding_a_task_inline_updates_the_tab_count_out_of_band(alice_client, te
     body = response.content.decode()
     assert response.status_code == 200
     assert '<span class="muted" id="count-tasks" hx-swap-oob="true">1</span>' in body
+
+
+@pytest.mark.django_db
+def test_inline_add_refreshes_the_side_panel_out_of_band(alice_client, tenant):
+    """Issue 8: the side panel's counts follow an inline add (out of band), not only the tab label."""
+    from tests.factories import AccountFactory
+
+    account = AccountFactory(tenant=tenant)
+    body = alice_client.post(f"/accounts/{account.pk}/tasks/", {"title": "Send QBR deck", "priority": "high"},
+                             HTTP_HX_REQUEST="true").content.decode()
+    assert '<section class="panel" id="account-facts" hx-swap-oob="true">' in body
+    assert '<dd data-testid="facts-open-tasks">1</dd>' in body
+    body = alice_client.post(f"/accounts/{account.pk}/contacts/", {"name": "Dana", "email": "dana@x.example",
+                             "role": "technical"}, HTTP_HX_REQUEST="true").content.decode()
+    assert '<span class="muted" id="count-contacts" hx-swap-oob="true">1</span>' in body
+    assert 'id="account-facts" hx-swap-oob="true"' in body and "<dt>Contacts</dt><dd>1</dd>" in body
+
+
+@pytest.mark.django_db
+def test_done_on_the_360_page_refreshes_counts_out_of_band(alice_client, tenant):
+    from tests.factories import AccountFactory, TaskFactory
+
+    account = AccountFactory(tenant=tenant)
+    first, _ = TaskFactory(account=account, title="One"), TaskFactory(account=account, title="Two")
+    response = alice_client.post(f"/accounts/tasks/{first.pk}/status/", {"status": "done", "show_account": "0"},
+                                 HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200 and body.lstrip().startswith(f'<tr id="task-{first.pk}"')
+    assert '<span class="muted" id="count-tasks" hx-swap-oob="true">1</span>' in body
+    assert '<dd data-testid="facts-open-tasks">1</dd>' in body
+    # From "My tasks" (rows of many accounts) nothing else is swapped.
+    second = Task.all_tenants.get(account=account, title="Two")
+    body = alice_client.post(f"/accounts/tasks/{second.pk}/status/", {"status": "done", "show_account": "1"},
+                             HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-swap-oob" not in body
