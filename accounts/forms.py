@@ -4,7 +4,7 @@ from django import forms
 
 from accounts.models import Account, ActivityKind, Contact, TaskPriority
 from tenancy.models import Role
-from tenancy.selectors import tenant_users
+from tenancy.selectors import tenant_users, work_owners
 
 
 class TenantUserChoiceField(forms.ModelChoiceField):
@@ -71,4 +71,5 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"] = _users_field(label="Owner")
+        self.fields["owner"] = TenantUserChoiceField(queryset=work_owners(), required=False, label="Owner")
+        self.fields["owner"].empty_label = "— nobody —"

@@ -105,6 +105,45 @@ def account_timeline(*, account: Account, kind: str = "", limit: int = 50, offse
     return qs.order_by("-occurred_at", "-id")[offset:offset + limit]
 
 
+GROUPED_REF_TYPES = ("ticket",)  # records whose many system events show as one timeline entry
+
+
+def _timeline_rows(account: Account, kind: str) -> QuerySet[Activity]:
+    qs = Activity.objects.filter(account=account)
+    if kind == "people":
+        qs = qs.exclude(kind=ActivityKind.SYSTEM)
+    elif kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def account_timeline_grouped(*, account: Account, kind: str = "", limit: int = 50, offset: int = 0) -> list[Activity]:
+    """The timeline with each ticket's events folded into one entry (two queries whatever the size).
+
+    Page rows are notes, calls, other events and, per ticket, only its newest event (the entry sits where
+    the ticket last moved); each such row carries ``history``: all of that ticket's events, newest first.
+    """
+    rows = _timeline_rows(account, kind)
+    newer_of_same = rows.filter(ref_type=OuterRef("ref_type"), ref_id=OuterRef("ref_id")).filter(
+        Q(occurred_at__gt=OuterRef("occurred_at")) | Q(occurred_at=OuterRef("occurred_at"), id__gt=OuterRef("id"))
+    )
+    heads = list(
+        rows.filter(~Q(ref_type__in=GROUPED_REF_TYPES) | Q(ref_id__isnull=True) | ~Exists(newer_of_same))
+        .select_related("author").order_by("-occurred_at", "-id")[offset:offset + limit]
+    )
+    grouped = [a for a in heads if a.ref_type in GROUPED_REF_TYPES and a.ref_id is not None]
+    histories: dict[tuple[str, int], list[Activity]] = {}
+    if grouped:
+        refs = Q()
+        for ref_type in {a.ref_type for a in grouped}:
+            refs |= Q(ref_type=ref_type, ref_id__in=[a.ref_id for a in grouped if a.ref_type == ref_type])
+        for event in rows.filter(refs).select_related("author").order_by("-occurred_at", "-id"):
+            histories.setdefault((event.ref_type, event.ref_id), []).append(event)
+    for activity in heads:
+        activity.history = histories.get((activity.ref_type, activity.ref_id), []) if activity in grouped else []
+    return heads
+
+
 def account_contacts(*, account: Account) -> QuerySet[Contact]:
     return Contact.objects.filter(account=account).order_by("-is_executive_sponsor", "-is_champion", "name")
 

@@ -24,6 +24,7 @@ from accounts.segments import segment_for, sorted_thresholds
 from core.errors import DomainError
 from tenancy.context import get_current_tenant
 from tenancy.models import Tenant, User
+from tenancy.selectors import can_own_work
 
 ACCOUNT_FIELDS = (
     "external_id", "name", "industry", "employee_count", "arr", "tier", "lifecycle_stage", "csm",
@@ -217,6 +218,8 @@ def task_create(
         raise DomainError("A task needs a title.", field="title")
     if priority not in TaskPriority.values:
         raise DomainError(f"Unknown priority {priority!r}.", field="priority")
+    if owner is not None and not can_own_work(owner):
+        raise DomainError(f"{owner} cannot own tasks here: their role only reads.", field="owner")
     task = Task(
         tenant_id=account.tenant_id, account=account, title=title.strip()[:200], owner=owner, due_date=due_date,
         priority=priority, source=source, description=description, dedupe_key=dedupe_key, created_by=actor,

@@ -27,6 +27,28 @@ from tenancy.selectors import tenant_users
 PAGE_SIZE = 50
 TIMELINE_PAGE = 50
 TIMELINE_FILTERS = [("", "Everything"), ("people", "Conversations"), ("qbr", "QBRs"), ("system", "System events")]
+TIMELINE_KIND_COOKIE = "csp_timeline_kind"  # the user's last timeline filter, the default next time
+TIMELINE_KIND_MAX_AGE = 365 * 24 * 3600
+
+
+def _timeline_kind(request) -> str:
+    """The timeline filter: the one asked for, else the one this user chose last (a cookie), else everything."""
+    valid = {key for key, _ in TIMELINE_FILTERS}
+    if "kind" in request.GET:
+        kind = request.GET["kind"]
+    else:
+        kind = request.COOKIES.get(TIMELINE_KIND_COOKIE, "")
+    return kind if kind in valid else ""
+
+
+def _remember_timeline_kind(request, response):
+    """Remember an explicitly chosen filter for the next visit (per browser user; nothing server-side)."""
+    if "kind" in request.GET:
+        response.set_cookie(
+            TIMELINE_KIND_COOKIE, _timeline_kind(request), max_age=TIMELINE_KIND_MAX_AGE, samesite="Lax",
+            httponly=True, secure=request.is_secure(),
+        )
+    return response
 
 
 def _filters_from(request) -> selectors.AccountFilters:
@@ -156,7 +178,7 @@ def account_detail(request, pk: int):
     account = _get_account(pk)
     tab = request.GET.get("tab", "timeline")
     context = _detail_context(request, account, tab)
-    return render(request, "accounts/account_detail.html", context)
+    return _remember_timeline_kind(request, render(request, "accounts/account_detail.html", context))
 
 
 def _detail_context(request, account: Account, tab: str) -> dict:
@@ -165,7 +187,7 @@ def _detail_context(request, account: Account, tab: str) -> dict:
         "panels": panels_for(request, account),
         "tab": tab,
         **_timeline_page(request, account),
-        "timeline_kind": request.GET.get("kind", ""),
+        "timeline_kind": _timeline_kind(request),
         "contacts": selectors.account_contacts(account=account) if tab == "contacts" else None,
         "tasks": selectors.account_tasks(account=account) if tab == "tasks" else None,
         "note_form": NoteForm(initial={"kind": ActivityKind.NOTE}),
@@ -183,9 +205,9 @@ def _timeline_page(request, account: Account) -> dict:
         offset = max(0, int(request.GET.get("offset", 0)))
     except ValueError:
         offset = 0
-    rows = list(selectors.account_timeline(
-        account=account, kind=request.GET.get("kind", ""), limit=TIMELINE_PAGE + 1, offset=offset
-    ))
+    rows = selectors.account_timeline_grouped(
+        account=account, kind=_timeline_kind(request), limit=TIMELINE_PAGE + 1, offset=offset
+    )
     return {
         "timeline": rows[:TIMELINE_PAGE],
         "timeline_older_offset": offset + TIMELINE_PAGE if len(rows) > TIMELINE_PAGE else None,
@@ -213,8 +235,8 @@ def account_timeline(request, pk: int):
             form = NoteForm(initial={"kind": form.cleaned_data["kind"]})
     context = _detail_context(request, account, "timeline") | {"note_form": form}
     if request.htmx:
-        return render(request, "accounts/account_detail.html#timeline", context)
-    return render(request, "accounts/account_detail.html", context)
+        return _remember_timeline_kind(request, render(request, "accounts/account_detail.html#timeline", context))
+    return _remember_timeline_kind(request, render(request, "accounts/account_detail.html", context))
 
 
 @login_required
@@ -300,7 +322,11 @@ def task_status(request, pk: int):
     except DomainError as exc:
         return HttpResponse(str(exc), status=400)
     if request.htmx:
-        return render(request, "accounts/_task_row.html", {"task": task, "show_account": request.POST.get("show_account") == "1"})
+        show_account = request.POST.get("show_account") == "1"
+        context = {"task": task, "show_account": show_account}
+        if not show_account:  # on the account 360 page: its tab counts and side panel follow, out of band
+            context["oob_account"] = _get_account(task.account_id)
+        return render(request, "accounts/_task_row.html", context)
     return redirect(safe_next(request) or "accounts:my_tasks")
 
 

@@ -26,4 +26,19 @@ def dashboard_summary(*, user) -> dict:
     tasks = Task.objects.filter(owner=user, status=TaskStatus.OPEN).aggregate(
         open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)), due_today=Count("id", filter=Q(due_date=today))
     )
+    onboarding = _onboarding_task_counts(user=user, today=today)
+    tasks["onboarding_overdue"] = onboarding["overdue"]
+    tasks["onboarding_open"] = onboarding["open"]
+    tasks["overdue_total"] = tasks["overdue"] + onboarding["overdue"]
     return {"portfolio": portfolio, "by_health": by_health, "tasks": tasks, "today": today}
+
+
+def _onboarding_task_counts(*, user, today) -> dict:
+    """The user's own open and overdue onboarding plan tasks (active plans): one aggregate query."""
+    try:
+        from onboarding.models import PlanStatus, PlanTask, WorkStatus
+    except ImportError:  # the onboarding app is not installed
+        return {"open": 0, "overdue": 0}
+    return PlanTask.objects.filter(owner=user, plan__status=PlanStatus.ACTIVE).exclude(
+        status=WorkStatus.DONE
+    ).aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))

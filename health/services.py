@@ -291,7 +291,8 @@ def sentiment_set(
     *, account: Account, score: int, note: str = "", expires_at: datetime | None = None,
     expires_in_days: int | None = None, actor: User | None = None,
 ) -> Sentiment:
-    """Record the CSM's read of the account (1-5), valid until it expires (default 90 days)."""
+    """Record the CSM's read of the account (1-5), valid until it expires (default 90 days), and recompute
+    that account's health at once."""
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         raise DomainError("Sentiment is a whole number from 1 (very negative) to 5 (very positive).", field="score")
     now = timezone.now()
@@ -310,7 +311,9 @@ def sentiment_set(
         account=account, kind=ActivityKind.SYSTEM, subject=f"CSM sentiment set to {score}/5", body=sentiment.note,
         author=actor, source="health", ref_type="sentiment", ref_id=sentiment.pk,
     )
-    request_account_recompute([account.pk])
+    # One account is cheap to score: do it now, in this transaction, so the caller (the account page,
+    # the API) shows the score the new sentiment makes, instead of a debounced task's ~30 s later.
+    recompute_health(tenant=get_current_tenant(), account_ids=[account.pk])
     return sentiment
 
 

@@ -115,7 +115,7 @@ def account_sentiment(request, pk: int):
         if not request.htmx:
             messages.success(request, "Sentiment recorded.")
     if request.htmx:  # swapped in place, errors and all (htmx does not swap 4xx responses)
-        context = health_panel_context(request, account, sentiment_form=form)
+        context = health_panel_context(request, account, sentiment_form=form) | {"refresh_account_header": True}
         return render(request, "health/_account_panel.html", {"panel": context})
     if form is not None:
         messages.error(request, "Sentiment not saved: " + "; ".join(e for errs in form.errors.values() for e in errs))

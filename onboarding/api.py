@@ -51,7 +51,9 @@ class TemplateTaskSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     due_day = serializers.IntegerField(min_value=0, help_text="Day offset from the plan start (0-based), inside the phase.")
     owner_role = serializers.ChoiceField(
-        choices=Role.choices, help_text='"csm" is the account\'s CSM, "onboarding_specialist" the plan\'s specialist.'
+        choices=Role.choices, required=False, allow_blank=True, default=Role.CSM,
+        help_text='"csm" (the default) is the account\'s CSM, "onboarding_specialist" the plan\'s specialist; '
+        'a viewer cannot own tasks.',
     )
     milestone = serializers.ChoiceField(choices=Milestone.choices, required=False, allow_blank=True, allow_null=True)
     checklist = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
@@ -261,6 +263,10 @@ class TenantTodayMixin:
         return super().get_serializer_context() | {"today": selectors.tenant_today()}
 
 
+class GoLiveSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="The day the account went live (default: the tenant's today).")
+
+
 class FirstValueSerializer(serializers.Serializer):
     at = serializers.DateTimeField(required=False, help_text="When first value was reached (default: now).")
 
@@ -307,6 +313,21 @@ class OnboardingPlanViewSet(TenantTodayMixin, TenantModelViewSet):
         body = FirstValueSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.plan_record_first_value(plan=plan, at=body.validated_data.get("at"), actor=self.acting_user)
+        fresh = selectors.plan_get(pk=plan.pk, today=selectors.tenant_today())
+        return Response(self.get_serializer(fresh).data)
+
+    @extend_schema(
+        request=GoLiveSerializer, responses={200: PlanSerializer, 400: OpenApiResponse(description="Bad date")},
+        summary="Record go-live (the go-live milestone; schedules the post-launch check-ins)",
+        description="Completing a plan does not record go-live: go-live is its own milestone, and only recorded "
+        "go-lives count towards operational by week 8. Recording it again changes nothing.",
+    )
+    @action(detail=True, methods=["post"], url_path="go-live")
+    def go_live(self, request, pk=None):
+        plan = self.get_object()
+        body = GoLiveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.plan_record_go_live(plan=plan, day=body.validated_data.get("date"), actor=self.acting_user)
         fresh = selectors.plan_get(pk=plan.pk, today=selectors.tenant_today())
         return Response(self.get_serializer(fresh).data)
 

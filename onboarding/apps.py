@@ -18,3 +18,8 @@ class OnboardingConfig(AppConfig):
             )
         )
         health_sources.register()
+
+        from onboarding.services import template_create_default
+        from tenancy.services import register_tenant_created
+
+        register_tenant_created(template_create_default)

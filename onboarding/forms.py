@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from onboarding.models import HANDOFF_FIELDS, CriterionStatus, Milestone, WorkStatus
 from tenancy.models import Role
+from tenancy.permissions import role_can_own_work
 
 MAX_PHASES = 60
 MAX_TASKS_PER_PHASE = 60
@@ -83,7 +84,7 @@ class TemplateForm(forms.Form):
         }
 
 
-ROLE_CHOICES = Role.choices
+ROLE_CHOICES = [(value, label) for value, label in Role.choices if role_can_own_work(value)]
 MILESTONE_CHOICES = [("", "—"), *Milestone.choices]
 
 
@@ -146,3 +147,7 @@ def with_blank_rows(phases: list[dict]) -> list[dict]:
     rows = [dict(p, tasks=[*p["tasks"], *[dict(blank_task) for _ in range(BLANK_TASK_ROWS)]]) for p in phases]
     rows.append({"name": "", "start_day": "", "end_day": "", "tasks": [dict(blank_task) for _ in range(3)]})
     return rows
+
+
+class GoLiveForm(forms.Form):
+    date = forms.DateField(required=False, label="Went live on", widget=forms.DateInput(attrs={"type": "date"}))

@@ -252,8 +252,8 @@ CRITERIA_TEXT = ["Search answers in under 2 seconds for 95% of queries", "80% of
 
 def seed_tenant(ctx: SeedContext) -> None:
     templates = TEMPLATES.get(ctx.slug) or TEMPLATES["modular-cs"]
-    for spec in templates:
-        services.template_create(**spec)
+    for index, spec in enumerate(templates):  # the handbook's first plan replaces the generic default
+        services.template_create(**spec, is_default=index == 0 or None)
     template = selectors.default_template()
     directory = selectors.role_directory()
     duration = max(p.end_day for p in template.phases.all()) + 1

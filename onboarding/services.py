@@ -28,7 +28,7 @@ from accounts.models import (
     TaskStatus,
 )
 from core.errors import DomainError
-from onboarding import selectors
+from onboarding import defaults, selectors
 from onboarding.models import (
     DEFAULT_CHECK_IN_DAYS,
     HANDOFF_FIELDS,
@@ -45,10 +45,13 @@ from onboarding.models import (
     WorkStatus,
 )
 from onboarding.timeline import check_in_dates, days_between, offset_date, phase_status, progress_percent
-from tenancy.context import get_current_tenant
-from tenancy.models import Role, User
+from tenancy.context import get_current_tenant, tenant_context
+from tenancy.models import Role, Tenant, User
+from tenancy.permissions import work_owner_roles
+from tenancy.selectors import can_own_work
 
 SOURCE = "onboarding"
+OWNER_ROLES = work_owner_roles()  # a template task's owner_role: a role that can do the work (never a viewer)
 MAX_DAY = 3650
 MAX_CHECK_IN_DAY = 730
 TEXT_LIMIT = 5000
@@ -64,6 +67,13 @@ def _record(plan: OnboardingPlan, subject: str, *, body: str = "", actor: User |
         account=plan.account, kind=ActivityKind.SYSTEM, subject=subject, body=body, author=actor, source=SOURCE,
         ref_type="onboarding_plan", ref_id=plan.pk, metadata=metadata,
     )
+
+
+def _assignable(user: User | None, field: str) -> User | None:
+    """``user`` when they may own onboarding work; a viewer (or a non-member) is refused."""
+    if user is not None and not can_own_work(user):
+        raise DomainError(f"{user} cannot own onboarding work: their role only reads.", field=field)
+    return user
 
 
 # --------------------------------------------------------------------------- templates
@@ -83,7 +93,7 @@ def clean_structure(phases: Any) -> list[dict]:
 
     Rules: at least one phase; each phase has a name, ``0 <= start_day <= end_day`` and at least one
     task; each task has a title, a ``due_day`` inside its phase and an ``owner_role`` that is a tenancy
-    role; a milestone appears at most once per template. Raises DomainError(field="phases").
+    role able to do work (omitted: ``csm``, the account's CSM); a milestone appears at most once per template. Raises DomainError(field="phases").
     """
     if not isinstance(phases, list) or not phases:
         raise DomainError("A template needs at least one phase.", field="phases")
@@ -117,10 +127,10 @@ def clean_structure(phases: Any) -> list[dict]:
                 raise DomainError(
                     f"{t_label}: due_day {due_day} is outside its phase (days {start_day}-{end_day}).", field="phases"
                 )
-            owner_role = str(task.get("owner_role") or "").strip()
-            if owner_role not in Role.values:
+            owner_role = str(task.get("owner_role") or "").strip() or Role.CSM
+            if owner_role not in OWNER_ROLES:
                 raise DomainError(
-                    f"{t_label}: owner_role {owner_role!r} is not one of {', '.join(Role.values)}.", field="phases"
+                    f"{t_label}: owner_role {owner_role!r} is not one of {', '.join(OWNER_ROLES)}.", field="phases"
                 )
             milestone = str(task.get("milestone") or "").strip()
             if milestone and milestone not in Milestone.values:
@@ -232,6 +242,16 @@ def template_create(
     if make_default:
         _make_default(template)
     return template
+
+
+@transaction.atomic
+def template_create_default(*, tenant: Tenant) -> OnboardingTemplate | None:
+    """Give ``tenant`` (a new one: `tenant_create` calls this) the generic default template, unless it
+    already has templates."""
+    with tenant_context(tenant):
+        if OnboardingTemplate.objects.exists():
+            return None
+        return template_create(**defaults.default_template(), is_default=True)
 
 
 @transaction.atomic
@@ -417,6 +437,8 @@ def plan_create(
     """Start onboarding ``account`` from ``template`` (the tenant's default when None) on ``start_date``."""
     if start_date is None:
         raise DomainError("A plan needs a start date.", field="start_date")
+    _assignable(owner, "owner")
+    _assignable(specialist, "specialist")
     if template is None:
         template = selectors.default_template()
         if template is None:
@@ -453,7 +475,7 @@ def plan_update(*, plan: OnboardingPlan, actor: User | None = None, **data: Any)
         changed.append("handoff")
     for key in ("owner", "specialist"):
         if key in data and getattr(plan, key) != data[key]:
-            setattr(plan, key, data[key])
+            setattr(plan, key, _assignable(data[key], key))
             changed.append(key)
     if "notes" in data:
         plan.notes = str(data["notes"] or "")[:TEXT_LIMIT]
@@ -628,18 +650,45 @@ def plan_record_first_value(*, plan: OnboardingPlan, at: datetime | None = None,
 
 
 @transaction.atomic
+def plan_record_go_live(
+    *, plan: OnboardingPlan, day: date | None = None, actor: User | None = None
+) -> OnboardingPlan:
+    """Record that the account went live on ``day`` (default: the tenant's today): the go-live date, the
+    plan's go-live milestone task ticked (an active plan), the 30/60/90-day check-ins scheduled. A plan
+    completed without going live may record it later. Recording it again changes nothing."""
+    plan = _lock(plan)
+    today = selectors.tenant_today()
+    day = day or today
+    if plan.status == PlanStatus.CANCELLED:
+        raise DomainError("The plan was cancelled.", field="status", status_code=409)
+    if day > today:
+        raise DomainError("Go-live cannot be in the future.", field="date")
+    if day < plan.start_date:
+        raise DomainError(f"Go-live cannot be before the plan's start ({plan.start_date:%Y-%m-%d}).", field="date")
+    if plan.go_live_date is not None:
+        return plan
+    _go_live(plan, day=day, actor=actor)
+    milestone_task = PlanTask.objects.filter(plan=plan, milestone=Milestone.GO_LIVE).exclude(
+        status=WorkStatus.DONE
+    ).first()
+    if milestone_task is not None and plan.status == PlanStatus.ACTIVE:
+        plan_task_set_status(task=milestone_task, status=WorkStatus.DONE, actor=actor)
+    return plan
+
+
+@transaction.atomic
 def plan_complete(*, plan: OnboardingPlan, actor: User | None = None) -> OnboardingPlan:
-    """Finish onboarding: the plan is completed, go-live and first value (time to value on the account)
-    recorded if they were not, check-ins scheduled, the late alert closed and the account moved from
-    onboarding to adoption."""
+    """Finish onboarding: the plan is completed, first value (time to value on the account) recorded if it
+    was not, the late alert closed and the account moved from onboarding to adoption.
+
+    Completing is not going live: go-live (and the check-ins that follow it) is its own milestone, recorded
+    by the go-live task or `plan_record_go_live`, so "operational by week 8" counts only real go-lives."""
     now = timezone.now()
     if not OnboardingPlan.objects.filter(pk=plan.pk, status=PlanStatus.ACTIVE).update(
         status=PlanStatus.COMPLETED, completed_at=now
     ):
         return plan
     plan.status, plan.completed_at = PlanStatus.COMPLETED, now
-    if plan.go_live_date is None:
-        _go_live(plan, day=selectors.tenant_today(), actor=actor)
     if plan.first_value_at is None:
         _first_value(plan, at=now, actor=actor)
     account_services.tasks_close_by_key(dedupe_keys=[plan.late_dedupe_key])
@@ -666,7 +715,7 @@ def plan_task_update(*, task: PlanTask, actor: User | None = None, **data: Any) 
     """Change a task's owner, due date or checklist; ``status`` goes through `plan_task_set_status`."""
     fields = []
     if "owner" in data and task.owner != data["owner"]:
-        task.owner = data["owner"]
+        task.owner = _assignable(data["owner"], "owner")
         fields.append("owner")
     if "due_date" in data and data["due_date"] and task.due_date != data["due_date"]:
         task.due_date = data["due_date"]

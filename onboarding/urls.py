@@ -22,6 +22,7 @@ urlpatterns = [
     path("plans/<int:pk>/notes/", views.plan_notes, name="plan_notes"),
     path("plans/<int:pk>/criteria/", views.criterion_add, name="criterion_add"),
     path("plans/<int:pk>/first-value/", views.plan_first_value, name="plan_first_value"),
+    path("plans/<int:pk>/go-live/", views.plan_go_live, name="plan_go_live"),
     path("plans/<int:pk>/complete/", views.plan_complete, name="plan_complete"),
     path("criteria/<int:pk>/", views.criterion_update, name="criterion_update"),
     path("tasks/<int:pk>/status/", views.task_status, name="task_status"),

@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Account
 from core.errors import DomainError
+from core.http import safe_next
 from onboarding import forms, metrics, selectors, services, timeline
 from onboarding.models import (
     HANDOFF_FIELDS,
@@ -170,6 +171,8 @@ def _plan_context(request, plan: OnboardingPlan, **extra) -> dict:
         "criterion_add_form": forms.CriterionAddForm(),
         "schedule_label": metrics.SCHEDULE_LABELS.get(plan.schedule, plan.schedule),
         "can_edit_people": member_can(request, ONBOARDING_WRITE),
+        "can_record_go_live": member_can(request, ONBOARDING_WRITE) and plan.go_live_date is None
+        and plan.status != PlanStatus.CANCELLED,
     }
     return context | extra
 
@@ -209,7 +212,7 @@ def task_status(request, pk: int):
         fresh.is_late = timeline.is_overdue(fresh.due_date, fresh.status, selectors.tenant_today())
         if request.htmx:
             return render(request, "onboarding/_my_task_row.html", {"task": fresh})
-        return redirect(request.POST.get("next") or "onboarding:my_tasks")
+        return redirect(safe_next(request, reverse("onboarding:my_tasks")))
     return _plan_response(request, task.plan_id, "plan_body")
 
 
@@ -295,10 +298,27 @@ def plan_first_value(request, pk: int):
 
 
 @member_post(ONBOARDING_WRITE)
+def plan_go_live(request, pk: int):
+    plan = _plan_for_write(pk)
+    form = forms.GoLiveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Go-live not recorded: " + " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("onboarding:plan", pk=pk)
+    try:
+        services.plan_record_go_live(plan=plan, day=form.cleaned_data.get("date"), actor=request.user)
+    except DomainError as exc:
+        messages.error(request, f"Go-live not recorded: {exc}")
+    else:
+        messages.success(request, f"{plan.account.name} is live; the post-launch check-ins are scheduled.")
+    return redirect("onboarding:plan", pk=pk)
+
+
+@member_post(ONBOARDING_WRITE)
 def plan_complete(request, pk: int):
     plan = _plan_for_write(pk)
     services.plan_complete(plan=plan, actor=request.user)
-    messages.success(request, f"Onboarding of {plan.account.name} completed; the account moved to adoption.")
+    live = "" if plan.go_live_date else " Go-live is not recorded yet: record it when the account goes live."
+    messages.success(request, f"Onboarding of {plan.account.name} completed; the account moved to adoption.{live}")
     return redirect("onboarding:plan", pk=pk)
 
 

@@ -59,3 +59,14 @@ def role_can(role: str, capability: str) -> bool:
 
 def capabilities_for(role: str) -> frozenset[str]:
     return ROLE_CAPABILITIES.get(role, frozenset())
+
+
+def role_can_own_work(role: str) -> bool:
+    """Whether work (onboarding tasks, CTAs) may be assigned to a member of ``role``: any role that may act
+    on an account. A viewer only reads, so nobody is handed work they could never tick off."""
+    return ACCOUNTS_ENGAGE in capabilities_for(role)
+
+
+def work_owner_roles() -> list[str]:
+    """The roles that may own work, in the order of ``Role``."""
+    return [role for role in Role.values if role_can_own_work(role)]

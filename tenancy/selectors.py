@@ -42,3 +42,18 @@ def api_keys() -> QuerySet[ApiKey]:
 
 def active_tenants() -> QuerySet[Tenant]:
     return Tenant.objects.order_by("pk")
+
+
+def work_owners() -> QuerySet[User]:
+    """Members of the current tenant whose role may own work (tasks, CTAs): every picker of owners."""
+    from tenancy.permissions import work_owner_roles
+
+    return tenant_users(roles=work_owner_roles())
+
+
+def can_own_work(user: User) -> bool:
+    """Whether ``user`` is a member of the current tenant whose role may own work (never a viewer)."""
+    from tenancy.permissions import role_can_own_work
+
+    role = Membership.objects.filter(user=user).values_list("role", flat=True).first()
+    return role is not None and role_can_own_work(role)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,6 +22,16 @@ from tenancy.models import (
 )
 
 VALID_SCOPES = ("read", "write")
+
+# Called inside the new tenant's context (and transaction) by `tenant_create`, so apps give a new tenant
+# its starting configuration (e.g. onboarding's default template) without tenancy importing them.
+_tenant_created_hooks: list[Callable[..., object]] = []
+
+
+def register_tenant_created(hook: Callable[..., object]) -> None:
+    """Register ``hook(tenant=tenant)`` to run when `tenant_create` makes a tenant (from an AppConfig.ready())."""
+    if hook not in _tenant_created_hooks:
+        _tenant_created_hooks.append(hook)
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
@@ -57,6 +68,8 @@ def tenant_create(
     )
     with tenant_context(tenant):
         member_add(tenant=tenant, email=admin_email, role=Role.ADMIN, password=admin_password, full_name=admin_name)
+        for hook in _tenant_created_hooks:
+            hook(tenant=tenant)
     return tenant
 
 

@@ -20,3 +20,28 @@ def segment_label(key: str | None) -> str:
             if segment["key"] == key:
                 return segment.get("label") or key
     return key.replace("_", " ").title()
+
+
+def band_labels(tenant) -> dict[str, str]:
+    """The tenant's health band labels by key, read once per tenant object (one query per request)."""
+    labels = getattr(tenant, "_band_labels", None)
+    if labels is None:
+        try:
+            from health.selectors import tenant_bands
+        except ImportError:  # the health app is not installed
+            labels = {}
+        else:
+            labels = {band["key"]: band.get("label") or band["key"] for band in tenant_bands()}
+        tenant._band_labels = labels
+    return labels
+
+
+@register.filter
+def band_label(key: str | None) -> str:
+    """The one label of a health band everywhere (list, 360 page, dashboard): the tenant's scorecard
+    label for the key (e.g. green -> Healthy), else the key in sentence case."""
+    if not key:
+        return "Not scored"
+    tenant = current_tenant_or_none()
+    label = band_labels(tenant).get(key) if tenant is not None else None
+    return label or key.replace("_", " ").capitalize()

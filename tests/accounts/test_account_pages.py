@@ -378,3 +378,90 @@ def test_a_negative_employee_count_must_be_zero_or_more(alice_client):
     assert response.context["form"].errors["employee_count"] == ["Must be zero or more."]
     assert "Must be zero or more." in response.content.decode()
     assert not Account.all_tenants.exists()
+
+
+@pytest.mark.django_db
+def test_inline_add_refreshes_the_side_panel_out_of_band(alice_client, tenant):
+    """Issue 8: the side panel's counts follow an inline add (out of band), not only the tab label."""
+    from tests.factories import AccountFactory
+
+    account = AccountFactory(tenant=tenant)
+    body = alice_client.post(f"/accounts/{account.pk}/tasks/", {"title": "Send QBR deck", "priority": "high"},
+                             HTTP_HX_REQUEST="true").content.decode()
+    assert '<section class="panel" id="account-facts" hx-swap-oob="true">' in body
+    assert '<dd data-testid="facts-open-tasks">1</dd>' in body
+    body = alice_client.post(f"/accounts/{account.pk}/contacts/", {"name": "Dana", "email": "dana@x.example",
+                             "role": "technical"}, HTTP_HX_REQUEST="true").content.decode()
+    assert '<span class="muted" id="count-contacts" hx-swap-oob="true">1</span>' in body
+    assert 'id="account-facts" hx-swap-oob="true"' in body and "<dt>Contacts</dt><dd>1</dd>" in body
+
+
+@pytest.mark.django_db
+def test_done_on_the_360_page_refreshes_counts_out_of_band(alice_client, tenant):
+    from tests.factories import AccountFactory, TaskFactory
+
+    account = AccountFactory(tenant=tenant)
+    first, _ = TaskFactory(account=account, title="One"), TaskFactory(account=account, title="Two")
+    response = alice_client.post(f"/accounts/tasks/{first.pk}/status/", {"status": "done", "show_account": "0"},
+                                 HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200 and body.lstrip().startswith(f'<tr id="task-{first.pk}"')
+    assert '<span class="muted" id="count-tasks" hx-swap-oob="true">1</span>' in body
+    assert '<dd data-testid="facts-open-tasks">1</dd>' in body
+    # From "My tasks" (rows of many accounts) nothing else is swapped.
+    second = Task.all_tenants.get(account=account, title="Two")
+    body = alice_client.post(f"/accounts/tasks/{second.pk}/status/", {"status": "done", "show_account": "1"},
+                             HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-swap-oob" not in body
+
+
+def _ticket_events(account, ticket_id, n, start, subject="Login fails"):
+    from tests.factories import ActivityFactory
+
+    for i in range(n):
+        ActivityFactory(account=account, kind="system", source="tickets", ref_type="ticket", ref_id=ticket_id,
+                        subject=f"Ticket #{ticket_id}: event {i}", body=subject, occurred_at=start + timedelta(minutes=i))
+
+
+@pytest.mark.django_db
+def test_timeline_shows_one_entry_per_ticket_with_its_history(alice_client, tenant, django_assert_max_num_queries):
+    """Issue 8: a ticket's 5-7 system events fold into one entry that expands (<details>) to its history,
+    so the CSM's notes stay visible."""
+    from tests.factories import AccountFactory, ActivityFactory
+
+    account = AccountFactory(tenant=tenant)
+    now = timezone.now()
+    ActivityFactory(account=account, kind="note", subject="Sponsor is leaving", occurred_at=now - timedelta(hours=5))
+    _ticket_events(account, 101, 6, now - timedelta(hours=4))
+    _ticket_events(account, 102, 7, now - timedelta(hours=3), subject="Export is slow")
+    ActivityFactory(account=account, kind="call", subject="Renewal call", occurred_at=now - timedelta(hours=1))
+    response = alice_client.get(f"/accounts/{account.pk}/?tab=timeline")
+    rows = response.context["timeline"]
+    assert [a.subject for a in rows] == ["Renewal call", "Ticket #102: event 6", "Ticket #101: event 5",
+                                         "Sponsor is leaving"]
+    assert [len(a.history) for a in rows] == [0, 7, 6, 0]
+    html = response.content.decode()
+    assert html.count('<details class="timeline-group">') == 2 and "7 updates" in html and "Ticket #102: event 0" in html
+    for n in (3, 30):
+        _ticket_events(account, 200 + n, n, now - timedelta(days=2))
+        with django_assert_max_num_queries(30):
+            alice_client.get(f"/accounts/{account.pk}/timeline/", HTTP_HX_REQUEST="true")
+
+
+@pytest.mark.django_db
+def test_timeline_filter_choice_is_remembered(alice_client, tenant):
+    from tests.factories import AccountFactory, ActivityFactory
+
+    account = AccountFactory(tenant=tenant)
+    ActivityFactory(account=account, kind="note", subject="A note to keep")
+    ActivityFactory(account=account, kind="system", subject="Some system event")
+    assert "Some system event" in alice_client.get(f"/accounts/{account.pk}/").content.decode()
+    chosen = alice_client.get(f"/accounts/{account.pk}/timeline/?kind=people", HTTP_HX_REQUEST="true")
+    assert "Some system event" not in chosen.content.decode()
+    later = alice_client.get(f"/accounts/{account.pk}/")  # no kind asked: the last choice
+    assert later.context["timeline_kind"] == "people"
+    assert "Some system event" not in later.content.decode() and "A note to keep" in later.content.decode()
+    alice_client.get(f"/accounts/{account.pk}/?tab=timeline&kind=")  # back to everything, remembered too
+    assert "Some system event" in alice_client.get(f"/accounts/{account.pk}/").content.decode()
+    alice_client.cookies["csp_timeline_kind"] = "<script>"
+    assert alice_client.get(f"/accounts/{account.pk}/").context["timeline_kind"] == ""

@@ -204,7 +204,7 @@ def test_query_counts_do_not_grow_with_rows(api, tenant, frozen, django_assert_m
     account = accounts[0]
     with django_assert_max_num_queries(6):
         assert api.get(f"/api/v1/accounts/{account.pk}/sentiment/").json()["count"] == 3
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(24):  # includes the account's own recompute (a fixed number of queries)
         assert api.post(f"/api/v1/accounts/{account.pk}/sentiment/", {"score": 5}, format="json").status_code == 201
     with django_assert_max_num_queries(5):
         assert api.get("/api/v1/health/scorecard/").status_code == 200

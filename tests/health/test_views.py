@@ -163,3 +163,42 @@ def test_risk_settings_form(alice_client, tenant):
 def test_recompute_button(alice_client, account):
     r = alice_client.post("/health/recompute/", follow=True)
     assert r.status_code == 200 and "Recomputed 1 accounts" in r.content.decode()
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_sentiment_moves_the_score_in_the_same_response(alice_client, account, settings, htmx):
+    """Issue 8: the account is recomputed inside the request (not ~30 s later by a debounced task), even
+    with a real broker: the response already shows the new score."""
+    from config.celery import app
+
+    app.conf.task_always_eager = False  # as in production: nothing runs inline by accident
+    account.refresh_from_db()
+    before = account.health_score
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = alice_client.post(f"/health/accounts/{account.pk}/sentiment/", {"score": "1", "expires_in_days": "30"},
+                                 follow=not htmx, **headers)
+    assert response.status_code == 200
+    account.refresh_from_db()
+    assert account.health_score < before
+    html = response.content.decode()
+    assert f"{account.health_score} ·" in html
+    assert "CSM sentiment" in html and "1 / 5" in html
+
+
+def test_sentiment_htmx_refreshes_the_account_header_out_of_band(alice_client, account):
+    response = alice_client.post(f"/health/accounts/{account.pk}/sentiment/", {"score": "1"}, HTTP_HX_REQUEST="true")
+    account.refresh_from_db()
+    html = response.content.decode()
+    assert 'id="account-health-value" hx-swap-oob="true"' in html and f"{account.health_score} ·" in html
+
+
+def test_band_label_is_the_same_on_list_360_and_dashboard(alice_client, account, tenant):
+    """Issue 8: one label source for health bands (the scorecard's label), whatever the page."""
+    account.refresh_from_db()
+    label = {"green": "Green", "yellow": "Yellow", "red": "Red"}[account.health_status]
+    badge = f"{account.health_score} · {label}"
+    assert badge in alice_client.get("/accounts/").content.decode()
+    detail = alice_client.get(f"/accounts/{account.pk}/").content.decode()
+    assert detail.count(badge) == 2  # the header stat and the health panel
+    assert f"{account.health_score} · {account.health_status}<" not in detail
+    assert f">{label}</span>" in alice_client.get("/").content.decode()

@@ -237,8 +237,9 @@ def test_patch_plan(api, plan, people):
 def test_complete_plan_by_status(api, plan):
     response = api.patch(f"{PLANS}{plan.pk}/", {"status": "completed"}, format="json")
     assert response.status_code == 200
-    assert response.json()["status"] == "completed" and response.json()["go_live_date"] == "2026-03-05"
-    assert len(response.json()["check_ins"]) == 3
+    # Completing is not going live: no go-live date, no post-launch check-ins (issue 8).
+    assert response.json()["status"] == "completed" and response.json()["go_live_date"] is None
+    assert response.json()["check_ins"] == []
     assert Account.all_tenants.get(pk=plan.account_id).lifecycle_stage == "adoption"
     assert api.patch(f"{PLANS}{plan.pk}/", {"status": "cancelled"}, format="json").status_code == 409
 

@@ -290,13 +290,13 @@ def test_last_task_completes_plan_and_moves_account_to_adoption(plan, in_tenant)
 
 
 @time_machine.travel(at(START + timedelta(days=5)), tick=False)
-def test_complete_early_records_go_live_and_leaves_later_stages_alone(tenant, template, people, in_tenant):
+def test_complete_early_is_not_go_live_and_leaves_later_stages_alone(tenant, template, people, in_tenant):
     account = AccountFactory(tenant=tenant, csm=people["csm"], lifecycle_stage="expansion")
     plan = make_plan(account)
     services.plan_complete(plan=OnboardingPlan.objects.select_related("account").get(pk=plan.pk))
     plan.refresh_from_db()
-    assert plan.status == "completed" and plan.go_live_date == START + timedelta(days=5)
-    assert Task.objects.filter(account=account, source="onboarding").count() == 3  # check-ins scheduled
+    assert plan.status == "completed" and plan.go_live_date is None  # go-live is its own milestone
+    assert Task.objects.filter(account=account, source="onboarding").count() == 0  # no check-ins before go-live
     assert Account.objects.get(pk=account.pk).lifecycle_stage == "expansion"  # not moved backwards
 
 
