@@ -182,3 +182,23 @@ class ApiKey(TenantModel):
 
     def can_write(self) -> bool:
         return "write" in (self.scopes or [])
+
+
+class ApiKeyReveal(TenantModel):
+    """A new key's raw value, waiting to be shown once to the member who created it.
+
+    The raw key is sealed with a keystream derived from a random token that only the redirect URL
+    carries (``token_hash`` finds the row, the sealed bytes alone reveal nothing). The row is deleted
+    when read and is useless after ``expires_at``; nothing of the key ever goes into the session.
+    """
+
+    TTL_SECONDS = 10 * 60
+
+    key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    sealed = models.BinaryField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"reveal of key {self.key_id} for user {self.user_id}"

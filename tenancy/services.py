@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +16,7 @@ from tenancy.context import tenant_context
 from tenancy.models import (
     DEFAULT_SEGMENT_THRESHOLDS,
     ApiKey,
+    ApiKeyReveal,
     Membership,
     Role,
     Tenant,
@@ -125,6 +129,52 @@ def api_key_create(*, tenant: Tenant, name: str, scopes: list[str], created_by: 
         created_by=created_by,
     )
     return key, raw
+
+
+def _keystream(token: str, length: int) -> bytes:
+    return hashlib.shake_256(b"csp-api-key-reveal:" + token.encode()).digest(length)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_reveal_create(*, key: ApiKey, raw: str, user: User) -> str:
+    """Hold ``raw`` for one showing to ``user``; return the token (for the URL) that unseals it.
+
+    Expired reveals of any tenant are swept here, so none outlives its minutes by much.
+    """
+    ApiKeyReveal.all_tenants.filter(expires_at__lte=timezone.now()).delete()
+    token = secrets.token_urlsafe(32)
+    data = raw.encode()
+    ApiKeyReveal.all_tenants.create(
+        tenant_id=key.tenant_id,
+        key=key,
+        user=user,
+        token_hash=_token_hash(token),
+        sealed=bytes(a ^ b for a, b in zip(data, _keystream(token, len(data)), strict=True)),
+        expires_at=timezone.now() + timedelta(seconds=ApiKeyReveal.TTL_SECONDS),
+    )
+    return token
+
+
+@transaction.atomic
+def api_key_reveal_take(*, token: str, user: User) -> tuple[ApiKey, str] | None:
+    """The key and its raw value, once: the row is deleted as it is read. None when unknown, expired,
+    another member's or another tenant's (the current tenant's manager scopes the lookup)."""
+    reveal = (
+        ApiKeyReveal.objects.select_for_update().select_related("key")
+        .filter(token_hash=_token_hash(token), user=user).first()
+    )
+    if reveal is None:
+        return None
+    reveal.delete()
+    if reveal.expires_at <= timezone.now():
+        return None
+    sealed = bytes(reveal.sealed)
+    raw = bytes(a ^ b for a, b in zip(sealed, _keystream(token, len(sealed)), strict=True)).decode()
+    return reveal.key, raw
 
 
 def api_key_revoke(*, key: ApiKey) -> ApiKey:

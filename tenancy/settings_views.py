@@ -24,7 +24,6 @@ from tenancy.forms import ApiKeyForm, InvitationEmailForm, InviteForm, RoleForm
 from tenancy.models import ApiKey, Membership, Role
 from tenancy.permissions import TENANT_MANAGE
 
-NEW_KEY_SESSION_KEY = "new_api_key"
 logger = logging.getLogger(__name__)
 
 
@@ -172,21 +171,21 @@ def settings_api_key_create(request):
     except DomainError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         return _keys_page(request, form, status=400)
-    # Shown once, on the next page: the session holds it only until that page reads it.
-    request.session[NEW_KEY_SESSION_KEY] = {"id": key.pk, "raw": raw}
-    return redirect("settings_api_key_created")
+    # Shown once, on the next page: a one-time server-side reveal that only this URL's token unseals.
+    token = services.api_key_reveal_create(key=key, raw=raw, user=request.user)
+    return redirect("settings_api_key_created", token=token)
 
 
 @_admin_page
 @require_GET
 @never_cache
-def settings_api_key_created(request):
-    shown = request.session.pop(NEW_KEY_SESSION_KEY, None)
-    key = ApiKey.objects.filter(pk=shown["id"]).first() if shown else None
-    if key is None:
+def settings_api_key_created(request, token: str):
+    shown = services.api_key_reveal_take(token=token, user=request.user)
+    if shown is None:
         messages.info(request, "A new key is shown only once, right after it is created.")
         return redirect("settings_api_keys")
-    return render(request, "tenancy/settings_api_key_created.html", {"key": key, "raw_key": shown["raw"]})
+    key, raw = shown
+    return render(request, "tenancy/settings_api_key_created.html", {"key": key, "raw_key": raw})
 
 
 @_admin_page

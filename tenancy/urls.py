@@ -27,7 +27,11 @@ urlpatterns = [
     path("settings/people/<int:pk>/remove/", settings_views.settings_member_remove, name="settings_member_remove"),
     path("settings/api-keys/", settings_views.settings_api_keys, name="settings_api_keys"),
     path("settings/api-keys/new/", settings_views.settings_api_key_create, name="settings_api_key_create"),
-    path("settings/api-keys/created/", settings_views.settings_api_key_created, name="settings_api_key_created"),
+    path(
+        "settings/api-keys/created/<str:token>/",
+        settings_views.settings_api_key_created,
+        name="settings_api_key_created",
+    ),
     path(
         "settings/api-keys/<int:pk>/revoke/", settings_views.settings_api_key_revoke, name="settings_api_key_revoke"
     ),
