@@ -65,13 +65,14 @@ def tenant_create(
 
 
 def user_get_or_create(*, email: str, password: str | None = None, full_name: str = "") -> User:
+    """The user with this email, or a new one with ``password`` (unusable when None).
+
+    An existing user's password is never touched: whoever calls this does not own that account.
+    """
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         user = User.objects.create_user(email=email, password=password, full_name=full_name)
-    elif password:
-        user.set_password(password)
-        user.save(update_fields=["password"])
     return user
 
 
