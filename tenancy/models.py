@@ -137,6 +137,8 @@ class Membership(TenantModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.VIEWER)
     created_at = models.DateTimeField(default=now)
+    # When the user last acted in this tenant (switched to it or signed in to it): where they land next time.
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique_user")]

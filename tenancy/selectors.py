@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from tenancy.models import ApiKey, Membership, Tenant, User
 
 
 def membership_for_request(*, user: User, tenant_id: int | None) -> Membership | None:
-    """The membership a signed-in user acts through: the session's tenant if still a member, else the first."""
-    memberships = Membership.all_tenants.select_related("tenant").filter(user=user).order_by("tenant__name")
+    """The membership a signed-in user acts through: the session's tenant if still a member, else the one
+    used last (switched to or signed in to), else the first by tenant name."""
+    memberships = (
+        Membership.all_tenants.select_related("tenant").filter(user=user)
+        .order_by(F("last_used_at").desc(nulls_last=True), "tenant__name")
+    )
     if tenant_id is not None:
         chosen = next((m for m in memberships if m.tenant_id == tenant_id), None)
         if chosen is not None:

@@ -88,6 +88,13 @@ def member_add(*, tenant: Tenant, email: str, role: str, password: str | None = 
     return membership
 
 
+def membership_mark_used(*, membership: Membership) -> None:
+    """Remember that the user acts in this tenant now (where they land when they next sign in)."""
+    when = timezone.now()
+    Membership.all_tenants.filter(pk=membership.pk).update(last_used_at=when)
+    membership.last_used_at = when
+
+
 @transaction.atomic
 def member_set_role(*, membership: Membership, role: str) -> Membership:
     if role not in Role.values:

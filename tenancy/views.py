@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from tenancy.decorators import tenant_required
 from tenancy.middleware import SESSION_TENANT_KEY
 from tenancy.selectors import user_memberships
+from tenancy.services import membership_mark_used
 
 
 @login_required
@@ -18,8 +19,10 @@ def switch_tenant(request):
         tenant_id = int(request.POST.get("tenant_id", ""))
     except ValueError as exc:
         raise Http404 from exc
-    if not user_memberships(user=request.user).filter(tenant_id=tenant_id).exists():
+    membership = user_memberships(user=request.user).filter(tenant_id=tenant_id).first()
+    if membership is None:
         raise Http404
+    membership_mark_used(membership=membership)
     request.session[SESSION_TENANT_KEY] = tenant_id
     return redirect("dashboard")
 
