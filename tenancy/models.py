@@ -204,3 +204,29 @@ class ApiKeyReveal(TenantModel):
 
     def __str__(self) -> str:
         return f"reveal of key {self.key_id} for user {self.user_id}"
+
+
+class Invitation(TenantModel):
+    """An admin's invitation to join the tenant with a role. Nobody becomes a member until the invited
+    person opens the emailed, signed link and accepts (signing in, or choosing a password if new)."""
+
+    email = models.EmailField()
+    role = models.CharField(max_length=32, choices=Role.choices)
+    full_name = models.CharField(max_length=200, blank=True)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "email"], name="invitation_email_idx")]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} to {self.tenant_id} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now()

@@ -7,6 +7,7 @@ import re
 import secrets
 from datetime import timedelta
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from tenancy.models import (
     DEFAULT_SEGMENT_THRESHOLDS,
     ApiKey,
     ApiKeyReveal,
+    Invitation,
     Membership,
     Role,
     Tenant,
@@ -86,6 +88,91 @@ def member_add(*, tenant: Tenant, email: str, role: str, password: str | None = 
         membership.role = role
         membership.save(update_fields=["role"])
     return membership
+
+
+# --- invitations: membership only on the invited person's acceptance ------------------------------
+
+INVITATION_TTL = timedelta(days=7)
+INVITATION_SALT = "tenancy.invitation"
+
+
+@transaction.atomic
+def invitation_create(
+    *, tenant: Tenant, email: str, role: str, invited_by: User | None, full_name: str = ""
+) -> tuple[Invitation, str]:
+    """Invite ``email`` with ``role``; return the invitation and its signed link token (emailed, never stored).
+
+    A pending invitation of the same person to the same tenant is replaced (its link stops working).
+    """
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise DomainError(f"Unknown role {role!r}.", field="role")
+    if Membership.all_tenants.filter(tenant=tenant, user__email__iexact=email).exists():
+        raise DomainError(f"{email} is already a member; change their role below.", field="email")
+    when = timezone.now()
+    Invitation.all_tenants.filter(tenant=tenant, email=email, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=when
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.all_tenants.create(
+        tenant=tenant, email=email, role=role, full_name=full_name.strip(), invited_by=invited_by,
+        token_hash=_token_hash(token), created_at=when, expires_at=when + INVITATION_TTL,
+    )
+    return invitation, signing.dumps(token, salt=INVITATION_SALT)
+
+
+def invitation_from_link(link_token: str) -> Invitation | None:
+    """The pending invitation a link names, or None (bad signature, expired, revoked, accepted, replaced)."""
+    try:
+        token = signing.loads(link_token, salt=INVITATION_SALT, max_age=INVITATION_TTL)
+    except signing.BadSignature:
+        return None
+    if not isinstance(token, str):
+        return None
+    invitation = (
+        Invitation.all_tenants.select_related("tenant", "invited_by").filter(token_hash=_token_hash(token)).first()
+    )
+    return invitation if invitation is not None and invitation.is_pending else None
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """The invited person (signed in as the invited email) joins the tenant with the invited role."""
+    locked = Invitation.all_tenants.select_for_update().select_related("tenant").get(pk=invitation.pk)
+    if not locked.is_pending:
+        raise DomainError("This invitation is no longer valid: ask for a new one.")
+    if user.email.lower() != locked.email:
+        raise DomainError(f"This invitation is for {locked.email}; you are signed in as {user.email}.")
+    with tenant_context(locked.tenant):  # the invitee may be acting in another of their tenants
+        membership, _ = Membership.all_tenants.get_or_create(
+            tenant=locked.tenant, user=user, defaults={"role": locked.role}
+        )
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at"])
+    membership_mark_used(membership=membership)
+    return membership
+
+
+@transaction.atomic
+def invitation_accept_as_new_user(*, invitation: Invitation, password: str, full_name: str = "") -> Membership:
+    """A person without a usable password yet accepts by choosing one (the link reached their inbox)."""
+    user = User.objects.select_for_update().filter(email__iexact=invitation.email).first()
+    if user is not None and user.has_usable_password():
+        raise DomainError("You already have an account: sign in to accept.")
+    if user is None:
+        user = User.objects.create_user(email=invitation.email, password=password,
+                                        full_name=full_name.strip() or invitation.full_name)
+    else:
+        user.set_password(password)
+        user.full_name = full_name.strip() or user.full_name or invitation.full_name
+        user.save(update_fields=["password", "full_name"])
+    return invitation_accept(invitation=invitation, user=user)
+
+
+def invitation_revoke(*, invitation: Invitation) -> None:
+    Invitation.all_tenants.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 def membership_mark_used(*, membership: Membership) -> None:
