@@ -4,7 +4,8 @@
 With production settings (DEBUG=0, a throwaway SECRET_KEY, ALLOWED_HOSTS) into a temporary
 STATIC_ROOT it runs `collectstatic` (the manifest every page needs) and `check --deploy`, then
 starts gunicorn on a free 127.0.0.1 port and requires 200 from the sign-in page and from the
-static file that page links (hashed name, served by WhiteNoise). The request says it came through
+static file that page links (hashed name, served by WhiteNoise), and the branded 404 page for an
+unknown address. The request says it came through
 a TLS-terminating proxy (X-Forwarded-Proto: https), as behind the production load balancer.
 gunicorn is stopped whatever happens. DATABASE_URL comes from the environment (the sign-in page
 needs no query). Used by .ci/run and by tests/core/test_check_production.py.
@@ -106,6 +107,10 @@ def serve_and_fetch(env: dict[str, str]) -> list[str]:
         if status != 200:
             raise CheckFailed(f"GET {static_path} answered {status}")
         report.append(f"GET {static_path} -> {status}")
+        status, body = fetch(f"{base}/no-such-page/")
+        if status != 404 or b"Page not found" not in body:
+            raise CheckFailed(f"GET /no-such-page/ answered {status} without the branded 404 page")
+        report.append(f"GET /no-such-page/ -> {status} (branded page)")
     except CheckFailed:
         output = _stop(process)
         raise CheckFailed(f"{sys.exc_info()[1]}\n--- gunicorn output ---\n{output}") from None
