@@ -156,3 +156,25 @@ def test_inviting_and_accepting_in_the_browser(live_server, browser_page, chromi
     finally:
         context.close()
     assert Membership.all_tenants.get(user=bob, tenant__slug="acme").role == Role.VIEWER
+
+
+def test_error_pages_in_the_browser(live_server, chromium_browser, desk, member, settings):
+    settings.DEBUG = False
+    viewer = member(Role.VIEWER, email="vera@acme.example")
+    context = chromium_browser.new_context(viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    base = live_server.url
+    try:
+        response = page.goto(f"{base}/no-such-page/")
+        assert response.status == 404 and page.locator("h1").inner_text() == "Page not found"
+        save_shot(page, "error-404-anonymous")
+        sign_in(page, base, viewer.email)
+        response = page.goto(f"{base}/settings/people/")
+        assert response.status == 403 and page.locator("h1").inner_text() == "Not allowed"
+        assert page.locator(".topbar").is_visible()
+        save_shot(page, "error-403-viewer")
+        response = page.goto(f"{base}/accounts/999999/")
+        assert response.status == 404 and page.locator("h1").inner_text() == "Page not found"
+        save_shot(page, "error-404-member")
+    finally:
+        context.close()
