@@ -176,5 +176,11 @@ def test_error_pages_in_the_browser(live_server, chromium_browser, desk, member,
         response = page.goto(f"{base}/accounts/999999/")
         assert response.status == 404 and page.locator("h1").inner_text() == "Page not found"
         save_shot(page, "error-404-member")
+        # The 500 page as Django's server_error renders it: no request, no context, nothing loaded.
+        from django.template import loader
+
+        page.set_content(loader.get_template("500.html").render())
+        assert page.locator("h1").inner_text() == "Something went wrong"
+        save_shot(page, "error-500")
     finally:
         context.close()
