@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench-health bench-ingest bench-tickets clean-data
+.PHONY: run test check-production install lint bench-health bench-ingest bench-tickets clean-data
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) scripts/test.py $(ARGS)
+
+# collectstatic + check --deploy with DEBUG=0, then one page and a static file served by gunicorn.
+check-production: $(STAMP)
+	$(PY) scripts/check_production.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

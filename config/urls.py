@@ -14,7 +14,12 @@ from tickets import urls as tickets_urls
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Redoc without Google Fonts or cdn.redoc.ly (no CDN): templates/api/redoc.html.
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html"),
+        name="api-redoc",
+    ),
     *accounts_urls.api_urlpatterns,
     *health_urls.api_urlpatterns,
     *tickets_urls.api_urlpatterns,

@@ -6,4 +6,4 @@ class TenancyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from tenancy import api_schema  # noqa: F401  (registers the OpenAPI auth extensions)
+        from tenancy import api_schema, signals  # noqa: F401  (OpenAPI auth extensions; sign-in lands in the last tenant)

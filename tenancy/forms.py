@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 
 from tenancy.models import Membership, Role, User
 from tenancy.services import VALID_SCOPES
@@ -46,12 +46,8 @@ class MemberPasswordResetForm(PasswordResetForm):
         return (u for u in users if u.has_usable_password() or u.pk in invited)
 
 
-class InvitationEmailForm(MemberPasswordResetForm):
-    """Sends one invited user the invitation: a link to choose a password (reset token) or to sign in."""
+class AcceptInvitationForm(SetPasswordForm):
+    """A new person accepting an invitation: their name and a password (Django's validators apply)."""
 
-    def __init__(self, user: User, *args, **kwargs):
-        super().__init__({"email": user.email}, *args, **kwargs)
-        self.user = user
-
-    def get_users(self, email):
-        return [self.user]
+    full_name = forms.CharField(max_length=200, required=False, label="Your name")
+    field_order = ["full_name", "new_password1", "new_password2"]

@@ -137,6 +137,8 @@ class Membership(TenantModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.VIEWER)
     created_at = models.DateTimeField(default=now)
+    # When the user last acted in this tenant (switched to it or signed in to it): where they land next time.
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique_user")]
@@ -182,3 +184,49 @@ class ApiKey(TenantModel):
 
     def can_write(self) -> bool:
         return "write" in (self.scopes or [])
+
+
+class ApiKeyReveal(TenantModel):
+    """A new key's raw value, waiting to be shown once to the member who created it.
+
+    The raw key is sealed with a keystream derived from a random token that only the redirect URL
+    carries (``token_hash`` finds the row, the sealed bytes alone reveal nothing). The row is deleted
+    when read and is useless after ``expires_at``; nothing of the key ever goes into the session.
+    """
+
+    TTL_SECONDS = 10 * 60
+
+    key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    sealed = models.BinaryField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"reveal of key {self.key_id} for user {self.user_id}"
+
+
+class Invitation(TenantModel):
+    """An admin's invitation to join the tenant with a role. Nobody becomes a member until the invited
+    person opens the emailed, signed link and accepts (signing in, or choosing a password if new)."""
+
+    email = models.EmailField()
+    role = models.CharField(max_length=32, choices=Role.choices)
+    full_name = models.CharField(max_length=200, blank=True)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "email"], name="invitation_email_idx")]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} to {self.tenant_id} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now()

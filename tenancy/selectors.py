@@ -1,13 +1,18 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.utils import timezone
 
-from tenancy.models import ApiKey, Membership, Tenant, User
+from tenancy.models import ApiKey, Invitation, Membership, Tenant, User
 
 
 def membership_for_request(*, user: User, tenant_id: int | None) -> Membership | None:
-    """The membership a signed-in user acts through: the session's tenant if still a member, else the first."""
-    memberships = Membership.all_tenants.select_related("tenant").filter(user=user).order_by("tenant__name")
+    """The membership a signed-in user acts through: the session's tenant if still a member, else the one
+    used last (switched to or signed in to), else the first by tenant name."""
+    memberships = (
+        Membership.all_tenants.select_related("tenant").filter(user=user)
+        .order_by(F("last_used_at").desc(nulls_last=True), "tenant__name")
+    )
     if tenant_id is not None:
         chosen = next((m for m in memberships if m.tenant_id == tenant_id), None)
         if chosen is not None:
@@ -34,6 +39,12 @@ def tenant_users(*, roles: list[str] | None = None) -> QuerySet[User]:
 def tenant_user_by_email(email: str) -> User | None:
     """A user of the current tenant by email (case-insensitive), or None."""
     return tenant_users().filter(email__iexact=email.strip()).first()
+
+
+def pending_invitations() -> QuerySet[Invitation]:
+    return Invitation.objects.select_related("invited_by").filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-created_at")
 
 
 def api_keys() -> QuerySet[ApiKey]:

@@ -11,8 +11,11 @@ import smtplib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -20,11 +23,10 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import DomainError
 from tenancy import selectors, services
 from tenancy.decorators import capability_required, member_can, tenant_required
-from tenancy.forms import ApiKeyForm, InvitationEmailForm, InviteForm, RoleForm
-from tenancy.models import ApiKey, Membership, Role
+from tenancy.forms import ApiKeyForm, InviteForm, RoleForm
+from tenancy.models import ApiKey, Invitation, Membership, Role
 from tenancy.permissions import TENANT_MANAGE
 
-NEW_KEY_SESSION_KEY = "new_api_key"
 logger = logging.getLogger(__name__)
 
 
@@ -60,6 +62,7 @@ def _members_page(request, invite_form: InviteForm, status: int = 200):
         "members": members,
         "admin_count": sum(1 for m in members if m.role == Role.ADMIN),
         "invite_form": invite_form,
+        "invitations": list(selectors.pending_invitations()),
         "roles": Role.choices,
     }
     return render(request, "tenancy/settings_members.html", context, status=status)
@@ -68,46 +71,56 @@ def _members_page(request, invite_form: InviteForm, status: int = 200):
 @_admin_page
 @require_POST
 def settings_member_invite(request):
-    """Add a member by email. A new person gets an account without a password and an email to choose one."""
+    """Invite someone by email. They become a member only when they accept the emailed link."""
     form = InviteForm(request.POST)
     if not form.is_valid():
         return _members_page(request, form, status=400)
     email = form.cleaned_data["email"]
     try:
-        membership = services.member_add(
-            tenant=request.tenant, email=email, role=form.cleaned_data["role"], full_name=form.cleaned_data["full_name"],
-        )
+        with transaction.atomic():
+            invitation, link_token = services.invitation_create(
+                tenant=request.tenant, email=email, role=form.cleaned_data["role"],
+                full_name=form.cleaned_data["full_name"], invited_by=request.user,
+            )
+            _send_invitation(request, invitation, link_token)  # a failure rolls the invitation back
     except DomainError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         return _members_page(request, form, status=400)
-    try:
-        _send_invitation(request, membership)
     except (smtplib.SMTPException, OSError):
         logger.exception("invitation email to %s failed", email)
-        messages.warning(
-            request, f"{email} was added as {membership.get_role_display()}, but the email could not be sent; "
-            "they can use “Forgot your password?” on the sign-in page.",
-        )
-    else:
-        messages.success(request, f"Invited {email} as {membership.get_role_display()}; they have been emailed.")
+        messages.error(request, f"The invitation to {email} could not be sent (mail server error); nothing was saved. "
+                       "Try again later.")
+        return redirect("settings_members")
+    messages.success(
+        request, f"Invited {email} as {invitation.get_role_display()}. They join when they accept the emailed link "
+        f"(valid {services.INVITATION_TTL.days} days).",
+    )
     return redirect("settings_members")
 
 
-def _send_invitation(request, membership: Membership) -> None:
-    email_form = InvitationEmailForm(membership.user)
-    email_form.is_valid()
-    email_form.save(
-        request=request,
-        use_https=request.is_secure(),
-        subject_template_name="tenancy/settings_invite_subject.txt",
-        email_template_name="tenancy/settings_invite_email.txt",
-        extra_email_context={
-            "tenant": request.tenant,
-            "inviter": request.user,
-            "role": membership.get_role_display(),
-            "login_path": reverse("login"),
-        },
-    )
+def _send_invitation(request, invitation: Invitation, link_token: str) -> None:
+    context = {
+        "invitation": invitation,
+        "tenant": request.tenant,
+        "inviter": request.user,
+        "role": invitation.get_role_display(),
+        "accept_url": request.build_absolute_uri(reverse("invitation_accept", args=[link_token])),
+        "expires_at": invitation.expires_at,
+    }
+    subject = "".join(render_to_string("tenancy/settings_invite_subject.txt", context).splitlines())
+    body = render_to_string("tenancy/settings_invite_email.txt", context)
+    send_mail(subject, body, None, [invitation.email])
+
+
+@_admin_page
+@require_POST
+def settings_invitation_revoke(request, pk: int):
+    invitation = Invitation.objects.filter(pk=pk).first()
+    if invitation is None:
+        raise Http404("No such invitation")
+    services.invitation_revoke(invitation=invitation)
+    messages.success(request, f"The invitation to {invitation.email} was revoked; its link no longer works.")
+    return redirect("settings_members")
 
 
 @_admin_page
@@ -172,21 +185,21 @@ def settings_api_key_create(request):
     except DomainError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         return _keys_page(request, form, status=400)
-    # Shown once, on the next page: the session holds it only until that page reads it.
-    request.session[NEW_KEY_SESSION_KEY] = {"id": key.pk, "raw": raw}
-    return redirect("settings_api_key_created")
+    # Shown once, on the next page: a one-time server-side reveal that only this URL's token unseals.
+    token = services.api_key_reveal_create(key=key, raw=raw, user=request.user)
+    return redirect("settings_api_key_created", token=token)
 
 
 @_admin_page
 @require_GET
 @never_cache
-def settings_api_key_created(request):
-    shown = request.session.pop(NEW_KEY_SESSION_KEY, None)
-    key = ApiKey.objects.filter(pk=shown["id"]).first() if shown else None
-    if key is None:
+def settings_api_key_created(request, token: str):
+    shown = services.api_key_reveal_take(token=token, user=request.user)
+    if shown is None:
         messages.info(request, "A new key is shown only once, right after it is created.")
         return redirect("settings_api_keys")
-    return render(request, "tenancy/settings_api_key_created.html", {"key": key, "raw_key": shown["raw"]})
+    key, raw = shown
+    return render(request, "tenancy/settings_api_key_created.html", {"key": key, "raw_key": raw})
 
 
 @_admin_page

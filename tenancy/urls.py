@@ -25,9 +25,19 @@ urlpatterns = [
     path("settings/people/invite/", settings_views.settings_member_invite, name="settings_member_invite"),
     path("settings/people/<int:pk>/role/", settings_views.settings_member_role, name="settings_member_role"),
     path("settings/people/<int:pk>/remove/", settings_views.settings_member_remove, name="settings_member_remove"),
+    path(
+        "settings/people/invitations/<int:pk>/revoke/",
+        settings_views.settings_invitation_revoke,
+        name="settings_invitation_revoke",
+    ),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("settings/api-keys/", settings_views.settings_api_keys, name="settings_api_keys"),
     path("settings/api-keys/new/", settings_views.settings_api_key_create, name="settings_api_key_create"),
-    path("settings/api-keys/created/", settings_views.settings_api_key_created, name="settings_api_key_created"),
+    path(
+        "settings/api-keys/created/<str:token>/",
+        settings_views.settings_api_key_created,
+        name="settings_api_key_created",
+    ),
     path(
         "settings/api-keys/<int:pk>/revoke/", settings_views.settings_api_key_revoke, name="settings_api_key_revoke"
     ),

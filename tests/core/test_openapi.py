@@ -1,5 +1,7 @@
 """The OpenAPI schema describes accounts and contacts without warnings; the docs are served locally."""
 
+import re
+
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import include, path
@@ -56,3 +58,15 @@ def test_docs_are_served_locally(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html and "cdn" not in html.lower()
     assert "/api/v1/schema/" in html
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+
+
+def test_redoc_is_served_locally_without_web_fonts(client):
+    response = client.get("/api/v1/redoc/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/redoc/" in html and "/api/v1/schema/" in html
+    assert re.findall(r"""(?:src|href)=["']?(https?:)?//""", html) == []  # nothing from another origin
+    assert "fonts.googleapis" not in html and "fonts.gstatic" not in html
+    # Redoc's hard-coded footer logo (cdn.redoc.ly) is pointed at a local file before Redoc loads.
+    assert html.index("js/redoc-local.js") < html.index("redoc.standalone.js")
+    assert finders.find("js/redoc-local.js") and finders.find("drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js")

@@ -74,3 +74,27 @@ def test_create_api_key_errors(tenant):
     with pytest.raises(CommandError, match="Scopes"):
         run("create_api_key", "acme", "--scopes", "admin")
     assert not ApiKey.all_tenants.exists()
+
+
+def test_create_tenant_with_an_existing_users_email_adds_the_membership_and_keeps_their_password(client, bob):
+    output = run("create_tenant", "initech", "--name", "Initech", "--admin-email", "BOB@globex.example",
+                 "--admin-password", "a password an attacker chose")
+    bob.refresh_from_db()
+    assert bob.check_password("correct horse battery staple") and not bob.check_password("a password an attacker chose")
+    initech = Tenant.objects.get(slug="initech")
+    assert Membership.all_tenants.get(tenant=initech, user=bob).role == Role.ADMIN
+    assert Membership.all_tenants.filter(user=bob).count() == 2
+    assert "already exists" in output and "password was not changed" in output
+    assert client.login(username="bob@globex.example", password="correct horse battery staple")
+
+
+def test_create_tenant_for_an_existing_user_needs_no_password(bob):
+    output = run("create_tenant", "initech", "--name", "Initech", "--admin-email", "bob@globex.example")
+    assert "password was not changed" in output
+    assert Membership.all_tenants.filter(user=bob, tenant__slug="initech").exists()
+
+
+def test_create_tenant_for_a_new_user_needs_a_password():
+    with pytest.raises(CommandError, match="--admin-password"):
+        run("create_tenant", "initech", "--name", "Initech", "--admin-email", "new@initech.example")
+    assert not Tenant.objects.exists()

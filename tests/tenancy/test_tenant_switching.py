@@ -1,12 +1,15 @@
 """A user in two tenants acts in one at a time, chosen in the session; a tenant they are not in is 404."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from tenancy.models import Role
 from tests.factories import AccountFactory, MembershipFactory, TenantFactory
+from tests.factories.tenancy import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +61,41 @@ def test_a_user_without_membership_sees_an_explanation(client):
     client.force_login(UserFactory())
     response = client.get(reverse("dashboard"))
     assert response.status_code == 403 and b"No workspace yet" in response.content
+
+
+def sign_in(client, email):
+    response = client.post(reverse("login"), {"username": email, "password": PASSWORD})
+    assert response.status_code == 302, response.content[:500]
+
+
+def test_signing_in_lands_in_the_tenant_used_last(client, two_tenant_user, tenant, other_tenant):
+    sign_in(client, "alice@acme.example")
+    assert client.get(reverse("dashboard")).context["current_tenant"] == tenant  # never used: first by name
+    client.post(reverse("switch_tenant"), {"tenant_id": other_tenant.pk})
+    client.post(reverse("logout"))
+    sign_in(client, "alice@acme.example")
+    assert client.get(reverse("dashboard")).context["current_tenant"] == other_tenant
+    # In another browser too (a fresh session): it is remembered on the membership, not in a cookie.
+    elsewhere = client.__class__()
+    sign_in(elsewhere, "alice@acme.example")
+    assert elsewhere.get(reverse("dashboard")).context["current_tenant"] == other_tenant
+
+
+def test_switching_and_signing_in_record_when_a_membership_was_last_used(client, two_tenant_user, tenant, other_tenant):
+    from tenancy.models import Membership
+
+    with time_machine.travel("2026-03-02 09:00Z", tick=False):
+        sign_in(client, "alice@acme.example")
+    acme = Membership.all_tenants.get(user=two_tenant_user, tenant=tenant)
+    assert acme.last_used_at == datetime(2026, 3, 2, 9, tzinfo=UTC)
+    with time_machine.travel("2026-03-02 09:30Z", tick=False):
+        client.post(reverse("switch_tenant"), {"tenant_id": other_tenant.pk})
+    globex = Membership.all_tenants.get(user=two_tenant_user, tenant=other_tenant)
+    assert globex.last_used_at == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    client.post(reverse("logout"))
+    with time_machine.travel("2026-03-03 08:00Z", tick=False):
+        sign_in(client, "alice@acme.example")
+    globex.refresh_from_db()
+    acme.refresh_from_db()
+    assert globex.last_used_at == datetime(2026, 3, 3, 8, tzinfo=UTC)
+    assert acme.last_used_at == datetime(2026, 3, 2, 9, tzinfo=UTC)
