@@ -33,6 +33,15 @@ logger = logging.getLogger(__name__)
 _breaker = {"open_until": 0.0}
 
 
+def _task(name: str):
+    """The registered task ``name``, or None (modules with tasks load on first use, as in a worker)."""
+    from config.celery import app
+
+    if name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks.get(name)
+
+
 def _eager() -> bool:
     from config.celery import app
 
@@ -49,9 +58,9 @@ def enqueue(task_name: str, *, args: Iterable[Any] = (), kwargs: dict | None = N
     """
     args, kwargs = list(args), dict(kwargs or {})
     if _eager():
-        from config.celery import app
-
-        task = app.tasks[task_name]
+        task = _task(task_name)
+        if task is None:
+            raise LookupError(f"No task named {task_name!r}")
         transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))
         return None
     message = OutboxMessage.objects.create(
@@ -143,7 +152,7 @@ def publish(row: OutboxMessage) -> None:
     remaining = (row.created_at + timedelta(seconds=row.countdown) - timezone.now()).total_seconds()
     if row.countdown and remaining > 0:
         options["countdown"] = round(remaining)
-    task = app.tasks.get(row.task_name)
+    task = _task(row.task_name)
     if task is not None:
         task.apply_async(args=row.args, kwargs=row.kwargs, **options)
     else:  # a task this process does not import (e.g. served by another worker)

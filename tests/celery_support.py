@@ -27,7 +27,8 @@ _KEYS = ("broker_url", "CELERY_BROKER_URL", "task_always_eager", "CELERY_TASK_AL
 @contextlib.contextmanager
 def celery_app_using(broker_url: str, *, eager: bool = False):
     """The Celery app publishes to ``broker_url`` (not eagerly) inside the block; its configuration and
-    connection pools are restored afterwards (the pools it made for the block are closed)."""
+    connection pools are restored afterwards. (The block's pools stay in kombu's global registry, keyed by
+    broker URL, for the next block on the same URL: closing them would leave closed pools there.)"""
     from config.celery import app
 
     previous = {key: app.conf.get(key) for key in _KEYS}
@@ -37,10 +38,6 @@ def celery_app_using(broker_url: str, *, eager: bool = False):
     try:
         yield app
     finally:
-        for pool in (app.amqp._producer_pool, app._pool):
-            if pool is not None:
-                with contextlib.suppress(Exception):
-                    pool.force_close_all()
         app.conf.update(previous)
         app._pool, app.amqp._producer_pool = pools
 
