@@ -21,7 +21,7 @@ api_v1 = [
     *tickets_urls.api_urlpatterns,
     *knowledge_urls.api_urlpatterns,
     *onboarding_urls.api_urlpatterns,
-    path("jobs/<str:pk>/", JobView.as_view(), name="api-job"),
+    path("jobs/<str:id>/", JobView.as_view(), name="api-job"),
 ]
 
 urlpatterns = [

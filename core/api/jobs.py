@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -27,13 +28,14 @@ class JobSerializer(serializers.ModelSerializer):
 
 class JobView(TenantScopedMixin, APIView):
     @extend_schema(
+        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The job id")],
         responses={200: JobSerializer},
         description="The status of a background job of this tenant (another tenant's job is 404). "
                     "`POST /api/v1/health/recompute/` answers the id of its job.",
     )
-    def get(self, request, pk: str):
+    def get(self, request, **kwargs):
         try:
-            job = jobs.job_get(pk=pk)
+            job = jobs.job_get(pk=kwargs["id"])
         except Job.DoesNotExist as exc:
             raise NotFound("No such job.") from exc
         return Response(JobSerializer(job).data)

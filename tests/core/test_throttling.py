@@ -64,7 +64,6 @@ def test_concurrent_api_calls_through_a_small_limit(api, monkeypatch):
     import threading
 
     from django.db import connection
-
     from rest_framework.test import APIClient
 
     monkeypatch.setattr(PrincipalRateThrottle, "THROTTLE_RATES", {"principal": "30/min"})
