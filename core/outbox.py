@@ -29,8 +29,15 @@ from core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-# After a failed publish, requests do not try the broker again for this long (their rows wait for the drain).
-_breaker = {"open_until": 0.0}
+# After a failed publish, requests do not try that broker again for a while (their rows wait for the drain):
+# broker URL -> monotonic time until which it is skipped.
+_breaker: dict[str, float] = {}
+
+
+def _broker_url() -> str:
+    from config.celery import app
+
+    return str(app.conf.broker_url)
 
 
 def _task(name: str):
@@ -109,7 +116,7 @@ def dispatch_messages(message_ids: Iterable[Any]) -> int:
     """Publish these pending messages now (the on-commit path of a request). Never raises, never waits:
     while the broker is known to be down, or when it fails now, the rows stay for the drain."""
     ids = list(message_ids)
-    if not ids or time.monotonic() < _breaker["open_until"]:
+    if not ids or time.monotonic() < _breaker.get(_broker_url(), 0.0):
         return 0
     try:
         return _publish_pending(OutboxMessage.objects.filter(pk__in=ids))
@@ -160,7 +167,7 @@ def publish(row: OutboxMessage) -> None:
 
 
 def _record_failure(row: OutboxMessage, exc: Exception) -> None:
-    _breaker["open_until"] = time.monotonic() + getattr(settings, "OUTBOX_BROKER_RETRY_SECONDS", 10)
+    _breaker[_broker_url()] = time.monotonic() + getattr(settings, "OUTBOX_BROKER_RETRY_SECONDS", 10)
     attempts = row.attempts + 1
     row.attempts, row.last_error = attempts, f"{exc.__class__.__name__}: {exc}"[:2000]
     row.available_at = timezone.now() + timedelta(seconds=min(2 ** min(attempts, 10), 300))
@@ -170,4 +177,4 @@ def _record_failure(row: OutboxMessage, exc: Exception) -> None:
 
 def reset_breaker() -> None:
     """Forget a past broker failure (tests; an operator after a repair)."""
-    _breaker["open_until"] = 0.0
+    _breaker.clear()

@@ -31,14 +31,19 @@ def celery_app_using(broker_url: str, *, eager: bool = False):
     broker URL, for the next block on the same URL: closing them would leave closed pools there.)"""
     from config.celery import app
 
-    previous = {key: app.conf.get(key) for key in _KEYS}
+    # Restore the layer of explicit changes exactly: a key set here that was not set before must go
+    # again (Celery reads the CELERY_-prefixed spelling first, so a leftover one would shadow later changes).
+    changes = app.conf.changes
+    previous = {key: changes[key] for key in _KEYS if key in changes}
     pools = (app._pool, app.amqp._producer_pool)
     app.conf.update(dict(zip(_KEYS, (broker_url, broker_url, eager, eager), strict=True)))
     app._pool = app.amqp._producer_pool = None
     try:
         yield app
     finally:
-        app.conf.update(previous)
+        for key in _KEYS:
+            changes.pop(key, None)
+        changes.update(previous)
         app._pool, app.amqp._producer_pool = pools
 
 

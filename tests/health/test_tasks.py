@@ -159,6 +159,11 @@ def test_the_broker_test_helper_restores_the_app():
     with celery_app_using(UNREACHABLE_REDIS):
         assert app.conf.broker_url == UNREACHABLE_REDIS and app.conf.task_always_eager is False
     assert (app.conf.broker_url, app.conf.task_always_eager, app._pool, app.amqp._producer_pool) == before
+    app.conf.task_always_eager = False  # nothing left behind shadows a later change
+    try:
+        assert app.conf.task_always_eager is False
+    finally:
+        app.conf.task_always_eager = True
 
 
 @pytest.mark.celery_worker
