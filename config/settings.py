@@ -120,11 +120,33 @@ DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("TEST_DATAB
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache when REDIS_URL is set; filesystem broker and local cache otherwise.
+# Neither is allowed to take a request down: short connect/socket timeouts, no publish retry loops
+# (follow-up work goes through the transactional outbox, core.outbox), and the rate limiter fails open.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "2"))
+# Longer than the longest task (CELERY_TASK_TIME_LIMIT below): a message a dead worker held unacked is
+# handed to another worker after this many seconds (kombu's default is an hour).
+CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", str(20 * 60)))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+    }}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # Sweep for abandoned (unacked) messages often enough for the visibility timeout in use.
+        "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 10)),
+        "unacked_restore_throttle": 1 if CELERY_VISIBILITY_TIMEOUT < 600 else 10,
+        "socket_connect_timeout": REDIS_TIMEOUT,
+        "socket_timeout": max(REDIS_TIMEOUT, 5.0),  # above kombu's 1 s BRPOP timeout
+        "max_retries": 1,  # a publish connects once more at most, then fails (the outbox keeps the work)
+        "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2,
+    }
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT
+    CELERY_REDIS_SOCKET_TIMEOUT = max(REDIS_TIMEOUT, 5.0)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     BROKER_DIR = BASE_DIR / ".data" / "broker"
@@ -150,6 +172,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+if REDIS_URL and CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT and not TESTING:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed the task time limit (900 s)")
+# Nobody waits on task results (job status lives in core.Job): no result round trip to Redis.
+CELERY_TASK_IGNORE_RESULT = True
+# Follow-up work waits in the outbox while the broker is down; requests skip the broker this long
+# after a failed publish, and beat drains what is left.
+OUTBOX_BROKER_RETRY_SECONDS = int(os.environ.get("OUTBOX_BROKER_RETRY_SECONDS", "10"))
+OUTBOX_DRAIN_SECONDS = float(os.environ.get("OUTBOX_DRAIN_SECONDS", "30"))
+OUTBOX_KEEP_DAYS = 7
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
@@ -157,6 +188,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 # Periodic jobs. Each fans out one task per tenant; `expires` drops a run that a
 # stalled worker would otherwise execute late and twice.
 CELERY_BEAT_SCHEDULE = {
+    "core-drain-outbox": {"task": "core.drain_outbox", "schedule": OUTBOX_DRAIN_SECONDS,
+                          "options": {"expires": max(5.0, OUTBOX_DRAIN_SECONDS - 1)}},
     "health-recompute-all-tenants": {
         "task": "health.recompute_all_tenants",
         "schedule": crontab(minute=int(os.environ.get("HEALTH_RECOMPUTE_MINUTE", "5"))),

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts import urls as accounts_urls
 from core import views as core_views
+from core.api.jobs import JobView
 from health import urls as health_urls
 from knowledge import urls as knowledge_urls
 from onboarding import urls as onboarding_urls
@@ -25,6 +26,7 @@ api_v1 = [
     *tickets_urls.api_urlpatterns,
     *knowledge_urls.api_urlpatterns,
     *onboarding_urls.api_urlpatterns,
+    path("jobs/<str:id>/", JobView.as_view(), name="api-job"),
 ]
 
 urlpatterns = [

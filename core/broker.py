@@ -16,3 +16,14 @@ def broker_state() -> str:
         return "ok"
     except Exception as exc:  # noqa: BLE001 - report any failure as state
         return f"error: {exc.__class__.__name__}"
+
+
+def cache_state() -> str:
+    """"ok" when the Django cache answers (Redis, or the local-memory fallback), else an error word."""
+    from django.core.cache import cache
+
+    try:
+        cache.get("healthz:probe")
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - report any failure as state
+        return f"error: {exc.__class__.__name__}"

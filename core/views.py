@@ -6,14 +6,15 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from core.broker import broker_state
+from core.broker import broker_state, cache_state
 from core.dashboard import dashboard_summary
 from tenancy.decorators import tenant_required
 
 
 @require_GET
 def healthz(request):
-    """Liveness and dependencies: 200 with the state of the database and the broker (503 if the database is down)."""
+    """Liveness and dependencies (API.md): 200 with the state of the database, the broker and the cache;
+    ``"status": "degraded"`` while the broker or the cache is unreachable; 503 only when the database is."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -21,8 +22,13 @@ def healthz(request):
     except Exception as exc:  # noqa: BLE001 - report any failure as state
         database = f"error: {exc.__class__.__name__}"
     broker = broker_state()
-    status = 200 if database == "ok" else 503
-    return JsonResponse({"status": "ok" if status == 200 else "degraded", "database": database, "broker": broker}, status=status)
+    cache_ = cache_state()
+    if database != "ok":
+        return JsonResponse({"status": "degraded", "database": database, "broker": broker, "cache": cache_},
+                            status=503)
+    healthy = broker in ("ok", "filesystem") and cache_ == "ok"
+    return JsonResponse({"status": "ok" if healthy else "degraded", "database": database, "broker": broker,
+                         "cache": cache_})
 
 
 @login_required

@@ -173,14 +173,16 @@ class RecomputeView(HealthApiView):
         request=None,
         responses={
             200: inline_serializer("RecomputeDone", {
-                "status": serializers.CharField(), "accounts": serializers.IntegerField(),
+                "status": serializers.CharField(), "job_id": serializers.UUIDField(),
+                "accounts": serializers.IntegerField(),
                 "computed_at": serializers.DateTimeField(), "seconds": serializers.FloatField(),
                 "risks_opened": serializers.IntegerField(), "risks_closed": serializers.IntegerField()}),
             202: inline_serializer("RecomputeQueued", {"status": serializers.CharField(),
-                                                       "job_id": serializers.CharField()}),
+                                                       "job_id": serializers.UUIDField()}),
         },
         description="Recompute every account of the tenant: 202 with a job id when queued to the broker, "
-                    "200 with the outcome when done inline (no broker).",
+                    "200 with the outcome when done inline (no broker). Follow the job at "
+                    "`GET /api/v1/jobs/{job_id}/`.",
     )
     def post(self, request):
         outcome = services.request_tenant_recompute(tenant=self.tenant)

@@ -27,6 +27,7 @@ from psycopg2.extras import execute_values
 
 from accounts.models import Account, AccountStatus, Activity, ActivityKind
 from accounts.services import activities_record_bulk, activity_record
+from core import jobs, outbox
 from core.errors import DomainError
 from core.limits import CONTROL_CHARACTERS, EARLIEST_DATE
 from health import retention, risks
@@ -564,9 +565,11 @@ def request_account_recompute(account_ids: Iterable[int], *, tenant: Tenant | No
                               countdown: int = DEBOUNCE_SECONDS) -> None:
     """Recompute these accounts soon, after the current transaction commits (for other apps too).
 
-    With a broker, requests are debounced per account (a cache key lives for ``countdown`` seconds
-    and one task runs after it), so a burst of events costs one recompute. Without one (eager mode)
-    small changes are recomputed inline and big ones are left to the scheduled recompute.
+    With a broker, the request is written to the outbox in this transaction (one message per
+    transaction and tenant, so it survives a broker outage) and debounced per account on commit (a
+    cache key lives for ``countdown`` seconds and one task runs after it), so a burst of events costs
+    one recompute. Without one (eager mode) small changes are recomputed inline and big ones are left
+    to the scheduled recompute.
     """
     tenant = tenant or get_current_tenant()
     ids = {int(i) for i in account_ids}
@@ -577,51 +580,75 @@ def request_account_recompute(account_ids: Iterable[int], *, tenant: Tenant | No
         for _, callback, *_ in connection_.run_on_commit:
             batch = getattr(callback, "health_batch", None)
             if batch is not None and batch["tenant"] == tenant.pk and not batch["sent"]:
-                batch["ids"] |= ids
+                if not ids <= batch["ids"]:
+                    batch["ids"] |= ids
+                    if batch["message"] is not None:
+                        outbox.update(batch["message"], args=[tenant.pk, sorted(batch["ids"])])
                 return
-    batch = {"tenant": tenant.pk, "ids": ids, "sent": False}
+    message = None if celery_is_eager() else outbox.enqueue(
+        "health.recompute_accounts", args=[tenant.pk, sorted(ids)], countdown=countdown, tenant_id=tenant.pk,
+        dispatch=False,
+    )
+    batch = {"tenant": tenant.pk, "ids": ids, "sent": False, "message": message}
 
     def flush() -> None:
         batch["sent"] = True
-        _enqueue_accounts(batch["tenant"], sorted(batch["ids"]), countdown)
+        _enqueue_accounts(batch["tenant"], sorted(batch["ids"]), countdown, message=batch["message"])
 
     flush.health_batch = batch
     transaction.on_commit(flush)
 
 
-def _enqueue_accounts(tenant_id: int, ids: list[int], countdown: int) -> None:
+def _enqueue_accounts(tenant_id: int, ids: list[int], countdown: int, *, message=None) -> None:
     from health import tasks
 
-    if celery_is_eager():
+    if celery_is_eager() and message is None:
         if len(ids) <= EAGER_INLINE_LIMIT:
             tasks.recompute_accounts.apply(args=[tenant_id, ids])
         return
+    if message is None:  # asked outside the outbox (no transaction): keep it now
+        message = outbox.enqueue("health.recompute_accounts", args=[tenant_id, ids], countdown=countdown,
+                                 tenant_id=tenant_id, dispatch=False)
     keys = {f"health:debounce:{tenant_id}:{account_id}": account_id for account_id in ids}
-    pending = cache.get_many(list(keys))
+    try:
+        pending = cache.get_many(list(keys))
+    except Exception:  # noqa: BLE001 - cache down: no debounce, recompute them all (idempotent)
+        logger.warning("health: cache unreachable, recompute requests not debounced", exc_info=True)
+        pending = {}
     fresh = {key: account_id for key, account_id in keys.items() if key not in pending}
     if not fresh:
+        outbox.discard(message)
         return
-    if len(fresh) > TENANT_WIDE_THRESHOLD:
-        if cache.add(f"health:debounce:{tenant_id}:all", 1, timeout=countdown):
-            tasks.recompute_tenant.apply_async(args=[tenant_id], countdown=countdown)
-        return
-    cache.set_many(dict.fromkeys(fresh, 1), timeout=countdown)
-    tasks.recompute_accounts.apply_async(args=[tenant_id, sorted(fresh.values())], countdown=countdown)
+    try:
+        if len(fresh) > TENANT_WIDE_THRESHOLD:
+            if not cache.add(f"health:debounce:{tenant_id}:all", 1, timeout=countdown):
+                outbox.discard(message)
+                return
+            outbox.update(message, task_name="health.recompute_tenant", args=[tenant_id])
+        else:
+            cache.set_many(dict.fromkeys(fresh, 1), timeout=countdown)
+    except Exception:  # noqa: BLE001
+        logger.warning("health: cache unreachable, recompute requests not debounced", exc_info=True)
+    if message.task_name == "health.recompute_accounts" and sorted(fresh.values()) != message.args[1]:
+        outbox.update(message, args=[tenant_id, sorted(fresh.values())])
+    outbox.dispatch_messages([message.pk])
 
 
 def request_tenant_recompute(*, tenant: Tenant, on_commit: bool = False) -> dict:
-    """Recompute every account of the tenant: queued to the broker (``{"status": "queued", "job_id"}``)
-    or, in eager mode, done inline (``{"status": "done", ...}``)."""
-    from health import tasks
-
-    if on_commit:
-        transaction.on_commit(lambda: tasks.recompute_tenant.delay(tenant.pk))
+    """Recompute every account of the tenant as a job (``GET /api/v1/jobs/{id}/``): queued through the
+    outbox (``{"status": "queued", "job_id"}``, kept even while the broker is down) or, in eager mode,
+    done inline (``{"status": "done", "job_id", ...}``)."""
+    if on_commit:  # e.g. after a scorecard change, inside the caller's transaction
+        outbox.enqueue("health.recompute_tenant", args=[tenant.pk], tenant_id=tenant.pk)
         return {"status": "scheduled"}
-    if celery_is_eager():
-        outcome = recompute_health(tenant=tenant)
-        return {"status": "done", **outcome.as_dict()}
-    result = tasks.recompute_tenant.delay(tenant.pk)
-    return {"status": "queued", "job_id": result.id}
+    with transaction.atomic():
+        job = jobs.job_create(tenant=tenant, kind="health.recompute")
+        if not celery_is_eager():
+            outbox.enqueue("health.recompute_tenant", args=[tenant.pk], kwargs={"job_id": str(job.pk)},
+                           tenant_id=tenant.pk)
+            return {"status": "queued", "job_id": str(job.pk)}
+    outcome = jobs.job_run(str(job.pk), lambda: recompute_health(tenant=tenant).as_dict())
+    return {"status": "done", "job_id": str(job.pk), **outcome}
 
 
 def tenants_for_recompute() -> list[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core import jobs
 from health import services
 from tenancy.models import Tenant
 
@@ -18,12 +19,13 @@ def recompute_all_tenants() -> int:
 
 
 @shared_task(name="health.recompute_tenant", acks_late=True)
-def recompute_tenant(tenant_id: int) -> dict:
-    """Recompute every active account of one tenant (set-based; safe to run twice)."""
+def recompute_tenant(tenant_id: int, job_id: str | None = None) -> dict:
+    """Recompute every active account of one tenant (set-based; safe to run twice), as job ``job_id``
+    when someone asked for it (a redelivered message reruns the work; an ended job is left alone)."""
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     if tenant is None:
         return {"accounts": 0}
-    return services.recompute_health(tenant=tenant).as_dict()
+    return jobs.job_run(job_id, lambda: services.recompute_health(tenant=tenant).as_dict())
 
 
 @shared_task(name="health.recompute_accounts", acks_late=True)

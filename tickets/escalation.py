@@ -56,11 +56,11 @@ def escalation_follow_up(
 ) -> None:
     """For each (ticket, old level, reason): change log, account timeline, a CTA for Sev1/Sev2 (one open per
     ticket) and an email to the assignee and the account's CSM. A constant number of queries."""
-    from tickets.tasks import send_email
+    from core import outbox
 
     if not escalated:
         return
-    changes, activities, tasks = [], [], []
+    changes, activities, tasks, emails = [], [], [], []
     for ticket, old_level, reason in escalated:
         diff = {"support_level": [old_level, ticket.support_level]}
         changes.append(TicketChange(tenant_id=ticket.tenant_id, ticket=ticket, at=now, actor=actor,
@@ -80,13 +80,14 @@ def escalation_follow_up(
             ))
         recipients = sorted({u.email for u in (ticket.assignee, ticket.account.csm) if u is not None and u.email})
         if recipients:
-            send_email.delay_on_commit(
+            emails.append(([
                 ticket.tenant_id, recipients,
                 f"[#{ticket.number}] Escalated to L{ticket.support_level}: {ticket.subject}",
                 f"Ticket #{ticket.number} for {ticket.account.name} (Sev{ticket.severity}) was escalated from "
                 f"L{old_level} to L{ticket.support_level}.\nReason: {reason}.\n",
-            )
+            ], {}))
     TicketChange.objects.bulk_create(changes)
+    outbox.enqueue_many("tickets.send_email", emails, tenant_id=escalated[0][0].tenant_id)
     activities += _open_ctas(tasks, now=now)
     activities_record_bulk(activities)
 

@@ -191,11 +191,12 @@ def _settle(ticket: Ticket, now: datetime) -> None:
 
 
 def _notify(ticket: Ticket, recipients: Iterable[str | None], subject: str, body: str) -> None:
-    from tickets.tasks import send_email
+    from core import outbox
 
     emails = sorted({email for email in recipients if email})
-    if emails:
-        send_email.delay_on_commit(ticket.tenant_id, emails, subject, body)
+    if emails:  # kept in the outbox with the change, so a broker outage neither fails nor loses it
+        outbox.enqueue("tickets.send_email", args=[ticket.tenant_id, emails, subject, body],
+                       tenant_id=ticket.tenant_id)
 
 
 def acknowledgement(ticket: Ticket, to_email: str) -> None:

@@ -75,18 +75,23 @@ def test_recompute_inline_answers_200(api, scored, tenant):
     assert HealthSnapshot.all_tenants.filter(account=scored).count() == 2
 
 
-def test_recompute_queued_answers_202_with_job_id(api, tenant, settings):
+def test_recompute_queued_answers_202_with_job_id(api, tenant, settings, django_capture_on_commit_callbacks):
     from config.celery import app
+    from core.models import OutboxMessage
 
     app.conf.task_always_eager = False
     try:
-        with mock.patch("health.tasks.recompute_tenant.delay") as delay:
-            delay.return_value.id = "job-123"
-            r = api.post("/api/v1/health/recompute/")
+        with mock.patch("health.tasks.recompute_tenant.apply_async") as queued:
+            with django_capture_on_commit_callbacks(execute=True):
+                r = api.post("/api/v1/health/recompute/")
     finally:
         app.conf.task_always_eager = True
-    assert r.status_code == 202 and r.json() == {"status": "queued", "job_id": "job-123"}
-    delay.assert_called_once_with(tenant.pk)
+    assert r.status_code == 202 and r.json()["status"] == "queued"
+    job_id = r.json()["job_id"]
+    assert api.get(f"/api/v1/jobs/{job_id}/").json()["status"] == "queued"
+    queued.assert_called_once()
+    assert queued.call_args.kwargs["args"] == [tenant.pk] and queued.call_args.kwargs["kwargs"] == {"job_id": job_id}
+    assert OutboxMessage.objects.get(kwargs__job_id=job_id).sent_at is not None
 
 
 def test_recompute_needs_write(api_readonly, tenant):

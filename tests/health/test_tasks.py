@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
+import signal
 import time
 from datetime import timedelta
-from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -19,6 +16,17 @@ from accounts.services import activity_record, contact_update
 from health import services, tasks
 from health.models import HealthSnapshot
 from tenancy.context import tenant_context
+from tests.celery_support import (
+    BROKER_KEYS,
+    TEST_REDIS_URL,
+    UNREACHABLE_REDIS,
+    celery_app_using,
+    redis_client,
+    require_test_redis,
+    start_worker,
+    stop_worker,
+    wait_for_worker,
+)
 from tests.factories.accounts import AccountFactory, ContactFactory
 from tests.factories.health import usage_series
 
@@ -72,7 +80,9 @@ def test_with_a_broker_requests_are_debounced(tenant, django_capture_on_commit_c
         cache.clear()
     assert [c.kwargs["args"] for c in queued.call_args_list] == [[tenant.pk, [1, 2]], [tenant.pk, [3]]]
     assert all(c.kwargs["countdown"] == services.DEBOUNCE_SECONDS for c in queued.call_args_list)
-    queued_tenant.assert_called_once_with(args=[tenant.pk], countdown=services.DEBOUNCE_SECONDS)
+    queued_tenant.assert_called_once()
+    assert queued_tenant.call_args.kwargs["args"] == [tenant.pk]
+    assert queued_tenant.call_args.kwargs["countdown"] == services.DEBOUNCE_SECONDS
 
 
 def test_events_that_move_health_request_a_recompute(tenant, django_capture_on_commit_callbacks):
@@ -112,67 +122,99 @@ def test_usage_ingest_requests_a_recompute_of_the_accounts_it_touched(api, tenan
 
 
 # --- A real worker against Redis --------------------------------------------------------------
-
-REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
-
-
-def _database_url() -> str:
-    """The test database, for the worker subprocess: over TCP, or the embedded server's Unix socket."""
-    db = django_settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    socket_dir = (db.get("OPTIONS") or {}).get("host")
-    if socket_dir:
-        return f"postgres://{auth}@/{db['NAME']}?host={socket_dir}"
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+# The broker is TEST_REDIS_URL (CELERY_TEST_REDIS_URL, else this checkout's REDIS_URL database), never a
+# database another process may share; the app's configuration and pools are restored afterwards.
 
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_recomputes_end_to_end(tenant, tmp_path):
-    import redis
-
-    from config.celery import app
-
-    try:
-        redis.Redis.from_url(REDIS_TEST_URL).delete("default")  # a stale queue from an earlier run
-    except redis.ConnectionError:
-        if os.environ.get("CI"):  # CI promises Redis: the end-to-end worker test must not silently skip there
-            raise
-        pytest.skip("Redis is not running")
+    require_test_redis()
+    redis_client().delete(*BROKER_KEYS)  # a stale queue from an earlier run
     account = AccountFactory(tenant=tenant)
     usage_series(account, "active_users", [8] * 30)
     usage_series(account, "licensed_seats", [10] * 30)
-    env = os.environ | {"REDIS_URL": REDIS_TEST_URL, "DATABASE_URL": _database_url(), "CELERY_TASK_ALWAYS_EAGER": "0",
-                        "DJANGO_SETTINGS_MODULE": "config.settings"}
-    log = (tmp_path / "worker.log").open("wb")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--without-gossip",
-         "--without-mingle", "--loglevel=INFO", "--hostname=health-test@%h"],
-        cwd=Path(__file__).resolve().parents[2], env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    # The app reads Django's CELERY_* names once loaded (set both spellings) and pools its connections.
-    keys = ("broker_url", "CELERY_BROKER_URL", "task_always_eager", "CELERY_TASK_ALWAYS_EAGER")
-    previous = {key: app.conf.get(key) for key in keys}
+    log = tmp_path / "worker.log"
+    worker = start_worker(log, hostname="health-test")
     try:
-        app.conf.update(dict(zip(keys, (REDIS_TEST_URL, REDIS_TEST_URL, False, False), strict=True)))
-        app._pool = app.amqp._producer_pool = None
-        deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[f"health-test@{os.uname().nodename}"], timeout=0.5):
-            assert worker.poll() is None and time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
-        result = tasks.recompute_tenant.delay(tenant.pk)
-        while not HealthSnapshot.all_tenants.filter(account=account).exists():
-            assert worker.poll() is None and time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
-            time.sleep(0.2)
+        with celery_app_using(TEST_REDIS_URL) as app:
+            deadline = time.monotonic() + 60
+            wait_for_worker(app, worker, "health-test", log, deadline)
+            result = tasks.recompute_tenant.delay(tenant.pk)
+            while not HealthSnapshot.all_tenants.filter(account=account).exists():
+                assert worker.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
         assert result.id
         account.refresh_from_db()
         assert account.health_score is not None and account.health_status is not None
     finally:
-        app.conf.update(previous)
-        app._pool = app.amqp._producer_pool = None
-        worker.terminate()
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        log.close()
+        stop_worker(worker)
+        redis_client().delete(*BROKER_KEYS)
+
+
+def test_the_broker_test_helper_restores_the_app():
+    from config.celery import app
+
+    before = (app.conf.broker_url, app.conf.task_always_eager, app._pool, app.amqp._producer_pool)
+    with celery_app_using(UNREACHABLE_REDIS):
+        assert app.conf.broker_url == UNREACHABLE_REDIS and app.conf.task_always_eager is False
+    assert (app.conf.broker_url, app.conf.task_always_eager, app._pool, app.amqp._producer_pool) == before
+    app.conf.task_always_eager = False  # nothing left behind shadows a later change
+    try:
+        assert app.conf.task_always_eager is False
+    finally:
+        app.conf.task_always_eager = True
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_survives_kill_9_of_the_whole_worker(api, tenant, tmp_path):
+    """POST /health/recompute/ -> the worker starts the job -> kill -9 of its process group mid-task -> a new
+    worker with a short visibility timeout gets the message back from `unacked` -> the job ends succeeded."""
+    import psycopg2
+    from django.db import connection
+
+    from core import outbox
+    from core.models import Job
+
+    require_test_redis()
+    broker = redis_client()
+    broker.delete(*BROKER_KEYS)
+    account = AccountFactory(tenant=tenant)
+    usage_series(account, "active_users", [8] * 30)
+    first, second = tmp_path / "first.log", tmp_path / "second.log"
+    worker = start_worker(first, hostname="doomed", pool="prefork")
+    replacement = None
+    try:
+        with celery_app_using(TEST_REDIS_URL) as app:
+            outbox.reset_breaker()
+            deadline = time.monotonic() + 120
+            wait_for_worker(app, worker, "doomed", first, deadline)
+            # Another session holds the tenant's recompute lock (recompute_health takes it): the task stops mid-run.
+            holder = psycopg2.connect(**connection.get_connection_params())
+            try:
+                with holder.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_lock(%s, %s)", [0x4EA1, tenant.pk])
+                response = api.post("/api/v1/health/recompute/")
+                assert response.status_code == 202, response.content
+                job_id = response.json()["job_id"]
+                while Job.all_tenants.get(pk=job_id).status != "running":
+                    assert worker.poll() is None and time.monotonic() < deadline, first.read_text()
+                    time.sleep(0.1)
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+            finally:
+                holder.close()
+            assert broker.hlen("unacked") == 1  # kombu's default would keep it there for an hour
+            replacement = start_worker(second, hostname="rescuer", pool="prefork", CELERY_VISIBILITY_TIMEOUT="3")
+            while (job := Job.all_tenants.get(pk=job_id)).status not in ("succeeded", "failed"):
+                assert replacement.poll() is None and time.monotonic() < deadline, second.read_text()
+                time.sleep(0.3)
+        assert job.status == "succeeded" and job.attempts == 2 and job.finished_at is not None, job.error
+        assert api.get(f"/api/v1/jobs/{job_id}/").json()["status"] == "succeeded"
+        assert HealthSnapshot.all_tenants.filter(account=account).count() == 1
+    finally:
+        stop_worker(worker)
+        if replacement is not None:
+            stop_worker(replacement)
+        broker.delete(*BROKER_KEYS)
