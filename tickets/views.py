@@ -22,6 +22,8 @@ from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -217,13 +219,20 @@ _URL_SENTINEL = 987654321987  # stands for the pk in a URL reversed once per pag
 
 
 class QueueRows:
-    """What every queue row needs, worked out once per request rather than once per row in the template:
-    URL patterns (one ``reverse`` each), the time zone, the display labels. ``prepare`` sets a ticket's row
-    text as plain strings (the template then only prints them): rendering 50 rows stays a few milliseconds."""
+    """The queue's rows, rendered in Python once per request.
 
-    def __init__(self, now: datetime):
+    The row markup lives here rather than in ``queue.html``: at 50 rows a page, the template engine spent more
+    time on the rows (a few dozen variable lookups, ``if`` tags, filters, ``url`` tags, date formatting in the
+    page's time zone and ``naturaltime`` per row) than the database took to find them. What every row shares is
+    worked out once (URL patterns from one ``reverse`` each, the time zone, the labels); each value is escaped
+    exactly as the template's autoescaping did. ``queue.html``'s ``row`` partial prints ``t.row_html``.
+    """
+
+    def __init__(self, now: datetime, *, can_write: bool = False, selected: set[int] | frozenset = frozenset(),
+                 query: str = ""):
         self.now = now
         self.tz = timezone.get_current_timezone()
+        self.can_write, self.selected, self.query = can_write, selected, escape(query)
         self.urls = {name: reverse(name, args=[_URL_SENTINEL]) for name in
                      ("tickets:detail", "tickets:claim", "accounts:detail")}
         self.queue_url = reverse("tickets:queue")
@@ -239,7 +248,6 @@ class QueueRows:
     def prepare(self, t: Ticket) -> None:
         t.detail_url = self.url("tickets:detail", t.pk)
         t.claim_url = self.url("tickets:claim", t.pk)
-        t.queue_url = self.queue_url
         t.account_url = self.url("accounts:detail", t.account_id)
         t.subject_short = t.subject if len(t.subject) <= 80 else Truncator(t.subject).chars(80)
         t.channel_label = self.channels.get(t.channel, t.channel)
@@ -257,6 +265,64 @@ class QueueRows:
         score = t.account.health_score
         t.health_score_label = "" if score is None else str(
             Decimal(str(score)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        t.row_html = mark_safe(self.row(t))  # noqa: S308 - every value below is escaped
+
+    def _sla_cell(self, t: Ticket) -> str:
+        if t.paused_target:
+            return ('<span class="badge blue paused" title="Pending customer: the resolution clock is stopped">'
+                    f'Paused</span><div class="muted small">{escape(t.paused_target.left_label)} left</div>')
+        target = t.queue_target
+        if target:
+            notes = {"breached": " · breached", "at_risk": " · at risk"}.get(target.state, "")
+            if t.live_sla_state == SlaState.BREACHED and target.state != SlaState.BREACHED:
+                notes += ' · <span class="text-red">response breached</span>'
+            return (f'<span class="sla-left {escape(target.state)}" title="{escape(target.label)} due '
+                    f'{escape(t.due_title)}">{escape(target.left_label)}</span>'
+                    f'<div class="muted small">{escape(target.label.lower())}{notes}</div>')
+        colour = "red" if t.live_sla_state == SlaState.BREACHED else "green"
+        return f'<span class="badge {colour}">{escape(t.live_sla_label)}</span>'
+
+    def _assignee_cell(self, t: Ticket) -> str:
+        if t.assignee:
+            return escape(t.assignee.display_name)
+        if self.can_write and t.is_unresolved:
+            claim = f"{t.claim_url}?{self.query}"
+            return (f'<button class="btn small" type="submit" formaction="{claim}" name="next" '
+                    f'value="{self.queue_url}?{self.query}" hx-post="{claim}" hx-vals=\'{{"row": "1"}}\' '
+                    f'hx-target="#ticket-row-{t.pk}" hx-swap="outerHTML">Claim</button>')
+        return '<span class="muted">—</span>'
+
+    def row(self, t: Ticket) -> str:
+        pk, number, account = t.pk, t.number, t.account
+        meta = f"{escape(t.contact.name)} · " if t.contact else ""
+        meta += escape(t.channel_label)
+        if t.comment_count:
+            meta += f" · {t.comment_count} comment{'' if t.comment_count == 1 else 's'}"
+        meta += "".join(f' <span class="tag">{escape(tag)}</span>' for tag in t.tags or ())
+        health = ""
+        if account.health_status:
+            score = f" {t.health_score_label}" if t.health_score_label else ""
+            health = (f'<span class="badge {escape(account.health_status)}" title="Health '
+                      f'{escape("" if account.health_score is None else account.health_score)}">'
+                      f'{escape(account.health_label)}{score}</span>')
+        select = ""
+        if self.can_write:
+            checked = " checked" if pk in self.selected else ""
+            select = (f'<td class="sel"><input type="checkbox" name="ticket" value="{pk}"{checked} '
+                      f'aria-label="Select ticket #{number}"></td>')
+        breached = " is-breached" if t.live_sla_state == SlaState.BREACHED else ""
+        return (
+            f'<tr id="ticket-row-{pk}" class="sev{t.severity}{breached}">{select}'
+            f'<td class="nowrap sla-cell">{self._sla_cell(t)}</td>'
+            f'<td><span class="badge sev sev{t.severity}">Sev{t.severity}</span></td>'
+            f'<td class="subject"><a href="{t.detail_url}"><span class="muted">#{number}</span> '
+            f'<strong>{escape(t.subject_short)}</strong></a><div class="muted small">{meta}</div></td>'
+            f'<td><a href="{t.account_url}">{escape(account.name)}</a><div class="small">{health} '
+            f'<span class="muted">{escape(t.segment_label)}</span></div></td>'
+            f'<td class="nowrap">{escape(t.status_label)}</td><td>L{t.support_level}</td>'
+            f'<td class="nowrap">{self._assignee_cell(t)}</td>'
+            f'<td class="nowrap muted small" title="{escape(t.opened_title)}">{escape(t.opened_ago)}</td></tr>'
+        )
 
 
 def health_label(status: str | None) -> str:
@@ -328,17 +394,18 @@ def _queue_context(request, params, counts: dict[str, int] | None = None) -> dic
     page = paginator.get_page(params.get("page"))
     now = timezone.now()
     labels = _segment_labels(request.tenant)
-    rows = QueueRows(now)
-    tickets = [_decorate(t, now, labels, rows) for t in page.object_list]
     selected = {int(v) for v in params.getlist("ticket") if v.isdigit()}
+    query, can_write = queue_query(params), member_can(request, TICKETS_WRITE)
+    rows = QueueRows(now, can_write=can_write, selected=selected, query=query)
+    tickets = [_decorate(t, now, labels, rows) for t in page.object_list]
     return {
         "filters": filters,
         "page": page,
         "tickets": tickets,
         "selected": selected,
-        "query": queue_query(params),
+        "query": query,
         "tab_query": queue_query(_without(params, "view")),
-        "can_write": member_can(request, TICKETS_WRITE),
+        "can_write": can_write,
         "refresh_seconds": getattr(settings, "TICKETS_QUEUE_REFRESH_SECONDS", QUEUE_REFRESH_SECONDS),
         "now": now,
     }
@@ -392,7 +459,8 @@ def claim(request, pk: int):
     if request.htmx and request.POST.get("row") == "1":
         ticket = selectors.ticket_queue(filters=selectors.QueueFilters(view="all"), user=request.user).get(pk=pk)
         context = {
-            "t": _decorate(ticket, now := timezone.now(), _segment_labels(request.tenant), QueueRows(now)),
+            "t": _decorate(ticket, now := timezone.now(), _segment_labels(request.tenant),
+                           QueueRows(now, can_write=True, query=queue_query(request.GET))),
             "selected": set(), "can_write": True, "query": queue_query(request.GET),
         }
         return render(request, "tickets/queue.html#row", context)

@@ -5,8 +5,10 @@ selected asking for a selection."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -129,3 +131,50 @@ def test_bulk_assign_with_nothing_selected_asks_for_a_selection(alice_client, me
     r = alice_client.post(reverse("tickets:bulk_assign"), {"assignee": engineer.pk}, follow=True)  # without JS
     assert "Select one or more tickets to assign" in r.content.decode()
     assert Ticket.all_tenants.get(pk=t.pk).assignee is None
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_python_rows_match_the_template_they_replaced(alice_client, alice, member, tenant):
+    """``QueueRows.row`` renders what the row partial rendered (kept as tests/tickets/queue_row_reference.html),
+    for every branch: paused, breached, claimable, assigned, contact, comments, tags, health, escaping."""
+    tenant.timezone = "Europe/Berlin"
+    tenant.save(update_fields=["timezone"])
+    engineer = member(Role.SUPPORT_ENGINEER)
+    now = timezone.now()
+    healthy = AccountFactory(tenant=tenant, name="<Hooli & Co>", health_status="green", health_score=Decimal("88.50"))
+    plain = AccountFactory(tenant=tenant, name="Plain")
+    contact = ContactFactory(account=healthy, name="Pat <O'Neil>")
+    made = [
+        TicketFactory(account=healthy, contact=contact, subject="<script>alert('x')</script> " + "y" * 90,
+                      tags=["sso", "a&b"]),
+        TicketFactory(account=plain, severity=3, opened_at=now - timedelta(hours=9), assignee=engineer),
+        TicketFactory(account=plain, severity=1, opened_at=now - timedelta(minutes=50)),
+        TicketFactory(account=healthy, severity=2),
+    ]
+    TicketCommentFactory(ticket=made[0])
+    from tests.tickets.test_pages_queue import with_tenant_transition
+
+    with_tenant_transition(tenant, made[3], "pending_customer")
+    from django.template import engines
+
+    from tenancy.context import tenant_context
+    from tickets import selectors
+    from tickets.views import QueueRows, _decorate, _segment_labels
+
+    reference = engines["django"].from_string(
+        (Path(__file__).parent / "queue_row_reference.html").read_text())
+
+    def norm(html: str) -> str:
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+    with tenant_context(tenant), timezone.override(tenant.tzinfo):
+        tickets = list(selectors.ticket_queue(filters=selectors.QueueFilters(view="all"), user=alice))
+        assert len(tickets) == 4
+        for can_write in (True, False):
+            selected = {made[0].pk}
+            rows = QueueRows(timezone.now(), can_write=can_write, selected=selected, query="q=a<b&severity=1")
+            for t in tickets:
+                _decorate(t, rows.now, _segment_labels(tenant), rows)
+                expected = reference.render({"t": t, "can_write": can_write, "selected": selected,
+                                             "query": "q=a<b&severity=1"})
+                assert norm(str(t.row_html)) == norm(expected)
