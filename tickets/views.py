@@ -9,6 +9,7 @@ for article links and saved queue views). Another tenant's ticket is a 404; writ
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,7 +23,6 @@ from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
@@ -194,14 +194,28 @@ _PAST_UNITS = {unit: _Plural(f"%(num)d {unit}", f"%(num)d {unit}s")
                for unit in ("year", "month", "week", "day", "hour", "minute")}
 
 
+_CHUNKS = ((604800, "week"), (86400, "day"), (3600, "hour"), (60, "minute"))
+
+
 def opened_ago(value: datetime, now: datetime) -> str:
     """``naturaltime`` of a past instant, same words, without a lazy translation per call (it was the costliest
     part of a queue row). Instants in the future (clock skew) go to ``naturaltime`` itself."""
     if value >= now:
         return naturaltime(value)
     delta = now - value
-    if delta.days:
+    if delta.days >= 28:  # months and years: the calendar matters
         return f"{timesince(value, now, time_strings=_PAST_UNITS)} ago"
+    if delta.days:  # under 28 days no month has passed: weeks, days, hours, minutes, two adjacent units at most
+        left, parts = int(delta.total_seconds()), []
+        for size, unit in _CHUNKS:
+            count, left = divmod(left, size)
+            if count:
+                parts.append(f"{count}\xa0{unit}{'s' if count != 1 else ''}")
+            elif parts:
+                break
+            if len(parts) == 2:
+                break
+        return f"{', '.join(parts)} ago"
     if delta.seconds == 0:
         return "now"
     if delta.seconds < 60:
@@ -218,6 +232,12 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _URL_SENTINEL = 987654321987  # stands for the pk in a URL reversed once per page
 
 
+def _esc(value) -> str:
+    """Django's ``escape`` (the same five characters) without its lazy-string wrapper and SafeString: rows are
+    marked safe once, whole."""
+    return html.escape(str(value))
+
+
 class QueueRows:
     """The queue's rows, rendered in Python once per request.
 
@@ -232,7 +252,7 @@ class QueueRows:
                  query: str = ""):
         self.now = now
         self.tz = timezone.get_current_timezone()
-        self.can_write, self.selected, self.query = can_write, selected, escape(query)
+        self.can_write, self.selected, self.query = can_write, selected, _esc(query)
         self.urls = {name: reverse(name, args=[_URL_SENTINEL]) for name in
                      ("tickets:detail", "tickets:claim", "accounts:detail")}
         self.queue_url = reverse("tickets:queue")
@@ -270,21 +290,21 @@ class QueueRows:
     def _sla_cell(self, t: Ticket) -> str:
         if t.paused_target:
             return ('<span class="badge blue paused" title="Pending customer: the resolution clock is stopped">'
-                    f'Paused</span><div class="muted small">{escape(t.paused_target.left_label)} left</div>')
+                    f'Paused</span><div class="muted small">{_esc(t.paused_target.left_label)} left</div>')
         target = t.queue_target
         if target:
             notes = {"breached": " · breached", "at_risk": " · at risk"}.get(target.state, "")
             if t.live_sla_state == SlaState.BREACHED and target.state != SlaState.BREACHED:
                 notes += ' · <span class="text-red">response breached</span>'
-            return (f'<span class="sla-left {escape(target.state)}" title="{escape(target.label)} due '
-                    f'{escape(t.due_title)}">{escape(target.left_label)}</span>'
-                    f'<div class="muted small">{escape(target.label.lower())}{notes}</div>')
+            return (f'<span class="sla-left {_esc(target.state)}" title="{_esc(target.label)} due '
+                    f'{_esc(t.due_title)}">{_esc(target.left_label)}</span>'
+                    f'<div class="muted small">{_esc(target.label.lower())}{notes}</div>')
         colour = "red" if t.live_sla_state == SlaState.BREACHED else "green"
-        return f'<span class="badge {colour}">{escape(t.live_sla_label)}</span>'
+        return f'<span class="badge {colour}">{_esc(t.live_sla_label)}</span>'
 
     def _assignee_cell(self, t: Ticket) -> str:
         if t.assignee:
-            return escape(t.assignee.display_name)
+            return _esc(t.assignee.display_name)
         if self.can_write and t.is_unresolved:
             claim = f"{t.claim_url}?{self.query}"
             return (f'<button class="btn small" type="submit" formaction="{claim}" name="next" '
@@ -294,17 +314,17 @@ class QueueRows:
 
     def row(self, t: Ticket) -> str:
         pk, number, account = t.pk, t.number, t.account
-        meta = f"{escape(t.contact.name)} · " if t.contact else ""
-        meta += escape(t.channel_label)
+        meta = f"{_esc(t.contact.name)} · " if t.contact else ""
+        meta += _esc(t.channel_label)
         if t.comment_count:
             meta += f" · {t.comment_count} comment{'' if t.comment_count == 1 else 's'}"
-        meta += "".join(f' <span class="tag">{escape(tag)}</span>' for tag in t.tags or ())
+        meta += "".join(f' <span class="tag">{_esc(tag)}</span>' for tag in t.tags or ())
         health = ""
         if account.health_status:
             score = f" {t.health_score_label}" if t.health_score_label else ""
-            health = (f'<span class="badge {escape(account.health_status)}" title="Health '
-                      f'{escape("" if account.health_score is None else account.health_score)}">'
-                      f'{escape(account.health_label)}{score}</span>')
+            health = (f'<span class="badge {_esc(account.health_status)}" title="Health '
+                      f'{_esc("" if account.health_score is None else account.health_score)}">'
+                      f'{_esc(account.health_label)}{score}</span>')
         select = ""
         if self.can_write:
             checked = " checked" if pk in self.selected else ""
@@ -316,12 +336,12 @@ class QueueRows:
             f'<td class="nowrap sla-cell">{self._sla_cell(t)}</td>'
             f'<td><span class="badge sev sev{t.severity}">Sev{t.severity}</span></td>'
             f'<td class="subject"><a href="{t.detail_url}"><span class="muted">#{number}</span> '
-            f'<strong>{escape(t.subject_short)}</strong></a><div class="muted small">{meta}</div></td>'
-            f'<td><a href="{t.account_url}">{escape(account.name)}</a><div class="small">{health} '
-            f'<span class="muted">{escape(t.segment_label)}</span></div></td>'
-            f'<td class="nowrap">{escape(t.status_label)}</td><td>L{t.support_level}</td>'
+            f'<strong>{_esc(t.subject_short)}</strong></a><div class="muted small">{meta}</div></td>'
+            f'<td><a href="{t.account_url}">{_esc(account.name)}</a><div class="small">{health} '
+            f'<span class="muted">{_esc(t.segment_label)}</span></div></td>'
+            f'<td class="nowrap">{_esc(t.status_label)}</td><td>L{t.support_level}</td>'
             f'<td class="nowrap">{self._assignee_cell(t)}</td>'
-            f'<td class="nowrap muted small" title="{escape(t.opened_title)}">{escape(t.opened_ago)}</td></tr>'
+            f'<td class="nowrap muted small" title="{_esc(t.opened_title)}">{_esc(t.opened_ago)}</td></tr>'
         )
 
 

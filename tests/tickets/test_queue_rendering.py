@@ -120,6 +120,14 @@ def test_opened_ago_matches_naturaltime_for_any_past_instant(seconds, micros):
         assert opened_ago(value, now) == naturaltime(value)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=40 * 86400))
+def test_opened_ago_matches_naturaltime_in_the_first_weeks(seconds):
+    with time_machine.travel(FROZEN, tick=False):
+        now = timezone.now()
+        assert opened_ago(now - timedelta(seconds=seconds), now) == naturaltime(now - timedelta(seconds=seconds))
+
+
 def test_bulk_assign_with_nothing_selected_asks_for_a_selection(alice_client, member, tenant):
     engineer = member(Role.SUPPORT_ENGINEER)
     t = TicketFactory(account=AccountFactory(tenant=tenant))
