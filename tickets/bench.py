@@ -8,7 +8,8 @@ engine would have left them at the seed's reference instant. Then it times:
   and an hour after it (a backlog), each inside a rolled-back transaction so runs are repeatable;
 * the first page of the queue: a GET of the queue page through Django's test client when the page
   exists (middleware, selector, template), else the selector plus serialising the 50 rows; p50/p95
-  over ``--requests`` requests, and the number of queries one request runs;
+  over ``--requests`` requests, and the number of queries one request runs. Page and selector are timed in
+  alternation, so that both see the same machine load (``page_to_selector_p95`` compares them);
 * the served queue page under load: gunicorn as in production (``DEBUG=0``, manifest static files collected
   into a temporary directory, sync workers) on a free loopback port, ``--clients`` concurrent signed-in
   clients for ``--seconds`` seconds (at most ``--max-requests`` requests in all); requests, errors, p50/p95.
@@ -56,7 +57,7 @@ NULL = "\\N"
 def add_arguments(parser) -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--open", type=int, default=50_000)
-    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=100, help="Timed requests of the page (and of its selector)")
     parser.add_argument("--reseed", action="store_true", help="Rebuild the bench tenant's tickets")
     parser.add_argument("--clients", type=int, default=20, help="Concurrent clients against the served page (0: skip)")
     parser.add_argument("--seconds", type=float, default=30.0, help="How long the concurrent run lasts")
@@ -225,33 +226,47 @@ def _queue_timings(tenant, requests: int, out) -> dict:
         return [(t.number, t.subject, t.account.name, t.assignee and t.assignee.email, t.contact_id, t.comment_count,
                  t.sla_state, t.sla_next_due_at) for t in page], total
 
-    if url is not None:
-        with _plain_static_files():
-            client = Client()
-            client.force_login(member.user)
+    from tenancy.context import tenant_context
+
+    def timed_selector() -> float:
+        with tenant_context(tenant):
+            started = time.perf_counter()
+            selector_page()
+            return (time.perf_counter() - started) * 1000
+
+    selector_samples = []
+    with _plain_static_files():
+        client = Client()
+        client.force_login(member.user)
+        if url is not None:
             response = client.get(url, secure=True)
             if response.status_code == 200:
                 mode = "page"
-                for _ in range(requests):
-                    started = time.perf_counter()
-                    client.get(url, secure=True)
-                    samples.append((time.perf_counter() - started) * 1000)
-                with CaptureQueriesContext(connection) as captured:
-                    client.get(url, secure=True)
-                queries = len(captured)
             else:
                 out.write(f"queue page answered {response.status_code}; timing the selector instead")
-    selector_samples = []
-    from tenancy.context import tenant_context
 
-    with tenant_context(tenant):
-        for _ in range(requests):
+        def timed_page() -> float:
             started = time.perf_counter()
-            selector_page()
-            selector_samples.append((time.perf_counter() - started) * 1000)
-        with CaptureQueriesContext(connection) as captured:
-            selector_page()
-        selector_queries = len(captured)
+            response = client.get(url, secure=True)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                raise RuntimeError(f"the queue page answered {response.status_code} during the bench")
+            return elapsed
+
+        # Page and selector alternate (in turn first), so both are timed under the same machine load.
+        for i in range(requests):
+            if mode == "page" and i % 2 == 0:
+                samples.append(timed_page())
+            selector_samples.append(timed_selector())
+            if mode == "page" and i % 2 == 1:
+                samples.append(timed_page())
+        if mode == "page":
+            with CaptureQueriesContext(connection) as captured:
+                client.get(url, secure=True)
+            queries = len(captured)
+    with tenant_context(tenant), CaptureQueriesContext(connection) as captured:
+        selector_page()
+    selector_queries = len(captured)
     if mode == "selector":
         samples, queries = selector_samples, selector_queries
     p50, p95 = _percentiles(samples)
