@@ -58,9 +58,9 @@ def test_query_count_is_exact_and_does_not_grow_with_the_rows(alice_client, alic
     many = _queries(alice_client, params)
     assert len(many) == len(few)
     plain = not params or params == {"view": "active"}
-    # session, user, membership, tenant switcher; tab counts (2); rows (+ a COUNT when filtered); saved views;
+    # session, user, membership, tenant switcher; tab counts (1); rows (+ a COUNT when filtered); saved views;
     # assignees
-    assert len(many) == (9 if plain else 10)
+    assert len(many) == (8 if plain else 9)
     paginator_counts = [sql for sql in many if sql.startswith("SELECT COUNT(*)")]
     assert len(paginator_counts) == (0 if plain else 1)  # plain views reuse the tab counts
 
@@ -186,3 +186,20 @@ def test_python_rows_match_the_template_they_replaced(alice_client, alice, membe
                 expected = reference.render({"t": t, "can_write": can_write, "selected": selected,
                                              "query": "q=a<b&severity=1"})
                 assert norm(str(t.row_html)) == norm(expected)
+
+
+def test_tab_counts_are_one_query_also_with_nothing_open(tenant, alice, django_assert_num_queries):
+    from tenancy.context import tenant_context
+    from tickets import selectors, services
+
+    account = AccountFactory(tenant=tenant)
+    made = [TicketFactory(account=account) for _ in range(3)]
+    with tenant_context(tenant):
+        with django_assert_num_queries(1):
+            counts = selectors.queue_counts(user=alice)
+        assert (counts["open"], counts["all"], counts["done"]) == (3, 3, 0)
+        for t in made:
+            services.ticket_transition(ticket=Ticket.objects.get(pk=t.pk), to_status="resolved", actor=None)
+        with django_assert_num_queries(1):
+            counts = selectors.queue_counts(user=alice)
+        assert (counts["open"], counts["active"], counts["all"], counts["done"]) == (0, 0, 3, 3)
