@@ -8,14 +8,28 @@ engine would have left them at the seed's reference instant. Then it times:
   and an hour after it (a backlog), each inside a rolled-back transaction so runs are repeatable;
 * the first page of the queue: a GET of the queue page through Django's test client when the page
   exists (middleware, selector, template), else the selector plus serialising the 50 rows; p50/p95
-  over ``--requests`` requests, and the number of queries one request runs.
+  over ``--requests`` requests, and the number of queries one request runs. Page and selector are timed in
+  alternation, so that both see the same machine load (``page_to_selector_p95`` compares them);
+* the served queue page under load: gunicorn as in production (``DEBUG=0``, manifest static files collected
+  into a temporary directory, sync workers) on a free loopback port, ``--clients`` concurrent signed-in
+  clients for ``--seconds`` seconds (at most ``--max-requests`` requests in all); requests, errors, p50/p95.
+  Gunicorn is stopped at the end whatever happens. ``--clients 0`` skips it.
 """
 
 from __future__ import annotations
 
+import http.client
 import io
+import os
 import random
+import shutil
+import signal
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -43,8 +57,12 @@ NULL = "\\N"
 def add_arguments(parser) -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--open", type=int, default=50_000)
-    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=100, help="Timed requests of the page (and of its selector)")
     parser.add_argument("--reseed", action="store_true", help="Rebuild the bench tenant's tickets")
+    parser.add_argument("--clients", type=int, default=20, help="Concurrent clients against the served page (0: skip)")
+    parser.add_argument("--seconds", type=float, default=30.0, help="How long the concurrent run lasts")
+    parser.add_argument("--max-requests", type=int, default=50_000, help="Bound on the concurrent run's requests")
+    parser.add_argument("--workers", type=int, default=4, help="Gunicorn workers (the production image runs 4)")
 
 
 def _ts(value: datetime | None) -> str:
@@ -208,33 +226,47 @@ def _queue_timings(tenant, requests: int, out) -> dict:
         return [(t.number, t.subject, t.account.name, t.assignee and t.assignee.email, t.contact_id, t.comment_count,
                  t.sla_state, t.sla_next_due_at) for t in page], total
 
-    if url is not None:
-        with _plain_static_files():
-            client = Client()
-            client.force_login(member.user)
+    from tenancy.context import tenant_context
+
+    def timed_selector() -> float:
+        with tenant_context(tenant):
+            started = time.perf_counter()
+            selector_page()
+            return (time.perf_counter() - started) * 1000
+
+    selector_samples = []
+    with _plain_static_files():
+        client = Client()
+        client.force_login(member.user)
+        if url is not None:
             response = client.get(url, secure=True)
             if response.status_code == 200:
                 mode = "page"
-                for _ in range(requests):
-                    started = time.perf_counter()
-                    client.get(url, secure=True)
-                    samples.append((time.perf_counter() - started) * 1000)
-                with CaptureQueriesContext(connection) as captured:
-                    client.get(url, secure=True)
-                queries = len(captured)
             else:
                 out.write(f"queue page answered {response.status_code}; timing the selector instead")
-    selector_samples = []
-    from tenancy.context import tenant_context
 
-    with tenant_context(tenant):
-        for _ in range(requests):
+        def timed_page() -> float:
             started = time.perf_counter()
-            selector_page()
-            selector_samples.append((time.perf_counter() - started) * 1000)
-        with CaptureQueriesContext(connection) as captured:
-            selector_page()
-        selector_queries = len(captured)
+            response = client.get(url, secure=True)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                raise RuntimeError(f"the queue page answered {response.status_code} during the bench")
+            return elapsed
+
+        # Page and selector alternate (in turn first), so both are timed under the same machine load.
+        for i in range(requests):
+            if mode == "page" and i % 2 == 0:
+                samples.append(timed_page())
+            selector_samples.append(timed_selector())
+            if mode == "page" and i % 2 == 1:
+                samples.append(timed_page())
+        if mode == "page":
+            with CaptureQueriesContext(connection) as captured:
+                client.get(url, secure=True)
+            queries = len(captured)
+    with tenant_context(tenant), CaptureQueriesContext(connection) as captured:
+        selector_page()
+    selector_queries = len(captured)
     if mode == "selector":
         samples, queries = selector_samples, selector_queries
     p50, p95 = _percentiles(samples)
@@ -253,6 +285,167 @@ def _plain_static_files():
     })
 
 
+# --------------------------------------------------------------------------- the served page under load
+
+LOOPBACK = "127.0.0.1"  # the concurrent run never leaves this machine
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def _signed_in_session(user, tenant) -> str:
+    """A server-side session for ``user`` in ``tenant``, as the login view would leave it: its key is the cookie."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from tenancy.middleware import SESSION_TENANT_KEY
+
+    session = SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[SESSION_TENANT_KEY] = tenant.pk
+    session.create()
+    return session.session_key
+
+
+def _get(port: int, path: str, headers: dict[str, str], timeout: float) -> tuple[int, float]:
+    """One GET on a fresh connection (gunicorn's sync workers close it after each response): status, ms."""
+    started = time.perf_counter()
+    connection_ = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
+    try:
+        connection_.request("GET", path, headers=headers)
+        response = connection_.getresponse()
+        response.read()
+        return response.status, (time.perf_counter() - started) * 1000
+    finally:
+        connection_.close()
+
+
+def _production_env(static_root: str) -> dict[str, str]:
+    """The environment gunicorn runs with: production settings (``DEBUG=0``: manifest static files, secure
+    cookies, HSTS, SSL redirect honouring ``X-Forwarded-Proto`` as behind a TLS proxy), this database."""
+    env = {key: value for key, value in os.environ.items() if key not in ("CSP_TESTING", "DJANGO_DEBUG")}
+    env.update({"DEBUG": "0", "STATIC_ROOT": static_root, "PYTHONUNBUFFERED": "1",
+                "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings")})
+    return env
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop gunicorn (its master and the workers, one process group that this bench started)."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=5)
+
+
+def _concurrent_run(tenant, user, options, out) -> dict:
+    """``clients`` threads GET the queue page from gunicorn for ``seconds`` (bounded by ``max_requests``)."""
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+
+    clients, seconds, cap, workers = options["clients"], options["seconds"], options["max_requests"], options["workers"]
+    root = settings.BASE_DIR
+    work = tempfile.mkdtemp(prefix="bench-tickets-")
+    static_root, log_path = os.path.join(work, "static"), os.path.join(work, "gunicorn.log")
+    env = _production_env(static_root)
+    collected = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=root,
+                               env=env, capture_output=True, text=True, timeout=300)
+    if collected.returncode != 0:
+        shutil.rmtree(work, ignore_errors=True)
+        reason = (collected.stderr.strip().splitlines() or ["?"])[-1]
+        out.write(f"concurrent run skipped: collectstatic with production settings failed: {reason}")
+        return {"concurrent_error": f"collectstatic failed: {reason}"}
+    port = _free_port()
+    session_key = _signed_in_session(user, tenant)
+    path = reverse("tickets:queue")
+    headers = {"Host": f"{LOOPBACK}:{port}", "Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}",
+               "X-Forwarded-Proto": "https", "Accept": "text/html"}
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"{LOOPBACK}:{port}", "-w", str(workers),
+             "--timeout", "60", "--graceful-timeout", "10"],
+            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                status, _ = _get(port, path, headers, timeout=30)
+                break
+            except OSError:
+                time.sleep(0.2)
+        if status != 200:
+            tail = open(log_path).read()[-2000:]
+            out.write(f"concurrent run aborted: gunicorn answered {status} (log tail: {tail})")
+            return {"concurrent_error": f"gunicorn answered {status}", "concurrent_workers": workers}
+        warm = [threading.Thread(target=lambda: [_get(port, path, headers, 30) for _ in range(3)])
+                for _ in range(workers)]
+        for thread in warm:
+            thread.start()
+        for thread in warm:
+            thread.join()
+
+        samples: list[float] = []
+        failures: list[str] = []
+        lock = threading.Lock()
+        issued = [0]
+        stop_at = time.monotonic() + seconds
+
+        def client() -> None:
+            while time.monotonic() < stop_at:
+                with lock:
+                    if issued[0] >= cap:
+                        return
+                    issued[0] += 1
+                try:
+                    code, ms = _get(port, path, headers, timeout=30)
+                except OSError as exc:
+                    with lock:
+                        failures.append(type(exc).__name__)
+                    continue
+                with lock:
+                    samples.append(ms)
+                    if code != 200:
+                        failures.append(str(code))
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=seconds + 60)
+        elapsed = time.monotonic() - started
+    finally:
+        _stop(process)
+        Session.objects.filter(session_key=session_key).delete()
+        shutil.rmtree(work, ignore_errors=True)
+    requests = len(samples) + sum(1 for f in failures if not f.isdigit())
+    p50, p95 = _percentiles(samples) if samples else (None, None)
+    result = {
+        "concurrent_clients": clients, "concurrent_seconds": round(elapsed, 1), "concurrent_workers": workers,
+        "concurrent_requests": requests, "concurrent_errors": len(failures),
+        "concurrent_rps": round(requests / elapsed, 1) if elapsed else None,
+        "concurrent_p50_ms": p50, "concurrent_p95_ms": p95,
+    }
+    if failures:
+        result["concurrent_error_kinds"] = {kind: failures.count(kind) for kind in sorted(set(failures))}
+    out.write(f"served queue page, {clients} clients for {elapsed:.0f}s on gunicorn -w {workers}: {result}")
+    return result
+
+
 def _plan(tenant, now: datetime) -> str:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -265,7 +458,7 @@ def _plan(tenant, now: datetime) -> str:
 
 def run(options, out) -> dict:
     from tenancy.context import tenant_context
-    from tenancy.models import Tenant
+    from tenancy.models import Membership, Tenant
     from tickets.models import Ticket
 
     tenant, _ = Tenant.objects.get_or_create(slug=SLUG, defaults={"name": "Bench Tickets", "timezone": "UTC"})
@@ -284,6 +477,10 @@ def run(options, out) -> dict:
         cursor.execute("VACUUM ANALYZE tickets_ticket")
     queue = _queue_timings(tenant, options["requests"], out)
     out.write(f"queue: {queue}")
+    concurrent = {}
+    if options["clients"] > 0 and queue["queue_mode"] == "page":
+        member = Membership.all_tenants.filter(tenant=tenant).select_related("user").first()
+        concurrent = _concurrent_run(tenant, member.user, options, out)
     with tenant_context(tenant):
         unresolved = Ticket.objects.filter(status__in=["new", "open", "pending_customer"]).count()
         _timed_scan(ref + timedelta(seconds=60))  # warm the caches once
@@ -300,4 +497,7 @@ def run(options, out) -> dict:
         "scan_backlog_seconds": round(backlog_seconds, 3), "scan_backlog_candidates": backlog,
         "queue_mode": queue["queue_mode"], "selector_p50_ms": queue["selector_p50_ms"],
         "selector_p95_ms": queue["selector_p95_ms"], "selector_queries": queue["selector_queries"],
+        "page_to_selector_p95": round(queue["queue_p95_ms"] / queue["selector_p95_ms"], 2)
+        if queue["selector_p95_ms"] else None,
+        **concurrent,
     }

@@ -82,7 +82,7 @@ class PropertiesForm(forms.Form):
 
 
 class BulkAssignForm(forms.Form):
-    ticket = forms.TypedMultipleChoiceField(coerce=int, choices=[], error_messages={"required": "Select tickets first."})
+    ticket = forms.TypedMultipleChoiceField(coerce=int, choices=[], error_messages={"required": "Select one or more tickets to assign (tick their boxes), then press Assign."})
     assignee = MemberChoiceField(required=False, empty_label="Unassigned")
 
     def __init__(self, *args, **kwargs):
