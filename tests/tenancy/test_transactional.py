@@ -5,10 +5,12 @@ tenant (service and ``create_tenant``), members (add, role, remove), API keys (c
 tenant settings (locked ``FOR UPDATE``) and switching tenant, through the services and the pages.
 """
 
+import re
 from io import StringIO
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -16,7 +18,7 @@ from rest_framework.test import APIClient
 from core.errors import DomainError
 from tenancy import services
 from tenancy.middleware import SESSION_TENANT_KEY
-from tenancy.models import ApiKey, Membership, Role, Tenant, User
+from tenancy.models import ApiKey, Invitation, Membership, Role, Tenant, User
 from tests.factories import MembershipFactory
 from tests.transactional_support import Boom, autocommit, boom, committed  # noqa: F401 (fixture)
 
@@ -116,9 +118,17 @@ def test_member_add_failing_midway_writes_no_user(tenant, monkeypatch):
     assert committed(lambda: User.objects.filter(email="carol@acme.example").exists()) is False
 
 
-def test_member_pages_commit(alice_client, tenant, alice):
+def test_member_pages_commit(alice_client, tenant, alice, client):
     r = alice_client.post(reverse("settings_member_invite"), {"email": "carol@acme.example", "role": "csm"})
     assert r.status_code == 302
+    # The invitation commits; the membership only on the invited person's acceptance.
+    assert committed(lambda: list(Invitation.all_tenants.values_list("email", flat=True))) == ["carol@acme.example"]
+    assert "carol@acme.example" not in committed(lambda: roles(tenant))
+    link = re.search(r"https?://[^/\s]+(/invitations/\S+/)", mail.outbox[-1].body).group(1)
+    password = "carol's own passphrase 7"
+    accepted = client.__class__().post(link, {"full_name": "Carol", "new_password1": password,
+                                              "new_password2": password})
+    assert accepted.status_code == 302
     assert committed(lambda: roles(tenant))["carol@acme.example"] == Role.CSM
     carol = committed(lambda: Membership.all_tenants.get(user__email="carol@acme.example"))
     r = alice_client.post(reverse("settings_member_role", args=[carol.pk]), {"role": "vp"})
