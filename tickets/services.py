@@ -692,13 +692,14 @@ def sla_policies_replace(*, policies: Sequence[dict[str, Any]]) -> list[SlaPolic
 
 
 def _settings_row() -> SupportSettings:
-    current = sla_engine.support_settings_get()
-    if current.pk is None:
-        current.save()
-    return SupportSettings.objects.select_for_update().get(pk=current.pk)
+    """The tenant's settings row, locked; created with the defaults on first use. Concurrent first
+    saves insert once: the unique index makes the others' ``ON CONFLICT DO NOTHING`` wait, then lock."""
+    defaults = sla_engine.support_settings_get()
+    if defaults.pk is None:
+        SupportSettings.objects.bulk_create([defaults], ignore_conflicts=True)
+    return SupportSettings.objects.select_for_update().get()
 
 
-@transaction.atomic
 def _first_overlapping_weekday(intervals: Sequence[dict]) -> int | None:
     """The first weekday with two overlapping intervals (already validated by ``sla``), else None."""
 
@@ -719,6 +720,7 @@ def _first_overlapping_weekday(intervals: Sequence[dict]) -> int | None:
     return None
 
 
+@transaction.atomic
 def business_hours_update(*, timezone_name: str, intervals: Sequence[dict], holidays: Sequence[str] = ()) -> SupportSettings:
     """Set the tenant's business hours (validated by ``tickets.sla``); new targets use them."""
     try:
