@@ -282,6 +282,13 @@ def ticket_update(*, ticket: Ticket, actor: User | None = None, actor_label: str
     if unknown:
         raise DomainError(f"Can't change {', '.join(sorted(unknown))} here.", field=sorted(unknown)[0])
     _lock(ticket)
+    # A form sends every field: one equal to the ticket as it was must not undo what an earlier change
+    # did on its own (a severity change that escalates must not be followed by "level back to L1").
+    current = {"severity": ticket.severity, "support_level": ticket.support_level, "status": ticket.status,
+               "assignee": ticket.assignee_id}
+    for key, value in current.items():
+        if key in data and (data[key].pk if isinstance(data[key], User) else data[key]) == value:
+            del data[key]
     now = timezone.now()
     changes: dict[str, list] = {}
     if "subject" in data and not (data["subject"] or "").strip():
@@ -346,6 +353,7 @@ def _retarget(ticket: Ticket, *, severity: int, actor: User | None, actor_label:
         "response_target_minutes": ticket.response_target_minutes,
         "resolution_target_minutes": ticket.resolution_target_minutes,
     }
+    old_states = {SlaMetric.RESPONSE: ticket.response_state, SlaMetric.RESOLUTION: ticket.resolution_state}
     ticket.severity = severity
     sla_engine.apply_target(ticket, target, config, now=now)
     after = {
@@ -358,8 +366,16 @@ def _retarget(ticket: Ticket, *, severity: int, actor: User | None, actor_label:
         return ticket
     ticket.updated_at = now
     ticket.save()
-    detail = {**_target_detail(ticket, target), "reason": reason, "changes": changes}
-    log_sla_events(ticket, [(SlaEventKind.APPLIED, SlaMetric.BOTH, None, detail)], at=now)
+    detail = {**_target_detail(ticket, target), "reason": reason, "changes": changes,
+              "response_state": ticket.response_state, "resolution_state": ticket.resolution_state}
+    entries = [(SlaEventKind.APPLIED, SlaMetric.BOTH, None, detail)]
+    # A completed or paused metric the new target puts past its due: the breach is logged here (the
+    # scan only watches running clocks). Breaches logged under the old target stay as history.
+    for metric, due in ((SlaMetric.RESPONSE, ticket.response_due_at), (SlaMetric.RESOLUTION, ticket.resolution_due_at)):
+        new_state = ticket.response_state if metric == SlaMetric.RESPONSE else ticket.resolution_state
+        if new_state == SlaState.BREACHED and old_states[metric] != SlaState.BREACHED:
+            entries.append((SlaEventKind.BREACHED, metric, due, {"reason": reason}))
+    log_sla_events(ticket, entries, at=now)
     summary = f"severity Sev{before['severity']} → Sev{severity}" if "severity" in changes else "SLA policy re-applied"
     _record(ticket, "severity" if "severity" in changes else "sla_policy", changes, actor=actor, actor_label=actor_label,
             at=now, summary=summary)
