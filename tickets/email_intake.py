@@ -4,6 +4,8 @@
   with the number sent on commit), or, when the subject carries the number of one of that account's
   tickets (``[#123]``), adds the customer's comment to it (a pending or resolved ticket reopens).
 * A member of the tenant replying with ``[#123]`` in the subject adds a public reply.
+* Replies thread by their In-Reply-To / References headers first (the Message-IDs of the replies the
+  ticket sent, or of an email already on the ticket), then by ``[#123]`` in the subject.
 * Anyone else goes to the triage list (``InboundEmail`` with outcome ``triage``), from which a person
   converts the email into a ticket (``triage_convert``) or dismisses it (``triage_dismiss``).
 * Idempotent on ``message_id``: the row is inserted first, so a retried or concurrent delivery of the
@@ -31,6 +33,7 @@ from tickets import services
 from tickets.models import Channel, InboundEmail, InboundEmailOutcome, Ticket, TicketStatus
 
 NUMBER_IN_SUBJECT = re.compile(r"\[#(\d{1,9})\]")
+MESSAGE_ID = re.compile(r"<[^<>\s]{1,490}>")
 REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv)\s*:\s*)+", re.IGNORECASE)
 
 
@@ -62,9 +65,10 @@ def clean_subject(subject: str) -> str:
 
 def email_receive(
     *, message_id: str, sender: str, to: str = "", subject: str = "", text: str = "",
-    received_at: datetime | None = None,
+    received_at: datetime | None = None, in_reply_to: str = "", references: str = "",
 ) -> IntakeResult:
-    """Process one inbound email (see the module docstring). Safe to call again with the same message_id."""
+    """Process one inbound email (see the module docstring). Safe to call again with the same message_id.
+    ``in_reply_to`` / ``references`` (the email's headers) thread a reply onto its ticket."""
     message_id = (message_id or "").strip()
     if not message_id:
         raise DomainError("message_id is required.", field="message_id")
@@ -79,7 +83,7 @@ def email_receive(
                 subject=(subject or "")[:500], text=text or "", received_at=received_at or timezone.now(),
                 outcome=InboundEmailOutcome.TRIAGE,
             )
-            _route(email)
+            _route(email, thread_ids=_message_ids(in_reply_to) + _message_ids(references)[::-1])
             return IntakeResult(email, duplicate=False)
     except IntegrityError:
         existing = InboundEmail.objects.select_related("ticket").filter(message_id=message_id).first()
@@ -88,9 +92,30 @@ def email_receive(
         return IntakeResult(existing, duplicate=True)
 
 
-def _route(email: InboundEmail) -> None:
-    match = NUMBER_IN_SUBJECT.search(email.subject)
-    ticket = Ticket.objects.select_related("account").filter(number=int(match.group(1))).first() if match else None
+def _message_ids(header: str) -> list[str]:
+    """The ``<...>`` ids of an In-Reply-To or References header (in order)."""
+    return MESSAGE_ID.findall(header or "")[:50]
+
+
+def thread_ticket(thread_ids: list[str]) -> Ticket | None:
+    """The ticket an email answers, by its In-Reply-To / References: one of our outgoing Message-IDs
+    (``<ticket-ID...@domain>``, the tenant's own tickets only) or an email already on a ticket."""
+    for message_id in thread_ids:
+        ticket_id = services.thread_ticket_id(message_id)
+        ticket = Ticket.objects.select_related("account").filter(pk=ticket_id).first() if ticket_id else None
+        if ticket is None:
+            earlier = InboundEmail.objects.filter(message_id=message_id, ticket__isnull=False).first()
+            ticket = Ticket.objects.select_related("account").get(pk=earlier.ticket_id) if earlier else None
+        if ticket is not None:
+            return ticket
+    return None
+
+
+def _route(email: InboundEmail, thread_ids: list[str] = ()) -> None:
+    ticket = thread_ticket(list(thread_ids))
+    if ticket is None:
+        match = NUMBER_IN_SUBJECT.search(email.subject)
+        ticket = Ticket.objects.select_related("account").filter(number=int(match.group(1))).first() if match else None
     contact = Contact.objects.select_related("account").filter(email__iexact=email.from_email).first()
     body = email.text.strip() or "(empty message)"
     if contact is not None:

@@ -150,6 +150,7 @@ def test_reply_note_and_customer_comment_land(ticket, alice, contact):
     stored = Ticket.objects.get(pk=ticket.pk)
     assert stored.first_response_at == T0 and stored.status == "open"
     assert TicketComment.objects.filter(ticket=ticket).count() == 3
+    assert [(m.to, "[#1]" in m.subject) for m in mail.outbox] == [(["peter@initech.example"], True)]  # the reply
 
 
 def test_reply_failure_midway_leaves_nothing(ticket, alice, monkeypatch):
@@ -157,7 +158,18 @@ def test_reply_failure_midway_leaves_nothing(ticket, alice, monkeypatch):
     monkeypatch.setattr(services, "_first_response", boom)
     with pytest.raises(Boom):
         services.ticket_reply(ticket=ticket, body="Looking into it", author=alice)
+    monkeypatch.undo()
+    send = services._email_customer
+
+    def send_then_fail(*args, **kwargs):  # fails after the email to the customer was enqueued
+        send(*args, **kwargs)
+        raise Boom("after the email")
+
+    monkeypatch.setattr(services, "_email_customer", send_then_fail)
+    with pytest.raises(Boom):
+        services.ticket_reply(ticket=ticket, body="Looking into it", author=alice)
     assert counts() == before
+    assert mail.outbox == []  # a reply that was rolled back never reaches the customer
     stored = Ticket.objects.get(pk=ticket.pk)
     assert stored.status == "new" and stored.first_response_at is None
 
