@@ -3,7 +3,7 @@
 * A known contact's email opens a ticket for the contact's account (channel email, acknowledgement
   with the number sent on commit), or, when the subject carries the number of one of that account's
   tickets (``[#123]``), adds the customer's comment to it (a pending or resolved ticket reopens).
-* A member of the tenant replying with ``[#123]`` in the subject adds a public reply.
+* A member of the tenant whose role works tickets, replying with ``[#123]`` in the subject, adds a public reply.
 * Replies thread by their In-Reply-To / References headers first (the Message-IDs of the replies the
   ticket sent, or of an email already on the ticket), then by ``[#123]`` in the subject.
 * Anyone else goes to the triage list (``InboundEmail`` with outcome ``triage``), from which a person
@@ -27,7 +27,8 @@ from django.utils import timezone
 from accounts.models import Account, Contact
 from accounts.services import contact_create
 from core.errors import DomainError, InvalidTransition
-from tenancy.models import User
+from tenancy.models import Membership, User
+from tenancy.permissions import TICKETS_WRITE, role_can
 from tenancy.selectors import tenant_user_by_email
 from tickets import services
 from tickets.models import Channel, InboundEmail, InboundEmailOutcome, Ticket, TicketStatus
@@ -130,10 +131,16 @@ def _route(email: InboundEmail, thread_ids: list[str] = ()) -> None:
             _done(email, InboundEmailOutcome.CREATED, ticket=ticket)
         return
     member = tenant_user_by_email(email.from_email) if ticket is not None else None
-    if member is not None and ticket.status != TicketStatus.CLOSED:
+    if member is not None and _can_work_tickets(member) and ticket.status != TicketStatus.CLOSED:
         comment = services.ticket_reply(ticket=ticket, body=body, author=member, channel=Channel.EMAIL)
         _done(email, InboundEmailOutcome.COMMENTED, ticket=ticket, comment=comment)
     # Otherwise it stays in triage (outcome set on insert).
+
+
+def _can_work_tickets(user: User) -> bool:
+    """Only a member whose role may reply on tickets answers by email (a viewer's email waits in triage)."""
+    role = Membership.objects.filter(user=user).values_list("role", flat=True).first()
+    return role is not None and role_can(role, TICKETS_WRITE)
 
 
 def _done(email: InboundEmail, outcome: str, *, ticket: Ticket, comment=None) -> None:

@@ -30,7 +30,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Account, Contact
-from tenancy.models import User
+from tenancy.models import Role, User
+from tenancy.permissions import TICKETS_WRITE, role_can
 from tenancy.selectors import tenant_users
 from tickets.models import (
     DONE_STATUSES,
@@ -350,9 +351,15 @@ def triage_emails(*, include_done: bool = False) -> QuerySet[InboundEmail]:
     return InboundEmail.objects.filter(outcome__in=outcomes).select_related("ticket").order_by("-received_at", "-id")
 
 
+# Roles that may work tickets (``tickets.write`` in tenancy/permissions.py): the only ones offered as
+# assignees and the only ones the services accept.
+TICKET_WORKER_ROLES = tuple(role for role in Role.values if role_can(role, TICKETS_WRITE))
+
+
 def assignable_users() -> QuerySet[User]:
-    """Members who can take tickets (support roles, managers and admins first in name order)."""
-    return tenant_users()
+    """Members whose role can work tickets, in name order: the one list behind every assignee picker
+    (ticket page, new ticket, the queue's bulk assign). Viewers and other read-only roles are not offered."""
+    return tenant_users(roles=list(TICKET_WORKER_ROLES))
 
 
 def sla_compliance(*, start: datetime, end: datetime) -> dict[str, Any]:

@@ -46,7 +46,8 @@ from accounts.models import Account, Activity, ActivityKind, Contact
 from accounts.services import activities_record_bulk, activity_record
 from core.errors import DomainError, InvalidTransition
 from tenancy.context import get_current_tenant
-from tenancy.models import Membership, User
+from tenancy.models import Membership, Role, User
+from tenancy.permissions import TICKETS_WRITE, role_can
 from tickets import sla, sla_engine
 from tickets.escalation import escalation_follow_up
 from tickets.models import (
@@ -118,6 +119,18 @@ def _check_tenant(obj: Any, field: str) -> None:
 def _check_member(user: User | None, field: str = "assignee") -> None:
     if user is not None and not Membership.objects.filter(user=user).exists():
         raise DomainError(f"{user.email} is not a member of this tenant.", field=field)
+
+
+def _check_assignee(user: User | None) -> None:
+    """A ticket goes only to a member whose role can work tickets (``tickets.write``): never a viewer."""
+    if user is None:
+        return
+    role = Membership.objects.filter(user=user).values_list("role", flat=True).first()
+    if role is None:
+        raise DomainError(f"{user.email} is not a member of this tenant.", field="assignee")
+    if not role_can(role, TICKETS_WRITE):
+        raise DomainError(f"{user.display_name} is a {Role(role).label.lower()} and can't work tickets: "
+                          "assign a member of the support team.", field="assignee")
 
 
 def _check_contact(contact: Contact | None, account: Account) -> None:
@@ -302,7 +315,7 @@ def ticket_create(
     tenant = get_current_tenant()
     _check_tenant(account, "account")
     _check_contact(contact, account)
-    _check_member(assignee)
+    _check_assignee(assignee)
     if not (subject or "").strip():
         raise DomainError("A ticket needs a subject.", field="subject")
     if channel not in Channel.values:
@@ -604,7 +617,7 @@ def _first_response(ticket: Ticket, *, now: datetime, actor: User | None, actor_
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User | None = None, actor_label: str = "") -> Ticket:
     """Assign (or unassign with None) a member; a new ticket becomes open. The new assignee is emailed."""
-    _check_member(assignee)
+    _check_assignee(assignee)
     _lock(ticket)
     if ticket.assignee_id == (assignee.pk if assignee else None):
         return ticket
@@ -633,7 +646,7 @@ def tickets_bulk_assign(
     *, ticket_ids: Iterable[int], assignee: User | None, actor: User | None = None, actor_label: str = ""
 ) -> int:
     """Assign many tickets of the tenant in a few statements (one change-log and timeline row each)."""
-    _check_member(assignee)
+    _check_assignee(assignee)
     now = timezone.now()
     new_id = assignee.pk if assignee else None
     tickets = list(
