@@ -296,7 +296,12 @@ def change_label(change: TicketChange, names: dict[str, str] | None = None) -> s
             parts.append(f"{name} edited")
         else:
             parts.append(f"{name}: {_value_label(field, old, names)} → {_value_label(field, new, names)}")
+    if len(parts) == 1 and change.action in _SELF_EXPLAINING:  # "Status: New → Open", not "Status changed — Status: ..."
+        return parts[0]
     return label + (" — " + "; ".join(parts) if parts else "")
+
+
+_SELF_EXPLAINING = ("status", "assigned", "support_level")
 
 
 def _fmt(value: Any) -> str:
