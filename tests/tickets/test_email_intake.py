@@ -141,8 +141,9 @@ def test_reply_round_trip_by_headers(api, alice_client, clock, contact, django_c
     ticket = Ticket.all_tenants.get(pk=ticket_id)
     ack = mail.outbox[-1]
     with django_capture_on_commit_callbacks(execute=True):
-        r = alice_client.post(f"/tickets/{ticket.pk}/reply/", {"body": "Which cover sheet version?", "kind": "reply"})
-    assert r.status_code == 302
+        r = alice_client.post(f"/tickets/{ticket.pk}/reply/", {"body": "Which cover sheet version?", "kind": "reply"},
+                              follow=True)
+    assert "Reply sent to peter@initech.example." in r.content.decode()
     sent = mail.outbox[-1]
     assert sent is not ack and sent.to == ["peter@initech.example"]
     assert f"[#{ticket.number}]" in sent.subject and "Which cover sheet version?" in sent.body

@@ -412,24 +412,46 @@ def test_api_patch_refused_midway_writes_nothing(api_client, ticket):
     assert Ticket.objects.get(pk=ticket.pk).severity == 2
 
 
-def test_api_email_intake_lands(api_client, contact):
+def test_api_email_intake_and_triage_land(api_client, contact):
     response = api_client.post("/api/v1/inbound-email/", {"from": "peter@initech.example", "subject": "Help",
                                                          "text": "Hi", "message_id": "<x1@initech>"}, format="json")
     assert response.status_code == 201, response.content
     assert Ticket.objects.filter(pk=response.json()["ticket"]).exists()
+    strangers = [
+        api_client.post("/api/v1/inbound-email/", {"from": f"s{i}@example.org", "subject": "Hello",
+                                                   "message_id": f"<s{i}@example.org>"}, format="json").json()["id"]
+        for i in range(2)
+    ]
+    converted = api_client.post(f"/api/v1/inbound-email/{strangers[0]}/convert/", {"account": contact.account_id},
+                                format="json")
+    assert converted.status_code == 201, converted.content
+    assert api_client.post(f"/api/v1/inbound-email/{strangers[1]}/dismiss/").status_code == 200
+    assert set(InboundEmail.objects.filter(pk__in=strangers).values_list("outcome", flat=True)) == {"triaged"}
+
+
+def test_scan_task_lands(acme, account, clock):
+    from tickets import tasks
+
+    ticket = TicketFactory(account=account, severity=1)
+    clock.shift(timedelta(minutes=61))
+    summary = tasks.scan_sla(acme.pk)
+    assert summary["breached"] == 1 and summary["escalated"] == 1
+    assert Ticket.objects.get(pk=ticket.pk).response_state == "breached"
+    assert tasks.scan_sla(acme.pk)["breached"] == 0  # run again: nothing twice
 
 
 # --------------------------------------------------------------------------- pages
 
 
-def test_page_writes_land(page, acme, account, contact, alice, engineer):
+def test_page_writes_land(page, acme, account, contact, alice, engineer, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     created = page.post("/tickets/new/", {"account": account.pk, "subject": "Portal down", "severity": 2,
                                           "channel": "portal", "support_level": 1, "contact_email": contact.email})
     assert created.status_code == 302, created.content
     ticket = Ticket.objects.get(subject="Portal down")
     base = f"/tickets/{ticket.pk}/"
     for path, data in [
-        ("reply/", {"body": "On it", "kind": "reply"}),
+        ("reply/", {"body": "On it", "kind": "reply", "files": SimpleUploadedFile("trace.txt", b"trace")}),
         ("reply/", {"body": "Internal", "kind": "note"}),
         ("status/", {"status": "pending_customer"}),
         ("status/", {"status": "open"}),
@@ -443,6 +465,8 @@ def test_page_writes_land(page, acme, account, contact, alice, engineer):
     assert page.post("/tickets/bulk-assign/", {"ticket": [other.pk], "assignee": engineer.pk}).status_code == 302
     stored = Ticket.objects.get(pk=ticket.pk)
     assert (stored.severity, stored.assignee, stored.support_level) == (1, alice, 2)
+    assert stored.attachments.get().filename == "trace.txt"
+    assert any(m.to == ["peter@initech.example"] and "On it" in m.body for m in mail.outbox)  # the reply left
     assert Ticket.objects.get(pk=other.pk).assignee == engineer
 
 
