@@ -219,7 +219,7 @@ def _notify(
 
 # --------------------------------------------------------------------------- email threads with the customer
 
-THREAD_ID = re.compile(r"<?ticket-(\d{1,18})(?:-c\d{1,18})?\.[A-Za-z0-9.-]*@[^>\s]+>?")
+THREAD_ID = re.compile(r"<?ticket-(\d{1,18})(?:-c\d{1,18})?\.[\w.-]*@[^>\s]+>?")
 
 
 def _mail_domain() -> str:

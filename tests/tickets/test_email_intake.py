@@ -224,3 +224,19 @@ def test_a_thread_id_of_another_tenant_does_not_thread(api, other_api, clock, co
     answer = api.post(URL, {**email("<x@initech>", subject="New problem"),
                             "in_reply_to": f"<ticket-{foreign.pk}-c1.globex@localhost>"}, format="json").json()
     assert answer["outcome"] == "created" and answer["ticket"] != foreign.pk
+
+
+@pytest.mark.parametrize("message_id", [
+    "<ticket-42.acme@localhost>", "<ticket-42-c7.acme_corp@mail.example>", "ticket-42-c7.x-y@example.org",
+])
+def test_our_thread_ids_name_their_ticket(message_id):
+    from tickets import services
+
+    assert services.thread_ticket_id(message_id) == 42
+
+
+@pytest.mark.parametrize("message_id", ["<ticket-x.acme@localhost>", "<42@localhost>", "<ticket-42@localhost>", ""])
+def test_other_message_ids_name_no_ticket(message_id):
+    from tickets import services
+
+    assert services.thread_ticket_id(message_id) is None
