@@ -459,6 +459,10 @@ class InboundEmailInSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     text = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
     message_id = serializers.CharField(max_length=500)
+    in_reply_to = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
+                                        help_text="The email's In-Reply-To header (threads a reply onto its ticket).")
+    references = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000,
+                                       help_text="The email's References header.")
 
     def get_fields(self):
         fields = super().get_fields()
@@ -506,6 +510,7 @@ class InboundEmailViewSet(
         data = serializer.validated_data
         result = email_intake.email_receive(
             message_id=data["message_id"], sender=data["from"], to=data["to"], subject=data["subject"], text=data["text"],
+            in_reply_to=data["in_reply_to"], references=data["references"],
         )
         code = status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED
         return Response(InboundEmailSerializer(result.email).data, status=code)

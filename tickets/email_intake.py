@@ -3,7 +3,9 @@
 * A known contact's email opens a ticket for the contact's account (channel email, acknowledgement
   with the number sent on commit), or, when the subject carries the number of one of that account's
   tickets (``[#123]``), adds the customer's comment to it (a pending or resolved ticket reopens).
-* A member of the tenant replying with ``[#123]`` in the subject adds a public reply.
+* A member of the tenant whose role works tickets, replying with ``[#123]`` in the subject, adds a public reply.
+* Replies thread by their In-Reply-To / References headers first (the Message-IDs of the replies the
+  ticket sent, or of an email already on the ticket), then by ``[#123]`` in the subject.
 * Anyone else goes to the triage list (``InboundEmail`` with outcome ``triage``), from which a person
   converts the email into a ticket (``triage_convert``) or dismisses it (``triage_dismiss``).
 * Idempotent on ``message_id``: the row is inserted first, so a retried or concurrent delivery of the
@@ -25,12 +27,14 @@ from django.utils import timezone
 from accounts.models import Account, Contact
 from accounts.services import contact_create
 from core.errors import DomainError, InvalidTransition
-from tenancy.models import User
+from tenancy.models import Membership, User
+from tenancy.permissions import TICKETS_WRITE, role_can
 from tenancy.selectors import tenant_user_by_email
 from tickets import services
 from tickets.models import Channel, InboundEmail, InboundEmailOutcome, Ticket, TicketStatus
 
 NUMBER_IN_SUBJECT = re.compile(r"\[#(\d{1,9})\]")
+MESSAGE_ID = re.compile(r"<[^<>\s]{1,490}>")
 REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv)\s*:\s*)+", re.IGNORECASE)
 
 
@@ -62,9 +66,10 @@ def clean_subject(subject: str) -> str:
 
 def email_receive(
     *, message_id: str, sender: str, to: str = "", subject: str = "", text: str = "",
-    received_at: datetime | None = None,
+    received_at: datetime | None = None, in_reply_to: str = "", references: str = "",
 ) -> IntakeResult:
-    """Process one inbound email (see the module docstring). Safe to call again with the same message_id."""
+    """Process one inbound email (see the module docstring). Safe to call again with the same message_id.
+    ``in_reply_to`` / ``references`` (the email's headers) thread a reply onto its ticket."""
     message_id = (message_id or "").strip()
     if not message_id:
         raise DomainError("message_id is required.", field="message_id")
@@ -79,7 +84,7 @@ def email_receive(
                 subject=(subject or "")[:500], text=text or "", received_at=received_at or timezone.now(),
                 outcome=InboundEmailOutcome.TRIAGE,
             )
-            _route(email)
+            _route(email, thread_ids=_message_ids(in_reply_to) + _message_ids(references)[::-1])
             return IntakeResult(email, duplicate=False)
     except IntegrityError:
         existing = InboundEmail.objects.select_related("ticket").filter(message_id=message_id).first()
@@ -88,9 +93,30 @@ def email_receive(
         return IntakeResult(existing, duplicate=True)
 
 
-def _route(email: InboundEmail) -> None:
-    match = NUMBER_IN_SUBJECT.search(email.subject)
-    ticket = Ticket.objects.select_related("account").filter(number=int(match.group(1))).first() if match else None
+def _message_ids(header: str) -> list[str]:
+    """The ``<...>`` ids of an In-Reply-To or References header (in order)."""
+    return MESSAGE_ID.findall(header or "")[:50]
+
+
+def thread_ticket(thread_ids: list[str]) -> Ticket | None:
+    """The ticket an email answers, by its In-Reply-To / References: one of our outgoing Message-IDs
+    (``<ticket-ID...@domain>``, the tenant's own tickets only) or an email already on a ticket."""
+    for message_id in thread_ids:
+        ticket_id = services.thread_ticket_id(message_id)
+        ticket = Ticket.objects.select_related("account").filter(pk=ticket_id).first() if ticket_id else None
+        if ticket is None:
+            earlier = InboundEmail.objects.filter(message_id=message_id, ticket__isnull=False).first()
+            ticket = Ticket.objects.select_related("account").get(pk=earlier.ticket_id) if earlier else None
+        if ticket is not None:
+            return ticket
+    return None
+
+
+def _route(email: InboundEmail, thread_ids: list[str] = ()) -> None:
+    ticket = thread_ticket(list(thread_ids))
+    if ticket is None:
+        match = NUMBER_IN_SUBJECT.search(email.subject)
+        ticket = Ticket.objects.select_related("account").filter(number=int(match.group(1))).first() if match else None
     contact = Contact.objects.select_related("account").filter(email__iexact=email.from_email).first()
     body = email.text.strip() or "(empty message)"
     if contact is not None:
@@ -105,10 +131,16 @@ def _route(email: InboundEmail) -> None:
             _done(email, InboundEmailOutcome.CREATED, ticket=ticket)
         return
     member = tenant_user_by_email(email.from_email) if ticket is not None else None
-    if member is not None and ticket.status != TicketStatus.CLOSED:
+    if member is not None and _can_work_tickets(member) and ticket.status != TicketStatus.CLOSED:
         comment = services.ticket_reply(ticket=ticket, body=body, author=member, channel=Channel.EMAIL)
         _done(email, InboundEmailOutcome.COMMENTED, ticket=ticket, comment=comment)
     # Otherwise it stays in triage (outcome set on insert).
+
+
+def _can_work_tickets(user: User) -> bool:
+    """Only a member whose role may reply on tickets answers by email (a viewer's email waits in triage)."""
+    role = Membership.objects.filter(user=user).values_list("role", flat=True).first()
+    return role is not None and role_can(role, TICKETS_WRITE)
 
 
 def _done(email: InboundEmail, outcome: str, *, ticket: Ticket, comment=None) -> None:

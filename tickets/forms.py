@@ -8,6 +8,7 @@ from accounts.models import Account, AccountStatus, Contact
 from tenancy.models import User
 from tenancy.selectors import tenant_users
 from tickets.models import SEVERITY_CHOICES, SUPPORT_LEVEL_CHOICES, Channel
+from tickets.selectors import assignable_users
 
 
 class MemberChoiceField(forms.ModelChoiceField):
@@ -22,6 +23,18 @@ class MemberChoiceField(forms.ModelChoiceField):
         return obj.display_name if not obj.full_name else obj.full_name
 
 
+class AssigneeChoiceField(MemberChoiceField):
+    """A member whose role can work tickets (``tickets.selectors.assignable_users``: never a viewer)."""
+
+    default_error_messages = {
+        "invalid_choice": "Choose a member of the support team: that person can't work tickets.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.queryset = assignable_users()
+
+
 class TicketCreateForm(forms.Form):
     account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label="Choose an account…")
     contact_email = forms.EmailField(
@@ -32,7 +45,7 @@ class TicketCreateForm(forms.Form):
     severity = forms.TypedChoiceField(choices=SEVERITY_CHOICES, coerce=int, initial=3)
     channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.PORTAL)
     support_level = forms.TypedChoiceField(choices=SUPPORT_LEVEL_CHOICES, coerce=int, initial=1, label="Level")
-    assignee = MemberChoiceField(required=False, empty_label="Unassigned")
+    assignee = AssigneeChoiceField(required=False, empty_label="Unassigned")
     acknowledge = forms.BooleanField(required=False, initial=True, label="Email the requester the ticket number")
 
     def __init__(self, *args, **kwargs):
@@ -74,7 +87,7 @@ class PropertiesForm(forms.Form):
 
     severity = forms.TypedChoiceField(choices=SEVERITY_CHOICES, coerce=int, required=False)
     support_level = forms.TypedChoiceField(choices=SUPPORT_LEVEL_CHOICES, coerce=int, required=False, label="Level")
-    assignee = MemberChoiceField(required=False, empty_label="Unassigned")
+    assignee = AssigneeChoiceField(required=False, empty_label="Unassigned")
 
     def changed_values(self) -> dict:
         """The submitted fields, as service arguments (``assignee`` may be None: unassign)."""
@@ -83,7 +96,7 @@ class PropertiesForm(forms.Form):
 
 class BulkAssignForm(forms.Form):
     ticket = forms.TypedMultipleChoiceField(coerce=int, choices=[], error_messages={"required": "Select one or more tickets to assign (tick their boxes), then press Assign."})
-    assignee = MemberChoiceField(required=False, empty_label="Unassigned")
+    assignee = AssigneeChoiceField(required=False, empty_label="Unassigned")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -411,7 +411,8 @@ def _summary(change: TicketChange, ticket: Ticket) -> str:
     if change.action == "escalated":
         return f"escalated to L{change.changes['support_level'][1]}"
     if change.action == "assigned":
-        return f"assigned to {change.changes['assignee'][1]}"
+        who = change.actor.display_name if change.actor is not None else change.changes["assignee"][1]
+        return f"assigned to {who}"  # a name, as the live services write it (never the email)
     old, new = change.changes["status"]
     return f"{TicketStatus(old).label} → {TicketStatus(new).label}"
 

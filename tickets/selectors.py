@@ -29,15 +29,19 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.models import Account
-from tenancy.models import User
+from accounts.models import Account, Contact
+from tenancy.models import Role, User
+from tenancy.permissions import TICKETS_WRITE, role_can
 from tenancy.selectors import tenant_users
 from tickets.models import (
     DONE_STATUSES,
     RUNNING_STATUSES,
+    SEVERITY_CHOICES,
     UNRESOLVED_STATUSES,
+    Channel,
     InboundEmail,
     InboundEmailOutcome,
+    SlaClock,
     SlaPolicy,
     SlaState,
     Ticket,
@@ -49,6 +53,8 @@ from tickets.models import (
     TicketStatus,
 )
 from tickets.sla_engine import DEFAULT_TARGETS, support_settings_get
+
+SEVERITY_LABELS = dict(SEVERITY_CHOICES)
 
 QUEUE_VIEWS: dict[str, str] = {
     "open": "Open queue",  # new, open, pending customer
@@ -194,27 +200,114 @@ class TicketEvent:
 
 
 def ticket_events(ticket: Ticket) -> list[TicketEvent]:
-    """The SLA event log and the change log, merged in time order (two queries)."""
+    """The SLA event log and the change log, merged in time order (two queries, plus at most two to
+    name the people the change log mentions)."""
     events = [
         TicketEvent(at=e.at, source="sla", kind=e.kind, metric=e.metric, due_at=e.due_at, detail=e.detail,
                     label=f"{e.get_metric_display() + ' ' if e.metric else 'SLA '}{e.get_kind_display().lower()}",
                     who="SLA engine")
         for e in TicketSlaEvent.objects.filter(ticket=ticket).order_by("at", "id")
     ]
+    changes = list(TicketChange.objects.filter(ticket=ticket).select_related("actor").order_by("at", "id"))
+    names = _people_names(changes)
     events += [
-        TicketEvent(at=c.at, source="change", kind=c.action, label=_change_label(c), who=c.who, detail=c.changes,
-                    note=c.note)
-        for c in TicketChange.objects.filter(ticket=ticket).select_related("actor").order_by("at", "id")
+        TicketEvent(at=c.at, source="change", kind=c.action, label=change_label(c, names), who=c.who,
+                    detail=c.changes, note=c.note)
+        for c in changes
     ]
     return sorted(events, key=lambda e: (e.at, e.source != "change"))
 
 
-def _change_label(change: TicketChange) -> str:
-    if change.action in ("created", "comment", "first_response", "attachment"):
-        return {"created": "Ticket opened", "comment": change.note or "Comment",
-                "first_response": "First response", "attachment": "Attachment added"}[change.action]
-    parts = [f"{field.replace('_', ' ')}: {_fmt(old)} → {_fmt(new)}" for field, (old, new) in change.changes.items()]
-    return (change.action.replace("_", " ").capitalize() + (" — " + "; ".join(parts) if parts else ""))
+# How the change log reads: what each action is called, and each field's name and values in words.
+ACTION_LABELS = {
+    "created": "Ticket opened", "first_response": "First response", "attachment": "Attachment added",
+    "updated": "Updated", "severity": "Severity changed", "sla_policy": "SLA policy re-applied",
+    "status": "Status changed", "reopened": "Reopened", "assigned": "Assigned", "support_level": "Support level changed",
+    "escalated": "Escalated",
+}
+FIELD_LABELS = {
+    "status": "Status", "severity": "Severity", "assignee": "Assignee", "contact": "Contact",
+    "support_level": "Level", "response_target_minutes": "Response target",
+    "resolution_target_minutes": "Resolution target", "sla_policy": "SLA policy", "sla_clock": "Clock",
+    "channel": "Channel", "subject": "Subject", "tags": "Tags", "description": "Description",
+}
+_PERSON_FIELDS = ("assignee", "contact")
+
+
+def minutes_label(minutes: Any) -> str:
+    """A target in words: ``45m``, ``4h``, ``2h 30m``, ``1d``, ``5d 4h``."""
+    if not isinstance(minutes, int | float) or isinstance(minutes, bool):
+        return _fmt(minutes)
+    days, rest = divmod(int(minutes), 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins else ""]
+    return " ".join(p for p in parts if p) or "0m"
+
+
+def _people_names(changes: list[TicketChange]) -> dict[str, str]:
+    """Email -> name for the members and contacts the change log mentions (at most two queries)."""
+    emails = {
+        value.lower() for c in changes for field in _PERSON_FIELDS
+        for value in (c.changes or {}).get(field, [None, None]) if isinstance(value, str) and "@" in value
+    }
+    if not emails:
+        return {}
+    names = {
+        email.lower(): name for email, name in Contact.objects.filter(email__in=emails).values_list("email", "name")
+        if name
+    }
+    for user in tenant_users().filter(email__in=emails):
+        names[user.email.lower()] = user.display_name
+    return names
+
+
+def _value_label(field: str, value: Any, names: dict[str, str]) -> str:
+    if value in (None, "", []):
+        return {"assignee": "unassigned", "sla_policy": "built-in default"}.get(field, "—")
+    if field == "status" and value in TicketStatus.values:
+        return TicketStatus(value).label
+    if field == "severity" and value in SEVERITY_LABELS:
+        return SEVERITY_LABELS[value]
+    if field == "support_level":
+        return f"L{value}"
+    if field in ("response_target_minutes", "resolution_target_minutes"):
+        return minutes_label(value)
+    if field == "sla_clock" and value in SlaClock.values:
+        return "24x7" if value == SlaClock.ALWAYS else SlaClock(value).label.lower()
+    if field == "channel" and value in Channel.values:
+        return Channel(value).label
+    if field == "sla_policy":
+        return "policy table"
+    if field == "tags" and isinstance(value, list):
+        return ", ".join(value)
+    if field in _PERSON_FIELDS and isinstance(value, str):
+        return names.get(value.lower(), value)
+    return _fmt(value)
+
+
+def change_label(change: TicketChange, names: dict[str, str] | None = None) -> str:
+    """One change-log line in words: "Severity changed — Severity: Sev3 - Medium → Sev1 - Critical;
+    Response target: 8h → 1h", names for people, durations for targets, labels for statuses."""
+    if change.action == "comment":
+        return change.note or "Comment"
+    label = ACTION_LABELS.get(change.action, change.action.replace("_", " ").capitalize())
+    if change.action in ("created", "first_response", "attachment"):
+        return label
+    names = names or {}
+    parts = []
+    for field, pair in (change.changes or {}).items():
+        old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+        name = FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+        if field == "description":
+            parts.append(f"{name} edited")
+        else:
+            parts.append(f"{name}: {_value_label(field, old, names)} → {_value_label(field, new, names)}")
+    if len(parts) == 1 and change.action in _SELF_EXPLAINING:  # "Status: New → Open", not "Status changed — Status: ..."
+        return parts[0]
+    return label + (" — " + "; ".join(parts) if parts else "")
+
+
+_SELF_EXPLAINING = ("status", "assigned", "support_level")
 
 
 def _fmt(value: Any) -> str:
@@ -269,9 +362,15 @@ def triage_emails(*, include_done: bool = False) -> QuerySet[InboundEmail]:
     return InboundEmail.objects.filter(outcome__in=outcomes).select_related("ticket").order_by("-received_at", "-id")
 
 
+# Roles that may work tickets (``tickets.write`` in tenancy/permissions.py): the only ones offered as
+# assignees and the only ones the services accept.
+TICKET_WORKER_ROLES = tuple(role for role in Role.values if role_can(role, TICKETS_WRITE))
+
+
 def assignable_users() -> QuerySet[User]:
-    """Members who can take tickets (support roles, managers and admins first in name order)."""
-    return tenant_users()
+    """Members whose role can work tickets, in name order: the one list behind every assignee picker
+    (ticket page, new ticket, the queue's bulk assign). Viewers and other read-only roles are not offered."""
+    return tenant_users(roles=list(TICKET_WORKER_ROLES))
 
 
 def sla_compliance(*, start: datetime, end: datetime) -> dict[str, Any]:

@@ -31,10 +31,13 @@ For the pages:
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
@@ -43,7 +46,8 @@ from accounts.models import Account, Activity, ActivityKind, Contact
 from accounts.services import activities_record_bulk, activity_record
 from core.errors import DomainError, InvalidTransition
 from tenancy.context import get_current_tenant
-from tenancy.models import Membership, User
+from tenancy.models import Membership, Role, User
+from tenancy.permissions import TICKETS_WRITE, role_can
 from tickets import sla, sla_engine
 from tickets.escalation import escalation_follow_up
 from tickets.models import (
@@ -115,6 +119,18 @@ def _check_tenant(obj: Any, field: str) -> None:
 def _check_member(user: User | None, field: str = "assignee") -> None:
     if user is not None and not Membership.objects.filter(user=user).exists():
         raise DomainError(f"{user.email} is not a member of this tenant.", field=field)
+
+
+def _check_assignee(user: User | None) -> None:
+    """A ticket goes only to a member whose role can work tickets (``tickets.write``): never a viewer."""
+    if user is None:
+        return
+    role = Membership.objects.filter(user=user).values_list("role", flat=True).first()
+    if role is None:
+        raise DomainError(f"{user.email} is not a member of this tenant.", field="assignee")
+    if not role_can(role, TICKETS_WRITE):
+        raise DomainError(f"{user.display_name} is a {Role(role).label.lower()} and can't work tickets: "
+                          "assign a member of the support team.", field="assignee")
 
 
 def _check_contact(contact: Contact | None, account: Account) -> None:
@@ -190,22 +206,90 @@ def _settle(ticket: Ticket, now: datetime) -> None:
         ticket.refresh_from_db()
 
 
-def _notify(ticket: Ticket, recipients: Iterable[str | None], subject: str, body: str) -> None:
+def _notify(
+    ticket: Ticket, recipients: Iterable[str | None], subject: str, body: str, headers: dict[str, str] | None = None
+) -> None:
+    """The one place ticket emails leave: the Celery email task, kept in the outbox with the change, so a
+    broker outage neither fails the write nor loses the email."""
     from core import outbox
 
     emails = sorted({email for email in recipients if email})
-    if emails:  # kept in the outbox with the change, so a broker outage neither fails nor loses it
-        outbox.enqueue("tickets.send_email", args=[ticket.tenant_id, emails, subject, body],
+    if emails:
+        outbox.enqueue("tickets.send_email", args=[ticket.tenant_id, emails, subject, body, headers],
                        tenant_id=ticket.tenant_id)
 
 
+# --------------------------------------------------------------------------- email threads with the customer
+
+THREAD_ID = re.compile(r"<?ticket-(\d{1,18})(?:-c\d{1,18})?\.[\w.-]*@[^>\s]+>?")
+
+
+def _mail_domain() -> str:
+    address = parseaddr(django_settings.DEFAULT_FROM_EMAIL or "")[1]
+    return address.rsplit("@", 1)[1] if "@" in address else "localhost"
+
+
+def thread_root_id(ticket: Ticket) -> str:
+    """The Message-ID the ticket's email thread hangs from (the acknowledgement carries it)."""
+    return f"<ticket-{ticket.pk}.{ticket.tenant.slug}@{_mail_domain()}>"
+
+
+def thread_ticket_id(message_id: str) -> int | None:
+    """The ticket id named by one of our Message-IDs (``<ticket-12...@domain>``), else None."""
+    match = THREAD_ID.fullmatch((message_id or "").strip())
+    return int(match.group(1)) if match else None
+
+
+def customer_address(ticket: Ticket) -> str | None:
+    """Where replies go: the ticket's contact, or for an email ticket the address that sent it."""
+    if ticket.contact_id is not None and ticket.contact.email:
+        return ticket.contact.email
+    if ticket.channel == Channel.EMAIL:
+        from tickets.models import InboundEmail
+
+        return (
+            InboundEmail.objects.filter(ticket=ticket).order_by("received_at", "id")
+            .values_list("from_email", flat=True).first()
+        )
+    return None
+
+
+def _email_customer(ticket: Ticket, comment: TicketComment) -> None:
+    """A public reply from the tenant's side goes to the customer, threaded: ``[#N]`` in the subject,
+    its own Message-ID, and In-Reply-To / References pointing at the customer's last email and the
+    thread root, so the customer's answer comes back onto this ticket through email intake."""
+    from tickets.models import InboundEmail
+
+    to = customer_address(ticket)
+    if not to:
+        return
+    root = thread_root_id(ticket)
+    inbound = list(
+        InboundEmail.objects.filter(ticket=ticket).order_by("-received_at", "-id").values_list("message_id", flat=True)[:5]
+    )
+    references = [root, *reversed(inbound)]
+    headers = {
+        "Message-ID": f"<ticket-{ticket.pk}-c{comment.pk}.{ticket.tenant.slug}@{_mail_domain()}>",
+        "In-Reply-To": inbound[0] if inbound else root,
+        "References": " ".join(dict.fromkeys(references)),
+    }
+    tenant_name = ticket.tenant.name
+    body = (
+        f"{comment.body}\n\n-- \n{comment.author_name} · {tenant_name} Support\n"
+        f"Ticket #{ticket.number}: {ticket.subject}\n"
+        f"Reply to this email to answer (keep [#{ticket.number}] in the subject).\n"
+    )
+    _notify(ticket, [to], f"Re: [#{ticket.number}] {ticket.subject}", body, headers)
+
+
 def acknowledgement(ticket: Ticket, to_email: str) -> None:
-    """Email the requester the ticket number, on commit."""
+    """Email the requester the ticket number, on commit (the root of the ticket's email thread)."""
     _notify(
         ticket, [to_email], f"[#{ticket.number}] {ticket.subject}",
         f"Hello,\n\nWe received your request and opened ticket #{ticket.number}: {ticket.subject}.\n"
         f"Reply to this email (keep [#{ticket.number}] in the subject) to add to it.\n\n"
         f"{get_current_tenant().name} Support\n",
+        {"Message-ID": thread_root_id(ticket)},
     )
 
 
@@ -233,7 +317,7 @@ def ticket_create(
     tenant = get_current_tenant()
     _check_tenant(account, "account")
     _check_contact(contact, account)
-    _check_member(assignee)
+    _check_assignee(assignee)
     if not (subject or "").strip():
         raise DomainError("A ticket needs a subject.", field="subject")
     if channel not in Channel.values:
@@ -283,6 +367,13 @@ def ticket_update(*, ticket: Ticket, actor: User | None = None, actor_label: str
     if unknown:
         raise DomainError(f"Can't change {', '.join(sorted(unknown))} here.", field=sorted(unknown)[0])
     _lock(ticket)
+    # A form sends every field: one equal to the ticket as it was must not undo what an earlier change
+    # did on its own (a severity change that escalates must not be followed by "level back to L1").
+    current = {"severity": ticket.severity, "support_level": ticket.support_level, "status": ticket.status,
+               "assignee": ticket.assignee_id}
+    for key, value in current.items():
+        if key in data and (data[key].pk if isinstance(data[key], User) else data[key]) == value:
+            del data[key]
     now = timezone.now()
     changes: dict[str, list] = {}
     if "subject" in data and not (data["subject"] or "").strip():
@@ -347,6 +438,7 @@ def _retarget(ticket: Ticket, *, severity: int, actor: User | None, actor_label:
         "response_target_minutes": ticket.response_target_minutes,
         "resolution_target_minutes": ticket.resolution_target_minutes,
     }
+    old_states = {SlaMetric.RESPONSE: ticket.response_state, SlaMetric.RESOLUTION: ticket.resolution_state}
     ticket.severity = severity
     sla_engine.apply_target(ticket, target, config, now=now)
     after = {
@@ -359,8 +451,16 @@ def _retarget(ticket: Ticket, *, severity: int, actor: User | None, actor_label:
         return ticket
     ticket.updated_at = now
     ticket.save()
-    detail = {**_target_detail(ticket, target), "reason": reason, "changes": changes}
-    log_sla_events(ticket, [(SlaEventKind.APPLIED, SlaMetric.BOTH, None, detail)], at=now)
+    detail = {**_target_detail(ticket, target), "reason": reason, "changes": changes,
+              "response_state": ticket.response_state, "resolution_state": ticket.resolution_state}
+    entries = [(SlaEventKind.APPLIED, SlaMetric.BOTH, None, detail)]
+    # A completed or paused metric the new target puts past its due: the breach is logged here (the
+    # scan only watches running clocks). Breaches logged under the old target stay as history.
+    for metric, due in ((SlaMetric.RESPONSE, ticket.response_due_at), (SlaMetric.RESOLUTION, ticket.resolution_due_at)):
+        new_state = ticket.response_state if metric == SlaMetric.RESPONSE else ticket.resolution_state
+        if new_state == SlaState.BREACHED and old_states[metric] != SlaState.BREACHED:
+            entries.append((SlaEventKind.BREACHED, metric, due, {"reason": reason}))
+    log_sla_events(ticket, entries, at=now)
     summary = f"severity Sev{before['severity']} → Sev{severity}" if "severity" in changes else "SLA policy re-applied"
     _record(ticket, "severity" if "severity" in changes else "sla_policy", changes, actor=actor, actor_label=actor_label,
             at=now, summary=summary)
@@ -492,6 +592,8 @@ def ticket_reply(
         changes={"comment": [None, comment.pk], "public": [None, public]},
         note="Customer reply" if from_customer else ("Public reply" if public else "Internal note"), **who,
     )
+    if public and not from_customer:  # internal notes and the customer's own words never leave
+        _email_customer(ticket, comment)
     return comment
 
 
@@ -517,7 +619,7 @@ def _first_response(ticket: Ticket, *, now: datetime, actor: User | None, actor_
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User | None = None, actor_label: str = "") -> Ticket:
     """Assign (or unassign with None) a member; a new ticket becomes open. The new assignee is emailed."""
-    _check_member(assignee)
+    _check_assignee(assignee)
     _lock(ticket)
     if ticket.assignee_id == (assignee.pk if assignee else None):
         return ticket
@@ -546,7 +648,7 @@ def tickets_bulk_assign(
     *, ticket_ids: Iterable[int], assignee: User | None, actor: User | None = None, actor_label: str = ""
 ) -> int:
     """Assign many tickets of the tenant in a few statements (one change-log and timeline row each)."""
-    _check_member(assignee)
+    _check_assignee(assignee)
     now = timezone.now()
     new_id = assignee.pk if assignee else None
     tickets = list(
@@ -693,13 +795,14 @@ def sla_policies_replace(*, policies: Sequence[dict[str, Any]]) -> list[SlaPolic
 
 
 def _settings_row() -> SupportSettings:
-    current = sla_engine.support_settings_get()
-    if current.pk is None:
-        current.save()
-    return SupportSettings.objects.select_for_update().get(pk=current.pk)
+    """The tenant's settings row, locked; created with the defaults on first use. Concurrent first
+    saves insert once: the unique index makes the others' ``ON CONFLICT DO NOTHING`` wait, then lock."""
+    defaults = sla_engine.support_settings_get()
+    if defaults.pk is None:
+        SupportSettings.objects.bulk_create([defaults], ignore_conflicts=True)
+    return SupportSettings.objects.select_for_update().get()
 
 
-@transaction.atomic
 def _first_overlapping_weekday(intervals: Sequence[dict]) -> int | None:
     """The first weekday with two overlapping intervals (already validated by ``sla``), else None."""
 
@@ -720,6 +823,7 @@ def _first_overlapping_weekday(intervals: Sequence[dict]) -> int | None:
     return None
 
 
+@transaction.atomic
 def business_hours_update(*, timezone_name: str, intervals: Sequence[dict], holidays: Sequence[str] = ()) -> SupportSettings:
     """Set the tenant's business hours (validated by ``tickets.sla``); new targets use them."""
     try:

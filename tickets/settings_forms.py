@@ -253,6 +253,12 @@ def timezone_choices(*current: str) -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in [*extra, *COMMON_TIMEZONES]]
 
 
+def _holiday(token: str) -> date:
+    if not _DATE.match(token):
+        raise ValueError(token)
+    return date.fromisoformat(token)
+
+
 class BusinessHoursForm(forms.Form):
     timezone = forms.ChoiceField(label="Time zone")
     holidays = forms.CharField(
@@ -268,13 +274,12 @@ class BusinessHoursForm(forms.Form):
         days: set[date] = set()
         bad: list[str] = []
         for number, line in enumerate(self.cleaned_data["holidays"].splitlines(), start=1):
-            for token in line.replace(",", " ").split():
-                try:
-                    if not _DATE.match(token):
-                        raise ValueError(token)
-                    days.add(date.fromisoformat(token))
-                except ValueError:
-                    bad.append(f"line {number}: “{token}”")
+            try:  # one error per bad line, naming the whole line (not one per word of it)
+                line_days = [_holiday(token) for token in line.replace(",", " ").split()]
+            except ValueError:
+                bad.append(f"line {number}: “{line.strip()[:60]}”")
+            else:
+                days.update(line_days)
         if bad:
             raise ValidationError(f"Not a date (YYYY-MM-DD): {'; '.join(bad[:5])}{' …' if len(bad) > 5 else ''}.")
         return sorted(day.isoformat() for day in days)

@@ -115,10 +115,12 @@ def _add(start: datetime, minutes: float, calendar: sla.BusinessCalendar) -> dat
 def apply_target(ticket: Ticket, target: Target, config: SlaConfig, *, now: datetime) -> None:
     """Set the ticket's targets and due instants from ``target`` (new ticket or severity/policy change).
 
-    Response and resolution are both counted from ``opened_at``; the resolution clock keeps its
-    paused time out (banked minutes + the running segment). A metric already met or breached keeps
-    its outcome. The state is reset to on_track unless it was already at risk and still is: the
-    scan step that follows (``apply_transitions``) logs any new at-risk or breach exactly once.
+    Both metrics are counted from ``opened_at`` and their due instants always follow the target, also
+    when the old one already passed; the resolution clock keeps its paused time out. The state follows
+    the new due instant: a metric already completed (responded, resolved) is met or breached by the new
+    due; a running one is breached while its new due has passed and otherwise back on track, and the
+    scan step that follows (``apply_transitions``) logs any new at-risk or breach exactly once. A breach
+    logged under the old target stays in the SLA log as history.
     """
     calendar = config.calendar(target.clock)
     clock_changed = ticket.sla_clock != target.clock and ticket.pk is not None
@@ -128,16 +130,30 @@ def apply_target(ticket: Ticket, target: Target, config: SlaConfig, *, now: date
     ticket.resolution_target_minutes = target.resolution_minutes
     ticket.escalate_at = config.escalate_at(ticket.opened_at)
 
-    if ticket.response_state in (SlaState.ON_TRACK, SlaState.AT_RISK):
-        ticket.response_due_at = _add(ticket.opened_at, target.response_minutes, calendar)
-        ticket.response_at_risk_at = _add(ticket.opened_at, config.ratio * target.response_minutes, calendar)
-        ticket.response_state = _reset_state(ticket.response_state, ticket.response_at_risk_at, now)
+    ticket.response_due_at = _add(ticket.opened_at, target.response_minutes, calendar)
+    ticket.response_at_risk_at = _add(ticket.opened_at, config.ratio * target.response_minutes, calendar)
+    responded_at = ticket.first_response_at or (ticket.resolved_at if ticket.response_state == SlaState.MET else None)
+    if responded_at is not None:
+        ticket.response_state = SlaState.MET if responded_at <= ticket.response_due_at else SlaState.BREACHED
+    else:
+        ticket.response_state = _follow(ticket.response_state, ticket.response_due_at, ticket.response_at_risk_at, now)
 
     if clock_changed and ticket.resolution_state != SlaState.BREACHED:
-        # Banked minutes were counted on the old clock: recount them on the new one.
+        # Banked minutes were counted on the old clock: recount them on the new one (the log of a
+        # breached clock is not complete enough to replay: it keeps its count).
         ticket.resolution_elapsed_minutes = banked_minutes_from_log(ticket, calendar)
-    if ticket.resolution_state in (SlaState.ON_TRACK, SlaState.AT_RISK):
+    if ticket.resolution_clock_started_at is not None:
         _set_resolution_due(ticket, config, calendar, now=now)
+    else:
+        _set_stopped_resolution(ticket, config, calendar)
+
+
+def _follow(old: str, due_at: datetime, at_risk_at: datetime, now: datetime) -> str:
+    """A running metric's state after its due instant moved: a breach stands while the new due has
+    passed; otherwise on track (or still at risk), and the scan step logs what is now due."""
+    if old == SlaState.BREACHED and due_at < now:
+        return SlaState.BREACHED
+    return _reset_state(old, at_risk_at, now)
 
 
 def _reset_state(old: str, at_risk_at: datetime, now: datetime) -> str:
@@ -145,13 +161,40 @@ def _reset_state(old: str, at_risk_at: datetime, now: datetime) -> str:
 
 
 def _set_resolution_due(ticket: Ticket, config: SlaConfig, calendar: sla.BusinessCalendar, *, now: datetime) -> None:
-    """Running resolution clock: due = running_since + remaining; at risk = running_since + (ratio*target - banked)."""
+    """Running resolution clock: due = running_since + remaining; at risk = running_since + (ratio*target - banked).
+    (When the banked minutes already exceed the target, the due instant is found in the clock's log.)"""
     started = ticket.resolution_clock_started_at
     target = ticket.resolution_target_minutes or 0
     banked = ticket.resolution_elapsed_minutes
-    ticket.resolution_due_at = sla.due_after_resume(started, target, banked, calendar)
+    if banked > target and ticket.pk is not None:
+        ticket.resolution_due_at = resolution_due_from_log(ticket, calendar) or started
+    else:
+        ticket.resolution_due_at = sla.due_after_resume(started, target, banked, calendar)
     ticket.resolution_at_risk_at = _add(started, config.ratio * target - banked, calendar)
-    ticket.resolution_state = _reset_state(ticket.resolution_state, ticket.resolution_at_risk_at, now)
+    ticket.resolution_state = _follow(ticket.resolution_state, ticket.resolution_due_at, ticket.resolution_at_risk_at,
+                                      now)
+
+
+def _set_stopped_resolution(ticket: Ticket, config: SlaConfig, calendar: sla.BusinessCalendar) -> None:
+    """A stopped resolution clock (paused, or resolved): its outcome follows the new target."""
+    target = ticket.resolution_target_minutes or 0
+    banked = ticket.resolution_elapsed_minutes
+    used_up = banked > target
+    if ticket.resolution_state in (SlaState.MET, SlaState.BREACHED) and ticket.resolved_at is not None:
+        ticket.resolution_state = SlaState.BREACHED if used_up else SlaState.MET
+        ticket.resolution_due_at = (
+            resolution_due_from_log(ticket, calendar) if used_up
+            else _add(ticket.resolved_at, target - banked, calendar)
+        )
+        ticket.resolution_at_risk_at = None
+    elif ticket.resolution_state in (SlaState.PAUSED, SlaState.BREACHED):
+        if used_up:
+            ticket.resolution_state = SlaState.BREACHED
+            ticket.resolution_due_at = resolution_due_from_log(ticket, calendar)
+        else:
+            ticket.resolution_state = SlaState.PAUSED
+            ticket.resolution_due_at = None
+        ticket.resolution_at_risk_at = None
 
 
 def start_ticket_clocks(ticket: Ticket, target: Target, config: SlaConfig, *, now: datetime) -> None:
@@ -212,6 +255,33 @@ def banked_minutes_from_log(ticket: Ticket, calendar: sla.BusinessCalendar) -> f
         elif event.kind == SlaEventKind.RESUMED and running_since is None:
             running_since = event.at
     return total
+
+
+def resolution_due_from_log(ticket: Ticket, calendar: sla.BusinessCalendar) -> datetime | None:
+    """The instant the resolution clock used up its target, replaying its segments from the SLA log on
+    ``calendar`` (the running one last); None if the clock stopped before the target was used up."""
+    target = float(ticket.resolution_target_minutes or 0)
+    stops = (SlaEventKind.PAUSED, SlaEventKind.MET)
+    segments: list[tuple[datetime, datetime | None]] = []
+    running_since: datetime | None = ticket.opened_at
+    events = TicketSlaEvent.objects.filter(ticket=ticket, metric=SlaMetric.RESOLUTION).order_by("at", "id")
+    for event in events.only("kind", "at"):
+        if event.kind in stops and running_since is not None:
+            segments.append((running_since, event.at))
+            running_since = None
+        elif event.kind == SlaEventKind.RESUMED and running_since is None:
+            running_since = event.at
+    if ticket.resolution_clock_started_at is not None:
+        segments.append((ticket.resolution_clock_started_at, None))
+    elif running_since is not None and ticket.resolved_at is not None:  # resolved after a breach: no "met" entry
+        segments.append((running_since, ticket.resolved_at))
+    used = 0.0
+    for start, end in segments:
+        minutes = sla.business_minutes_between(start, end, calendar) if end is not None else None
+        if minutes is None or used + minutes >= target:
+            return sla.add_business_minutes(start, max(0.0, target - used), calendar)
+        used += minutes
+    return None
 
 
 # --------------------------------------------------------------------------- time-driven transitions

@@ -2,7 +2,7 @@
 
 * ``tickets.scan_sla_all_tenants`` (beat, every minute) fans out ``tickets.scan_sla(tenant_id)``.
 * ``tickets.scan_sla`` marks at-risk / breached tickets and escalates (see ``tickets.sla_engine.scan``).
-* ``tickets.send_email`` sends one notification (acknowledgements, escalations, assignments).
+* ``tickets.send_email`` sends one email (replies to customers, acknowledgements, escalations, assignments).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 from smtplib import SMTPException
 
 from celery import shared_task
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from tenancy.context import tenant_context
@@ -51,6 +51,9 @@ def scan_sla(tenant_id: int) -> dict:
     name="tickets.send_email", acks_late=True, ignore_result=True, autoretry_for=(SMTPException, OSError),
     retry_backoff=True, max_retries=5,
 )
-def send_email(tenant_id: int, recipients: list[str], subject: str, body: str) -> int:
-    """One notification email (Django's configured backend: console locally, SMTP in production)."""
-    return send_mail(subject, body, None, recipients)
+def send_email(
+    tenant_id: int, recipients: list[str], subject: str, body: str, headers: dict[str, str] | None = None
+) -> int:
+    """One email (Django's configured backend: console locally, SMTP in production). ``headers`` carry
+    the threading of replies to customers (Message-ID, In-Reply-To, References)."""
+    return EmailMessage(subject, body, None, recipients, headers=headers or None).send()

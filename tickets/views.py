@@ -624,7 +624,7 @@ def _refuse(request, ticket: Ticket, exc: DomainError):
 
 @ticket_write
 def reply(request, pk: int):
-    """A public reply (the first one is the first response) or an internal note."""
+    """A public reply (the first one is the first response; emailed to the customer) or an internal note."""
     ticket = _get_ticket(pk)
     form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -637,7 +637,12 @@ def reply(request, pk: int):
     except DomainError as exc:
         form.add_error(None, str(exc))
         return _render_detail(request, _get_ticket(pk), status=exc.status_code, reply_form=form)
-    messages.success(request, "Reply sent." if form.public else "Internal note added.")
+    if not form.public:
+        messages.success(request, "Internal note added.")
+    elif to := services.customer_address(ticket):
+        messages.success(request, f"Reply sent to {to}.")
+    else:
+        messages.success(request, "Reply added. The ticket has no customer email address, so nothing was emailed.")
     return redirect(f"{reverse('tickets:detail', args=[pk])}#conversation-end")
 
 

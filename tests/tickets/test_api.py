@@ -390,3 +390,17 @@ def test_overlapping_business_hours_are_refused_but_touching_ones_are_fine(api):
     touching = {**overlapping, "intervals": [
         {"weekday": 0, "start": "08:00", "end": "12:00"}, {"weekday": 0, "start": "12:00", "end": "24:00"}]}
     assert api.put("/api/v1/business-hours/", touching, format="json").status_code == 200
+
+
+def test_severity_change_after_a_breach_answers_the_new_targets(api, clock, account):
+    """API.md: changing severity recomputes the targets from opened_at, also once a target has passed."""
+    ticket = TicketFactory(account=account, severity=3)
+    clock.shift(timedelta(hours=2))
+    first = api.patch(f"/api/v1/tickets/{ticket.pk}/", {"severity": 1}, format="json").json()
+    assert (first["response_due_at"], first["response_breached"], first["sla_state"]) == (
+        "2026-03-02T10:00:00Z", True, "breached")
+    body = api.patch(f"/api/v1/tickets/{ticket.pk}/", {"severity": 4}, format="json").json()
+    assert body["response_due_at"] == "2026-03-03T09:00:00Z" and body["resolution_due_at"] == "2026-03-07T09:00:00Z"
+    assert (body["response_breached"], body["sla_state"]) == (False, "on_track")
+    log = api.get(f"/api/v1/tickets/{ticket.pk}/events/").json()
+    assert any(e.get("kind") == "breached" for e in log)  # the breach under Sev1 stays as history

@@ -128,3 +128,115 @@ def test_lists_are_a_constant_number_of_queries(api, contact, django_assert_max_
     with django_assert_max_num_queries(6):
         assert len(api.get(f"{URL}triage/").json()["results"]) == 3
 
+
+
+# --------------------------------------------------------------------------- replies reach the customer, answers thread back
+
+
+def test_reply_round_trip_by_headers(api, alice_client, clock, contact, django_capture_on_commit_callbacks):
+    """Email in -> "Send reply" on the page emails the contact (threaded) -> the customer's answer, with a
+    subject that lost the number, comes back onto the same ticket by In-Reply-To."""
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_id = api.post(URL, email("<first@initech>"), format="json").json()["ticket"]
+    ticket = Ticket.all_tenants.get(pk=ticket_id)
+    ack = mail.outbox[-1]
+    with django_capture_on_commit_callbacks(execute=True):
+        r = alice_client.post(f"/tickets/{ticket.pk}/reply/", {"body": "Which cover sheet version?", "kind": "reply"},
+                              follow=True)
+    assert "Reply sent to peter@initech.example." in r.content.decode()
+    sent = mail.outbox[-1]
+    assert sent is not ack and sent.to == ["peter@initech.example"]
+    assert f"[#{ticket.number}]" in sent.subject and "Which cover sheet version?" in sent.body
+    message_id = sent.extra_headers["Message-ID"]
+    assert message_id.startswith(f"<ticket-{ticket.pk}-c") and message_id.endswith(">")
+    assert sent.extra_headers["In-Reply-To"] == "<first@initech>"
+    assert ack.extra_headers["Message-ID"] in sent.extra_headers["References"]
+    assert "<first@initech>" in sent.extra_headers["References"]
+    assert sent.message()["Message-ID"] == message_id  # the header really goes out
+    answer = api.post(URL, {**email("<answer@initech>", subject="Re: TPS reports broken", text="Version 2"),
+                            "in_reply_to": message_id, "references": sent.extra_headers["References"]},
+                      format="json").json()
+    assert (answer["outcome"], answer["ticket"]) == ("commented", ticket.pk)
+    by_references = api.post(URL, {**email("<again@initech>", subject="Another thing", text="Also"),
+                                   "references": f"<unrelated@x> {message_id}"}, format="json").json()
+    assert (by_references["outcome"], by_references["ticket"]) == ("commented", ticket.pk)
+    by_ack = api.post(URL, {**email("<ack-reply@initech>", subject="thanks", text="ok"),
+                            "in_reply_to": ack.extra_headers["Message-ID"]}, format="json").json()
+    assert by_ack["ticket"] == ticket.pk
+    assert TicketComment.all_tenants.filter(ticket=ticket, from_customer=True).count() == 3
+
+
+def test_reply_threads_by_the_number_in_the_subject_after_a_sent_reply(api, clock, contact, alice,
+                                                                      django_capture_on_commit_callbacks):
+    with tenant_context(contact.tenant):
+        ticket = TicketFactory(account=contact.account, contact=contact)
+        from tickets import services
+
+        with django_capture_on_commit_callbacks(execute=True):
+            services.ticket_reply(ticket=ticket, body="Please send logs", author=alice)
+    subject = mail.outbox[-1].subject
+    answer = api.post(URL, email("<logs@initech>", subject=f"Re: {subject}", text="Here"), format="json").json()
+    assert (answer["outcome"], answer["ticket"]) == ("commented", ticket.pk)
+
+
+def test_only_public_replies_from_the_tenant_leave(api, clock, contact, alice, django_capture_on_commit_callbacks):
+    with tenant_context(contact.tenant):
+        ticket = TicketFactory(account=contact.account, contact=contact)
+        from tickets import services
+
+        with django_capture_on_commit_callbacks(execute=True):
+            services.ticket_reply(ticket=ticket, body="Secret internal analysis", public=False, author=alice)
+            services.ticket_reply(ticket=ticket, body="My own words", contact=contact)
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        note = api.post(f"/api/v1/tickets/{ticket.pk}/comments/", {"body": "Internal", "public": False}, format="json")
+        reply = api.post(f"/api/v1/tickets/{ticket.pk}/comments/", {"body": "Fixed in 2.1", "public": True},
+                         format="json")
+    assert (note.status_code, reply.status_code) == (201, 201)
+    assert [m.to for m in mail.outbox] == [["peter@initech.example"]]
+    assert "Fixed in 2.1" in mail.outbox[0].body and "Internal" not in mail.outbox[0].body
+
+
+def test_reply_to_an_email_ticket_without_contact_goes_to_the_requester(api, clock, alice, tenant,
+                                                                        django_capture_on_commit_callbacks):
+    """A triaged email whose sender is another account's contact: the ticket has no contact, the reply
+    goes to the address that wrote in."""
+    from tests.factories.accounts import ContactFactory
+    from tickets import email_intake, services
+
+    with tenant_context(tenant):
+        other = AccountFactory(tenant=tenant, name="Other")
+        ContactFactory(account=other, email="lumbergh@initech.example")
+        target = AccountFactory(tenant=tenant, name="Target")
+        received = email_intake.email_receive(message_id="<t1@x>", sender="stranger@nowhere.example", subject="Hi")
+        ticket = email_intake.triage_convert(email=received.email, account=target)
+        ticket.contact = None
+        Ticket.all_tenants.filter(pk=ticket.pk).update(contact=None)
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.ticket_reply(ticket=Ticket.objects.get(pk=ticket.pk), body="Hello", author=alice)
+    assert [m.to for m in mail.outbox] == [["stranger@nowhere.example"]]
+
+
+def test_a_thread_id_of_another_tenant_does_not_thread(api, other_api, clock, contact, other_tenant):
+    with tenant_context(other_tenant):
+        foreign = TicketFactory(account=AccountFactory(tenant=other_tenant))
+    answer = api.post(URL, {**email("<x@initech>", subject="New problem"),
+                            "in_reply_to": f"<ticket-{foreign.pk}-c1.globex@localhost>"}, format="json").json()
+    assert answer["outcome"] == "created" and answer["ticket"] != foreign.pk
+
+
+@pytest.mark.parametrize("message_id", [
+    "<ticket-42.acme@localhost>", "<ticket-42-c7.acme_corp@mail.example>", "ticket-42-c7.x-y@example.org",
+])
+def test_our_thread_ids_name_their_ticket(message_id):
+    from tickets import services
+
+    assert services.thread_ticket_id(message_id) == 42
+
+
+@pytest.mark.parametrize("message_id", ["<ticket-x.acme@localhost>", "<42@localhost>", "<ticket-42@localhost>", ""])
+def test_other_message_ids_name_no_ticket(message_id):
+    from tickets import services
+
+    assert services.thread_ticket_id(message_id) is None

@@ -248,3 +248,45 @@ def test_breached_ticket_shows_overdue(alice_client, account):
     t = TicketFactory(account=account, severity=1, opened_at=timezone.now() - timedelta(hours=2))
     html = alice_client.get(url("detail", t)).content.decode()
     assert "SLA Breached" in html and "Overdue" in html and "-1h 0" in html
+
+
+def test_severity_change_after_a_breach_shows_the_new_target_with_its_due(alice_client, account):
+    """Never "Target 4h" beside the old target's due time: the panel shows the new target's due instant."""
+    with time_machine.travel("2026-03-02 09:00:00+00:00", tick=False) as clock:
+        t = TicketFactory(account=account, severity=3)  # 8h / 1d
+        clock.shift(timedelta(hours=2))
+        alice_client.post(url("properties", t), {"severity": "1"})  # 1h: breached at 10:00
+        alice_client.post(url("properties", t), {"severity": "2"})  # 4h / 8h: due 13:00 / 17:00
+        html = alice_client.get(url("detail", t)).content.decode()
+    panel = html.split('id="sla-panel"', 1)[1].split("</section>", 1)[0]
+    response, resolution = panel.split('class="sla-target ')[1:3]
+    assert "<dd>4h</dd>" in response.replace("4h 00m", "4h") and "Mon Mar 2, 13:00" in response
+    assert "Mon Mar 2, 10:00" not in panel
+    assert "Mon Mar 2, 17:00" in resolution
+    assert "sla-on_track" in response  # the state follows the new due time
+    sla_log = html.split("<h2>SLA events</h2>", 1)[1]
+    assert "First response breached" in sla_log  # the breach under Sev1 stays in the log
+
+
+def test_change_log_reads_as_words(alice_client, member, ticket, account):
+    """Labels for statuses and severities, durations for targets, names for people: no raw values."""
+    engineer = member(Role.SUPPORT_ENGINEER, email="erin@acme.example")
+    engineer.full_name = "Erin Engineer"
+    engineer.save()
+    pat = ContactFactory(account=account, name="Pat Lee", email="pat@initech.example")
+    alice_client.post(url("properties", ticket), {"severity": "1", "assignee": engineer.pk})
+    alice_client.post(url("transition", ticket), {"status": "pending_customer"})
+    from tenancy.context import tenant_context
+    from tickets import services
+
+    with tenant_context(ticket.tenant):
+        services.ticket_update(ticket=Ticket.objects.get(pk=ticket.pk), contact=pat, tags=["sso", "login"])
+    html = alice_client.get(url("detail", ticket)).content.decode()
+    log = html.split("<h2>Change log</h2>", 1)[1].split("</section>", 1)[0]
+    assert "Severity: Sev2 - High → Sev1 - Critical" in log
+    assert "Response target: 4h → 1h" in log and "Resolution target: 8h → 4h" in log
+    assert "Assignee: unassigned → Erin Engineer" in log
+    assert "Status: Open → Pending customer" in log
+    assert "Contact: — → Pat Lee" in log and "Tags: — → sso, login" in log
+    for raw in ("pending_customer", "minutes", "@", "target_minutes", "480", "240"):
+        assert raw not in log, raw

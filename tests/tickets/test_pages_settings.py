@@ -332,6 +332,10 @@ def test_manager_saves_business_hours(manager_client, tenant, api):
     (hours_post([{"weekday": "", "start": "", "end": ""}]), "Business hours need at least one interval."),
     (hours_post([{"weekday": 0, "start": "09:00", "end": "17:00"}], holidays="2026-12-25\nChristmas\n2026-02-30"),
      "Not a date (YYYY-MM-DD): line 2: “Christmas”; line 3: “2026-02-30”."),
+    (hours_post([{"weekday": 0, "start": "09:00", "end": "17:00"}], holidays="2026-12-25\nDec 25 2026\n"),
+     "Not a date (YYYY-MM-DD): line 2: “Dec 25 2026”."),  # one error naming the line, not one per word
+    (hours_post([{"weekday": 0, "start": "09:00", "end": "17:00"}], holidays="2026-12-25, 26.12.2026"),
+     "Not a date (YYYY-MM-DD): line 1: “2026-12-25, 26.12.2026”."),
 ])
 def test_bad_business_hours_write_nothing(manager_client, tenant, acme_config, data, message):
     before = SupportSettings.all_tenants.values().get(tenant=tenant)

@@ -64,3 +64,12 @@ def test_every_handbook_has_a_configuration():
     assert set(SLA_CONFIG) == set(HANDBOOKS)
     marketing = {p["severity"]: p["response_minutes"] for p in SLA_CONFIG["marketingai-pro"]["policies"]}
     assert marketing == {1: 60, 2: 240, 3: 1440, 4: 4320}
+
+
+def test_seeded_timeline_names_people_not_emails(in_tenant, member):
+    from accounts.models import Activity
+
+    seed_tenant(make_ctx(in_tenant, "techcorp", member, accounts=10))
+    assigned = list(Activity.objects.filter(source="tickets", subject__contains="assigned to")
+                    .values_list("subject", flat=True))
+    assert assigned and not [s for s in assigned if "@" in s]

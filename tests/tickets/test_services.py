@@ -251,20 +251,58 @@ def test_severity_change_recomputes_from_opened_at(in_tenant, clock, account, al
     services.ticket_set_severity(ticket=ticket, severity=2, actor=alice)
     assert ticket.response_due_at == T0 + timedelta(minutes=240)
     assert ticket.response_state == "on_track"
-    clock.shift(timedelta(minutes=40))  # a breach that happened under a severity stands after a later change
+    clock.shift(timedelta(minutes=40))  # a breach under Sev1 is logged; back to Sev2 the state follows the new due
     services.ticket_set_severity(ticket=ticket, severity=1, actor=alice)
+    assert ticket.response_state == "breached"
     services.ticket_set_severity(ticket=ticket, severity=2, actor=alice)
-    assert ticket.response_state == "breached"
+    assert (ticket.response_state, ticket.response_due_at) == ("on_track", T0 + timedelta(minutes=240))
+    assert len(events(ticket, "breached", "response")) == 1  # the breach stays in the log as history
 
 
-def test_severity_change_after_a_breach_keeps_it(in_tenant, clock, account):
-    ticket = TicketFactory(account=account, severity=3)
+def test_severity_change_after_a_breach_shows_the_new_target(in_tenant, clock, account):
+    """Once a target passed, a severity change still moves both due instants to the new target."""
+    ticket = TicketFactory(account=account, severity=3)  # 480 / 1440
     clock.shift(timedelta(hours=2))
-    services.ticket_set_severity(ticket=ticket, severity=1)
-    assert ticket.response_state == "breached"
-    services.ticket_set_severity(ticket=ticket, severity=4)
-    assert ticket.response_state == "breached"
+    services.ticket_set_severity(ticket=ticket, severity=1)  # 60 / 240: the response is overdue
+    assert (ticket.response_state, ticket.response_due_at) == ("breached", T0 + timedelta(minutes=60))
+    assert ticket.resolution_due_at == T0 + timedelta(minutes=240)
+    clock.shift(timedelta(hours=3))  # 5h: the resolution target passed too
+    services.ticket_set_severity(ticket=ticket, severity=2)  # 240 / 480
+    assert (ticket.response_due_at, ticket.resolution_due_at) == (T0 + timedelta(hours=4), T0 + timedelta(hours=8))
+    assert (ticket.response_state, ticket.resolution_state, ticket.sla_state) == ("breached", "on_track", "breached")
+    services.ticket_set_severity(ticket=ticket, severity=4)  # 1440 / 7200: nothing overdue any more
+    ticket.refresh_from_db()
+    assert ticket.response_due_at == T0 + timedelta(minutes=1440)
+    assert ticket.resolution_due_at == T0 + timedelta(minutes=7200)
+    assert (ticket.response_state, ticket.resolution_state, ticket.sla_state) == ("on_track", "on_track", "on_track")
+    assert (ticket.response_breached, ticket.resolution_breached) == (False, False)
+    assert len(events(ticket, "breached", "response")) == 1  # history
+    assert len(events(ticket, "breached", "resolution")) == 1
+
+
+def test_severity_change_after_the_response_judges_it_by_the_new_target(in_tenant, clock, account, alice):
+    ticket = TicketFactory(account=account, severity=3)  # response 480
+    clock.shift(timedelta(minutes=90))
+    services.ticket_reply(ticket=ticket, body="On it", author=alice)
+    assert ticket.response_state == "met"
+    services.ticket_set_severity(ticket=ticket, severity=1)  # response 60: the reply at 90 was late
+    assert (ticket.response_state, ticket.response_due_at) == ("breached", T0 + timedelta(minutes=60))
     assert len(events(ticket, "breached", "response")) == 1
+    services.ticket_set_severity(ticket=ticket, severity=2)  # 240: on time again; the breach entry stays
+    assert (ticket.response_state, ticket.response_due_at) == ("met", T0 + timedelta(minutes=240))
+    assert len(events(ticket, "breached", "response")) == 1
+
+
+def test_severity_change_while_paused_past_the_new_target(in_tenant, clock, account, contact, alice):
+    ticket = TicketFactory(account=account, severity=3, contact=contact)  # resolution 1440
+    services.ticket_reply(ticket=ticket, body="Logs please", author=alice)
+    clock.shift(timedelta(minutes=300))
+    services.ticket_transition(ticket=ticket, to_status="pending_customer")
+    services.ticket_set_severity(ticket=ticket, severity=1)  # 240 < 300 used: breached at T0 + 240
+    assert (ticket.resolution_state, ticket.resolution_due_at) == ("breached", T0 + timedelta(minutes=240))
+    assert len(events(ticket, "breached", "resolution")) == 1
+    services.ticket_set_severity(ticket=ticket, severity=2)  # 480 > 300: paused with time left
+    assert (ticket.resolution_state, ticket.resolution_due_at) == ("paused", None)
 
 
 def test_severity_change_excludes_paused_time(in_tenant, clock, account, contact, alice):
@@ -413,7 +451,19 @@ def test_severity_change_onto_another_clock_recounts_the_running_time(in_tenant,
     clock.shift(timedelta(hours=1))
     services.ticket_set_severity(ticket=ticket, severity=2)
     assert ticket.sla_clock == "business_hours"
-    assert ticket.response_state == "breached"  # Sev1's hour passed at 10:00: that breach stands
+    # Sev1's hour passed at 10:00 (logged, and kept as history); the state follows Sev2's 13:00 due.
+    assert (ticket.response_state, ticket.response_due_at) == ("at_risk", T0 + timedelta(hours=4))
+    assert len(events(ticket, "breached", "response")) == 1
     assert ticket.resolution_elapsed_minutes == 60
     # 420 minutes left from 11:00: 360 on Monday (to 17:00), 60 on Tuesday -> Tuesday 10:00.
     assert ticket.resolution_due_at == T0 + timedelta(days=1, hours=1)
+
+
+def test_update_with_unchanged_fields_does_not_undo_an_escalation(in_tenant, clock, account, alice):
+    """The properties form sends every field: a severity change that escalates keeps its new level."""
+    ticket = TicketFactory(account=account, severity=3)
+    clock.shift(timedelta(hours=2))
+    services.ticket_update(ticket=ticket, actor=alice, severity=1, support_level=1, assignee=None)
+    ticket.refresh_from_db()
+    assert (ticket.severity, ticket.support_level) == (1, 2)  # breached at once, escalated to L2
+    assert not TicketChange.objects.filter(ticket=ticket, action="support_level").exists()
