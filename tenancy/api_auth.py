@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from tenancy.context import set_current_tenant
-from tenancy.models import ApiKey, Membership, Tenant
+from tenancy.models import ApiKey
+from tenancy.principal import Principal
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class ApiPrincipal:
-    """Who an API request acts as: a key (for its tenant) or a member."""
-
-    tenant: Tenant
-    api_key: ApiKey | None = None
-    membership: Membership | None = None
-
-    @property
-    def is_authenticated(self) -> bool:
-        return True
-
-    @property
-    def user(self):
-        return self.membership.user if self.membership else None
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -54,7 +37,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             ApiKey.all_tenants.filter(pk=key.pk).update(last_used_at=now)
         set_current_tenant(key.tenant)
         request._request.tenant = key.tenant
-        return ApiPrincipal(tenant=key.tenant, api_key=key), key
+        return Principal(tenant=key.tenant, api_key=key), key
 
     def authenticate_header(self, request):
         return self.keyword
@@ -70,4 +53,4 @@ class TenantSessionAuthentication(authentication.SessionAuthentication):
         membership = getattr(request._request, "membership", None)
         if membership is None:
             raise exceptions.AuthenticationFailed("You are not a member of any tenant.")
-        return ApiPrincipal(tenant=membership.tenant, membership=membership), None
+        return Principal(tenant=membership.tenant, membership=membership), None

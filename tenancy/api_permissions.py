@@ -2,14 +2,11 @@ from __future__ import annotations
 
 from rest_framework import permissions
 
-from tenancy.api_auth import ApiPrincipal
-from tenancy.permissions import API_KEY_WRITE_CAPABILITIES, role_can
+from tenancy.principal import Principal
 
 
-def principal_can(principal: ApiPrincipal, capability: str) -> bool:
-    if principal.api_key is not None:
-        return principal.api_key.can_write() and capability in API_KEY_WRITE_CAPABILITIES
-    return principal.membership is not None and role_can(principal.membership.role, capability)
+def principal_can(principal: Principal, capability: str) -> bool:
+    return principal.can(capability)
 
 
 class TenantApiPermission(permissions.BasePermission):
@@ -22,7 +19,7 @@ class TenantApiPermission(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         principal = request.user
-        if not isinstance(principal, ApiPrincipal):
+        if not isinstance(principal, Principal):
             return False
         if request.method in permissions.SAFE_METHODS:
             return True

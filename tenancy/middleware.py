@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from tenancy.context import reset_current_tenant, set_current_tenant
+from tenancy.principal import Principal
 from tenancy.selectors import membership_for_request
 
 SESSION_TENANT_KEY = "tenant_id"
@@ -31,6 +32,7 @@ class TenantMiddleware:
                 request.session[SESSION_TENANT_KEY] = membership.tenant_id
         request.membership = membership
         request.tenant = membership.tenant if membership else None
+        request.principal = Principal(tenant=membership.tenant, membership=membership) if membership else None
         token = set_current_tenant(request.tenant)
         local_time = request.tenant is not None and not request.path.startswith("/api/")
         try:

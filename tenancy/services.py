@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.errors import DomainError
+from base.errors import DomainError
 from tenancy.context import tenant_context
 from tenancy.models import (
     DEFAULT_SEGMENT_THRESHOLDS,

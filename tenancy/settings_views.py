@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from core.errors import DomainError
+from base.errors import DomainError
 from tenancy import selectors, services
 from tenancy.decorators import capability_required, member_can, tenant_required
 from tenancy.forms import ApiKeyForm, InviteForm, RoleForm

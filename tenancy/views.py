@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
+from base.errors import DomainError
 from tenancy import services
 from tenancy.decorators import tenant_required
 from tenancy.forms import AcceptInvitationForm

@@ -10,8 +10,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from base.errors import DomainError
 from core.api.middleware import too_large_detail
-from core.errors import DomainError
 
 
 def _django_validation_detail(exc: DjangoValidationError):

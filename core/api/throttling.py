@@ -18,7 +18,7 @@ import time
 from django.core.cache import cache as default_cache
 from rest_framework.throttling import SimpleRateThrottle
 
-from tenancy.api_auth import ApiPrincipal
+from tenancy.principal import Principal
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class PrincipalRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         principal = request.user
-        if not isinstance(principal, ApiPrincipal):
+        if not isinstance(principal, Principal):
             return None  # unauthenticated requests are refused with 401 before they cost anything
         if principal.api_key is not None:
             ident = f"key:{principal.api_key.pk}"

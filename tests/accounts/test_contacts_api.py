@@ -84,7 +84,7 @@ def test_a_unique_clash_that_slips_past_the_check_is_a_clear_error_not_a_500(in_
     gets the same DomainError (API 400) instead of an IntegrityError."""
     from accounts.models import Contact
     from accounts.services import _save_unique
-    from core.errors import DomainError
+    from base.errors import DomainError
     from tests.factories import AccountFactory, ContactFactory
 
     account = AccountFactory(tenant=in_tenant)

@@ -30,9 +30,9 @@ def test_unauthenticated_requests_are_401_not_throttled(client):
 def _principal_request(api_key):
     from types import SimpleNamespace
 
-    from tenancy.api_auth import ApiPrincipal
+    from tenancy.principal import Principal
 
-    return SimpleNamespace(user=ApiPrincipal(tenant=None, api_key=api_key))
+    return SimpleNamespace(user=Principal(tenant=None, api_key=api_key))
 
 
 def test_concurrent_requests_never_exceed_the_limit(monkeypatch):

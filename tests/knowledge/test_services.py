@@ -1,6 +1,6 @@
 import pytest
 
-from core.errors import DomainError
+from base.errors import DomainError
 from knowledge import services
 from knowledge.defaults import DEFAULT_CATEGORIES
 from knowledge.models import Article, ArticleStatus, Category, QueueView, TicketArticleLink

@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts import services as account_services
 from accounts.forms import TaskForm
 from accounts.models import Account, Task
-from core.errors import DomainError
+from base.errors import DomainError
 from onboarding import selectors, services
 from onboarding.models import OnboardingPlan, PlanTask
 from tenancy.context import tenant_context

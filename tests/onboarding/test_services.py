@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from accounts.models import Account, Activity, Task, TaskStatus
-from core.errors import DomainError
+from base.errors import DomainError
 from onboarding import services
 from onboarding.models import (
     OnboardingPlan,

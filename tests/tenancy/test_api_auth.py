@@ -61,7 +61,7 @@ def test_read_only_key_writing_is_403(api_readonly):
 
 
 def test_write_implies_read_and_bad_scopes_are_refused(tenant):
-    from core.errors import DomainError
+    from base.errors import DomainError
 
     key, _ = api_key_create(tenant=tenant, name="k", scopes=["write"])
     assert key.scopes == ["read", "write"]

@@ -3,7 +3,7 @@
 import pytest
 
 from tenancy import permissions as p
-from tenancy.api_auth import ApiPrincipal
+from tenancy.principal import Principal
 from tenancy.api_permissions import principal_can
 from tenancy.models import ApiKey, Membership, Role, Tenant
 
@@ -48,11 +48,11 @@ def test_unknown_capability_is_an_error_and_unknown_role_has_nothing():
 
 @pytest.mark.parametrize(("scopes", "expected"), [(["read"], set()), (["read", "write"], p.ALL_CAPABILITIES - {p.TENANT_MANAGE})])
 def test_api_keys(scopes, expected):
-    principal = ApiPrincipal(tenant=Tenant(slug="x"), api_key=ApiKey(scopes=scopes))
+    principal = Principal(tenant=Tenant(slug="x"), api_key=ApiKey(scopes=scopes))
     assert {c for c in p.ALL_CAPABILITIES if principal_can(principal, c)} == expected
 
 
 @pytest.mark.parametrize("role", list(Role.values))
 def test_session_principals_follow_the_role(role):
-    principal = ApiPrincipal(tenant=Tenant(slug="x"), membership=Membership(role=role))
+    principal = Principal(tenant=Tenant(slug="x"), membership=Membership(role=role))
     assert {c for c in p.ALL_CAPABILITIES if principal_can(principal, c)} == EXPECTED[role]

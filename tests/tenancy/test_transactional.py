@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from core.errors import DomainError
+from base.errors import DomainError
 from tenancy import services
 from tenancy.middleware import SESSION_TENANT_KEY
 from tenancy.models import ApiKey, Invitation, Membership, Role, Tenant, User

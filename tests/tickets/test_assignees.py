@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import DomainError
+from base.errors import DomainError
 from tenancy.context import tenant_context
 from tenancy.models import Role
 from tenancy.permissions import TICKETS_WRITE, role_can

@@ -127,7 +127,7 @@ def test_sev3_escalation_opens_no_cta(in_tenant, clock, account):
 
 
 def test_manual_escalation_stops_at_l3(in_tenant, account, alice):
-    from core.errors import InvalidTransition
+    from base.errors import InvalidTransition
 
     ticket = TicketFactory(account=account, severity=2)
     services.ticket_escalate(ticket=ticket, reason="Customer is the CEO", actor=alice)

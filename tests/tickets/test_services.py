@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Activity
-from core.errors import DomainError, InvalidTransition
+from base.errors import DomainError, InvalidTransition
 from tenancy.models import Role
 from tests.factories.accounts import AccountFactory, ContactFactory
 from tests.factories.tickets import TicketFactory

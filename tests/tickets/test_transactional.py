@@ -263,7 +263,7 @@ def test_severity_and_reapply_land_and_a_failure_leaves_nothing(ticket, alice, c
 
 def test_update_is_all_or_nothing(ticket, alice):
     """PATCH severity + an impossible status: the severity change is rolled back with the refusal."""
-    from core.errors import InvalidTransition
+    from base.errors import InvalidTransition
 
     with pytest.raises(InvalidTransition):
         services.ticket_update(ticket=ticket, actor=alice, subject="New subject", severity=1, status="closed")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from core.errors import DomainError
+from base.errors import DomainError
 from tenancy.models import User
 from tenancy.services import tenant_create
 

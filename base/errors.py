@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.http import Http404
+
 
 class DomainError(Exception):
     """A write refused by a business rule. Services raise it; API and views show its message.
@@ -19,3 +21,9 @@ class DomainError(Exception):
 
 class InvalidTransition(DomainError):
     status_code = 409
+
+
+class NotFound(Http404):
+    """The one not-found error of every ``access_*`` helper: the object does not exist, is another
+    tenant's, or its id is malformed. It is an ``Http404``, so pages answer the 404 page and the API
+    (DRF maps ``Http404``) answers ``{"detail": "Not found."}`` with 404: never a 403 across tenants."""
