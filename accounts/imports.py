@@ -28,7 +28,7 @@ from accounts.csv_import import ACCOUNTS, CONTACTS, CREATE, Parsed, Validated
 from accounts.models import Account, Activity, ActivityKind, Contact
 from accounts.segments import segment_for
 from accounts.services import activities_record_bulk
-from core.errors import DomainError
+from base.errors import DomainError
 from tenancy.context import get_current_tenant
 from tenancy.models import User
 from tenancy.selectors import tenant_users

@@ -21,7 +21,7 @@ from accounts.models import (
     TaskStatus,
 )
 from accounts.segments import segment_for, sorted_thresholds
-from core.errors import DomainError
+from base.errors import DomainError
 from tenancy.context import get_current_tenant
 from tenancy.models import Tenant, User
 from tenancy.selectors import can_own_work

@@ -16,8 +16,8 @@ from accounts import csv_export, selectors, services
 from accounts.forms import AccountForm, ContactForm, NoteForm, TaskForm
 from accounts.models import Account, ActivityKind, Contact, LifecycleStage, Task, TaskStatus
 from accounts.panels import panels_for
-from core.errors import DomainError
-from core.http import safe_next
+from base.errors import DomainError
+from base.http import safe_next
 from tenancy.context import tenant_context
 from tenancy.decorators import capability_required, member_can, tenant_required
 from tenancy.models import Role

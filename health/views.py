@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Account
-from core.errors import DomainError
+from base.errors import DomainError
 from health import retention, risks, selectors, services
 from health.forms import RiskSettingsForm, ScorecardEditor, SentimentForm
 from health.panels import health_panel_context

@@ -13,7 +13,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from core.limits import CONTROL_CHARACTERS
+from base.limits import CONTROL_CHARACTERS
 from knowledge.models import SEARCH_CONFIG, Article, ArticleStatus, Category, QueueView
 from knowledge.rendering import keywords
 from tenancy.models import User

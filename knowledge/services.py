@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.errors import DomainError
+from base.errors import DomainError
 from knowledge.defaults import DEFAULT_CATEGORIES
 from knowledge.models import Article, ArticleStatus, Category, QueueView, TicketArticleLink
 from tenancy.context import get_current_tenant

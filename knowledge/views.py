@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from core.errors import DomainError
+from base.errors import DomainError
 from knowledge import selectors, services
 from knowledge.forms import ArticleForm, CategoryForm
 from knowledge.models import Article, ArticleStatus, Category, TicketArticleLink

@@ -27,7 +27,7 @@ from accounts.models import (
     TaskSource,
     TaskStatus,
 )
-from core.errors import DomainError
+from base.errors import DomainError
 from onboarding import defaults, selectors
 from onboarding.models import (
     DEFAULT_CHECK_IN_DAYS,

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Account
-from core.errors import DomainError
-from core.http import safe_next
+from base.errors import DomainError
+from base.http import safe_next
 from onboarding import forms, metrics, selectors, services, timeline
 from onboarding.models import (
     HANDOFF_FIELDS,

@@ -18,8 +18,8 @@ from accounts.models import Account, Contact
 from core.api.fields import TenantPrimaryKeyRelatedField, TenantUserEmailField
 from core.api.parsers import FormParser, JSONParser, MultiPartParser
 from core.api.viewsets import TenantScopedMixin
-from core.errors import DomainError
-from core.limits import EARLIEST_DATETIME
+from base.errors import DomainError
+from base.limits import EARLIEST_DATETIME
 from tenancy.permissions import TICKETS_CONFIGURE, TICKETS_WRITE
 from tickets import email_intake, selectors, services
 from tickets.models import (

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact
 from accounts.services import contact_create
-from core.errors import DomainError, InvalidTransition
+from base.errors import DomainError, InvalidTransition
 from tenancy.models import Membership, User
 from tenancy.permissions import TICKETS_WRITE, role_can
 from tenancy.selectors import tenant_user_by_email

@@ -3,7 +3,7 @@
 Who acts: ``actor`` (a ``User``, the tenant side) and/or ``actor_label`` (e.g. "API key: CRM"), or a
 ``contact`` for the customer speaking. Each change is written to the ticket's change log
 (``TicketChange``) and the account timeline (source "tickets", ref_type "ticket"); SLA transitions
-go to the append-only SLA log (``TicketSlaEvent``). Errors: ``core.errors.DomainError`` (400,
+go to the append-only SLA log (``TicketSlaEvent``). Errors: ``base.errors.DomainError`` (400,
 ``field`` names the input) and ``InvalidTransition`` (409).
 
 For the pages:
@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Activity, ActivityKind, Contact
 from accounts.services import activities_record_bulk, activity_record
-from core.errors import DomainError, InvalidTransition
+from base.errors import DomainError, InvalidTransition
 from tenancy.context import get_current_tenant
 from tenancy.models import Membership, Role, User
 from tenancy.permissions import TICKETS_WRITE, role_can

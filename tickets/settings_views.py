@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from core.errors import DomainError
+from base.errors import DomainError
 from tenancy.decorators import member_can
 from tenancy.permissions import TICKETS_CONFIGURE
 from tickets import services, sla

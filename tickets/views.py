@@ -29,8 +29,8 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from core.errors import DomainError
-from core.http import safe_next
+from base.errors import DomainError
+from base.http import safe_next
 from knowledge import selectors as kb_selectors
 from knowledge import services as kb_services
 from knowledge.models import Article, TicketArticleLink
