@@ -170,6 +170,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Queues by kind, so a backlog of one (a big health recompute, a survey campaign's emails) never delays
+# another (the minute-by-minute SLA scan). Workers consume CELERY_WORKER_QUEUES (make run: all of them;
+# in production, scale a worker per queue as needed).
+CELERY_TASK_ROUTES = {
+    "tickets.scan_sla*": {"queue": "sla"},
+    "health.*": {"queue": "health"},
+    "*.send_email": {"queue": "email"},
+}
+CELERY_WORKER_QUEUES = os.environ.get("CELERY_WORKER_QUEUES", "default,sla,health,email")
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 if REDIS_URL and CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT and not TESTING:

@@ -27,9 +27,9 @@ from psycopg2.extras import execute_values
 
 from accounts.models import Account, AccountStatus, Activity, ActivityKind
 from accounts.services import activities_record_bulk, activity_record
-from core import jobs, outbox
 from base.errors import DomainError
 from base.limits import CONTROL_CHARACTERS, EARLIEST_DATE
+from core import jobs, outbox
 from health import retention, risks
 from health.builtin_sources import moment_for
 from health.models import HealthSnapshot, Scorecard, Sentiment, UsageRecord

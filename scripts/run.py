@@ -128,15 +128,16 @@ def main() -> int:
             [PY, "-m", "gunicorn", "config.wsgi", "-b", f"{host}:{port}", "-w", "3"]
         services = [Service("web", web)]
         celery = [PY, "-m", "celery", "-A", "config"]
+        queues = env.get("CELERY_WORKER_QUEUES", "default,sla,health,email")
         if redis:
             services += [
-                Service("worker", [*celery, "worker", "-l", "info", "--concurrency", "2", "-Q", "default"], restart=True),
+                Service("worker", [*celery, "worker", "-l", "info", "--concurrency", "2", "-Q", queues], restart=True),
                 Service("beat", [*celery, "beat", "-l", "info"], restart=True),
             ]
         else:
             # The filesystem transport has no separate beat process to talk to: run beat inside the worker.
             services += [Service("worker+beat", [*celery, "worker", "-B", "-l", "info", "--concurrency", "1",
-                                                 "-Q", "default"], restart=True)]
+                                                 "-Q", queues], restart=True)]
         supervisor.services = services
         supervisor.start_all()
         log(f"serving on http://{host}:{port}  (Ctrl-C stops everything)")

@@ -82,7 +82,8 @@ def require_test_redis() -> None:
         pytest.skip("Redis is not running")
 
 
-BROKER_KEYS = ("default", "unacked", "unacked_index", "unacked_mutex")
+QUEUES = ("default", "sla", "health", "email")  # settings.CELERY_WORKER_QUEUES
+BROKER_KEYS = (*QUEUES, "unacked", "unacked_index", "unacked_mutex")
 
 
 def start_worker(log_path, *, hostname: str, pool: str = "solo", **env_extra: str):
@@ -97,7 +98,7 @@ def start_worker(log_path, *, hostname: str, pool: str = "solo", **env_extra: st
     }
     log = open(log_path, "ab")  # noqa: SIM115 - closed by stop_worker
     cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}", "--concurrency=1",
-           "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO", f"--hostname={hostname}@%h"]
+           "-Q", ",".join(QUEUES), "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO", f"--hostname={hostname}@%h"]
     worker = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1], env=env, stdout=log,
                               stderr=subprocess.STDOUT, start_new_session=True)
     worker.log_file = log

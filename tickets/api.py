@@ -15,11 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account, Contact
+from base.errors import DomainError
+from base.limits import EARLIEST_DATETIME
 from core.api.fields import TenantPrimaryKeyRelatedField, TenantUserEmailField
 from core.api.parsers import FormParser, JSONParser, MultiPartParser
 from core.api.viewsets import TenantScopedMixin
-from base.errors import DomainError
-from base.limits import EARLIEST_DATETIME
 from tenancy.permissions import TICKETS_CONFIGURE, TICKETS_WRITE
 from tickets import email_intake, selectors, services
 from tickets.models import (

@@ -18,6 +18,7 @@ from core import outbox
 from core.models import Job, OutboxMessage
 from tenancy.models import Role
 from tests.celery_support import (
+    QUEUES,
     TEST_REDIS_URL,
     UNREACHABLE_REDIS,
     celery_app_using,
@@ -36,7 +37,7 @@ def _fresh_breaker():
 
 
 def _queued_task_ids(client) -> list[str]:
-    return [kombu_loads(raw)["headers"]["id"] for raw in client.lrange("default", 0, -1)]
+    return [kombu_loads(raw)["headers"]["id"] for queue in QUEUES for raw in client.lrange(queue, 0, -1)]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -67,7 +68,7 @@ def test_after_a_failure_requests_stop_trying_the_broker_for_a_while():
 def test_the_drain_sends_each_message_once_when_the_broker_is_back():
     require_test_redis()
     broker = redis_client()
-    broker.delete("default")
+    broker.delete(*QUEUES)
     with celery_app_using(UNREACHABLE_REDIS):
         for n in range(3):
             with transaction.atomic():
@@ -81,14 +82,14 @@ def test_the_drain_sends_each_message_once_when_the_broker_is_back():
         ids = [str(pk) for pk in OutboxMessage.objects.order_by("created_at").values_list("pk", flat=True)]
         assert _queued_task_ids(broker) [::-1] == ids  # oldest first (LPUSH), each once, the row id as task id
     finally:
-        broker.delete("default")
+        broker.delete(*QUEUES)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_drain_keeps_a_countdown_and_forgets_old_sent_rows():
     require_test_redis()
     broker = redis_client()
-    broker.delete("default")
+    broker.delete(*QUEUES)
     with celery_app_using(UNREACHABLE_REDIS), transaction.atomic():
         outbox.enqueue("health.recompute_accounts", args=[1, [2]], countdown=600)
     OutboxMessage.objects.update(available_at=timezone.now())
@@ -96,11 +97,11 @@ def test_the_drain_keeps_a_countdown_and_forgets_old_sent_rows():
     try:
         with celery_app_using(TEST_REDIS_URL):
             assert outbox.drain() == {"sent": 1, "pending": 0, "deleted": 1}
-        message = kombu_loads(broker.lindex("default", 0))
+        message = kombu_loads(broker.lindex("health", 0))
         assert message["headers"]["eta"] is not None  # still runs about 10 minutes after the change
         assert not OutboxMessage.objects.filter(pk=old.pk).exists()
     finally:
-        broker.delete("default")
+        broker.delete(*QUEUES)
 
 
 @pytest.mark.django_db
@@ -214,7 +215,7 @@ def test_with_broker_and_cache_down_reads_and_writes_work_and_the_follow_up_wait
 
     # The broker is back: the drain sends every kept message, exactly once.
     broker = redis_client()
-    broker.delete("default")
+    broker.delete(*QUEUES)
     OutboxMessage.objects.update(available_at=timezone.now())
     outbox.reset_breaker()
     try:
@@ -223,4 +224,4 @@ def test_with_broker_and_cache_down_reads_and_writes_work_and_the_follow_up_wait
             assert outbox.drain()["sent"] == 0
         assert sorted(_queued_task_ids(broker)) == sorted(str(row.pk) for row in pending)
     finally:
-        broker.delete("default")
+        broker.delete(*QUEUES)

@@ -3,9 +3,9 @@
 import pytest
 
 from tenancy import permissions as p
-from tenancy.principal import Principal
 from tenancy.api_permissions import principal_can
 from tenancy.models import ApiKey, Membership, Role, Tenant
+from tenancy.principal import Principal
 
 EXPECTED = {
     Role.ADMIN: {p.ACCOUNTS_WRITE, p.ACCOUNTS_ENGAGE, p.HEALTH_WRITE, p.HEALTH_CONFIGURE, p.TICKETS_WRITE,
