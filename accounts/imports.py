@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts import csv_import
 from accounts.csv_import import ACCOUNTS, CONTACTS, CREATE, Parsed, Validated
+from accounts.hooks import accounts_changed
 from accounts.models import Account, Activity, ActivityKind, Contact
 from accounts.segments import segment_for
 from accounts.services import activities_record_bulk
@@ -245,6 +246,9 @@ def _write_accounts(rows: list[dict], *, actor: User | None, source_name: str) -
         for account, row, changes, described in updated
     ]
     activities_record_bulk(activities)
+    accounts_changed(tenant=tenant, changes={
+        account.pk: [c.removesuffix("_id") for c in changes] for account, _, changes, _ in updated
+    })
     return ImportResult(kind=ACCOUNTS, created=len(created), updated=len(updated))
 
 

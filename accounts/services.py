@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, CharField, Value, When
 from django.utils import timezone
 
+from accounts.hooks import accounts_changed
 from accounts.models import (
     Account,
     Activity,
@@ -87,6 +88,7 @@ def account_update(*, account: Account, actor: User | None = None, **data: Any) 
         account=account, kind=ActivityKind.SYSTEM, subject="Account updated", body=described, author=actor,
         source="accounts", metadata={"changed": changed},
     )
+    accounts_changed(tenant=tenant, changes={account.pk: changed})
     return account
 
 

@@ -8,27 +8,25 @@ from datetime import date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Account
 from core.api.pagination import StandardPagination
 from core.api.viewsets import TenantScopedMixin
+from core.registries.health import all_rules, all_sources
 from health import retention, risks, selectors, services
-from health.scorecard import ScorecardInvalid
-from health.sources import all_sources
+from health.access import access_account_health
+from health.scorecard import ScorecardInvalid, validate_scorecard
 from tenancy.permissions import HEALTH_CONFIGURE, HEALTH_WRITE
+from tenancy.principal import principal_of
 
 
 class HealthApiView(TenantScopedMixin, APIView):
     """Base of the non-model health endpoints: tenant-scoped, writes need ``write_capability``."""
 
-    def account_or_404(self, pk: int) -> Account:
-        try:
-            return selectors.account_get(pk=pk)
-        except Account.DoesNotExist as exc:
-            raise NotFound("No such account.") from exc
+    def access_account(self, pk, *, for_write: bool = False):
+        return access_account_health(pk, principal=principal_of(self.request), for_write=for_write)
 
 
 # --- Usage ------------------------------------------------------------------------------------
@@ -101,7 +99,7 @@ class UsageView(HealthApiView):
                 account_id = int(request.query_params["account"])
             except ValueError as exc:
                 raise ValidationError({"account": ["Give an account id."]}) from exc
-            self.account_or_404(account_id)
+            self.access_account(account_id)
         rows = selectors.usage_rows(
             account_id=account_id, metric=request.query_params.get("metric", ""),
             start=_date_param(request, "start"), end=_date_param(request, "end"),
@@ -146,7 +144,7 @@ class AccountHealthView(HealthApiView):
         "one decimal), its band, and each component (null when it has no data)."
     ))
     def get(self, request, pk: int):
-        account = self.account_or_404(pk)
+        account = self.access_account(pk)
         return Response(AccountHealthSerializer(selectors.account_health(account=account)).data)
 
 
@@ -155,7 +153,7 @@ class AccountHealthHistoryView(HealthApiView):
 
     @extend_schema(responses=SnapshotSerializer(many=True), description="One entry per computation, newest first.")
     def get(self, request, pk: int):
-        account = self.account_or_404(pk)
+        account = self.access_account(pk)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.snapshot_history(account_id=account.pk), request, view=self)
         return paginator.get_paginated_response([
@@ -226,9 +224,19 @@ class BandSerializer(serializers.Serializer):
 
 
 class ScorecardSerializer(serializers.Serializer):
+    """The scorecard JSON. The fields document its shape; its validation is the one validator behind the
+    settings page too, ``health.scorecard.validate_scorecard`` (error keys are paths such as
+    ``components[0].measures[1]``)."""
+
     components = ComponentSerializer(many=True)
     bands = BandSerializer(many=True)
     version = serializers.IntegerField(read_only=True)
+
+    def to_internal_value(self, data):
+        try:
+            return validate_scorecard(data)
+        except ScorecardInvalid as exc:
+            raise ValidationError(exc.errors) from exc
 
 
 def scorecard_payload(config: selectors.ScorecardConfig) -> dict:
@@ -252,10 +260,9 @@ class ScorecardView(HealthApiView):
         "the lowest at 0. Any error is a 400 and nothing changes. Every account is then recomputed."
     ))
     def put(self, request):
-        try:
-            config = services.scorecard_save(data=request.data, actor=self.acting_user)
-        except ScorecardInvalid as exc:
-            raise ValidationError(exc.errors) from exc
+        serializer = ScorecardSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        config = services.scorecard_save(data=serializer.validated_data, actor=self.acting_user)
         return Response(scorecard_payload(config))
 
 
@@ -277,7 +284,7 @@ def risk_rules_payload(tenant) -> dict:
              "enabled": settings[rule.key]["enabled"],
              "params": {name: settings[rule.key][name] for name in rule.params},
              "param_labels": rule.param_labels}
-            for rule in risks.all_rules()
+            for rule in all_rules()
         ],
         "competitors": list((tenant.settings or {}).get("competitors") or []),
         "retention": retention.policy_from_settings(tenant.settings).as_dict(),
@@ -348,14 +355,14 @@ class SentimentView(HealthApiView):
 
     @extend_schema(responses=SentimentSerializer(many=True))
     def get(self, request, pk: int):
-        account = self.account_or_404(pk)
+        account = self.access_account(pk)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.sentiment_history(account_id=account.pk), request, view=self)
         return paginator.get_paginated_response(SentimentSerializer(page, many=True).data)
 
     @extend_schema(request=SentimentSerializer, responses={201: SentimentSerializer})
     def post(self, request, pk: int):
-        account = self.account_or_404(pk)
+        account = self.access_account(pk, for_write=True)
         serializer = SentimentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         sentiment = services.sentiment_set(account=account, actor=self.acting_user, **serializer.validated_data)

@@ -7,6 +7,7 @@ class HealthConfig(AppConfig):
     verbose_name = "Health"
 
     def ready(self) -> None:
+        # Imported here, not at the top: an AppConfig module loads before the app registry is ready.
         from health import panels, signals
         from health.builtin_sources import register_builtin_sources
         from health.risks import register_builtin_rules

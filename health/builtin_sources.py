@@ -12,12 +12,11 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
-from django.db import connection
-from django.utils import timezone
 
 from accounts.models import Account, Activity, ActivityKind, Contact
+from core.registries.health import memoized, moment_for, plan_hint, register_account_fact, register_source
 from health.models import Sentiment, UsageRecord
-from health.sources import memoized, plan_hint, register_source
+from health.sql import account_filter, frame_by_account
 
 TOUCH_KINDS = (ActivityKind.NOTE, ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.EMAIL, ActivityKind.QBR)
 MEETING_KINDS = (ActivityKind.MEETING, ActivityKind.QBR)
@@ -26,31 +25,6 @@ TOUCH_LOOKBACK_DAYS = 365
 
 def _ids_key(account_ids: list[int] | None) -> tuple | None:
     return None if account_ids is None else tuple(sorted(account_ids))
-
-
-def _account_filter(column: str, account_ids: list[int] | None, params: dict) -> str:
-    if account_ids is None:
-        return ""
-    params["account_ids"] = list(account_ids)
-    return f" AND {column} = ANY(%(account_ids)s)"
-
-
-def _frame(sql: str, params: dict) -> pd.DataFrame:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        columns = [c.name for c in cursor.description]
-        rows = cursor.fetchall()
-    frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
-    if frame.empty:
-        frame = pd.DataFrame(columns=columns)
-    return frame.set_index("account_id")
-
-
-def moment_for(tenant, as_of: date) -> datetime:
-    """The instant a score "as of" a date looks from: now for today, else the end of that day."""
-    now = timezone.now()
-    end_of_day = datetime.combine(as_of + timedelta(days=1), time.min, tenant.tzinfo)
-    return min(now, end_of_day)
 
 
 # --- Product usage ----------------------------------------------------------------------------
@@ -96,12 +70,12 @@ def _usage_query(tenant, account_ids: list[int] | None, as_of: date, windows: tu
             SELECT account_id, CASE WHEN metric LIKE 'feature:%%' THEN metric END AS feature, {", ".join(inner)}
             FROM {UsageRecord._meta.db_table}
             WHERE tenant_id = %(tenant)s AND date >= %(start)s AND date < %(end)s
-              {_account_filter("account_id", account_ids, params)}
+              {account_filter("account_id", account_ids, params)}
             GROUP BY 1, 2
         )
         SELECT account_id, {", ".join(outer)} FROM per_key GROUP BY account_id
     """
-    return _frame(sql, params).astype("float64")
+    return frame_by_account(sql, params).astype("float64")
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -180,7 +154,7 @@ def _engagement_query(tenant, account_ids, as_of: date, window_days: int) -> pd.
                    COUNT(*) FILTER (WHERE kind = ANY(%(meeting)s) AND occurred_at >= %(window_start)s) AS meetings
             FROM {Activity._meta.db_table}
             WHERE tenant_id = %(tenant)s AND occurred_at >= %(lookback)s AND occurred_at <= %(moment)s
-              AND kind = ANY(%(touch)s) {_account_filter("account_id", account_ids, params)}
+              AND kind = ANY(%(touch)s) {account_filter("account_id", account_ids, params)}
             GROUP BY account_id
         )
         SELECT a.id AS account_id,
@@ -188,9 +162,9 @@ def _engagement_query(tenant, account_ids, as_of: date, window_days: int) -> pd.
                      AT TIME ZONE %(tz)s)::date)) AS days_since_touch,
                COALESCE(t.meetings, 0) AS meetings
         FROM {Account._meta.db_table} a LEFT JOIN touches t ON t.account_id = a.id
-        WHERE a.tenant_id = %(tenant)s {_account_filter("a.id", account_ids, params)}
+        WHERE a.tenant_id = %(tenant)s {account_filter("a.id", account_ids, params)}
     """
-    return _frame(sql, params).astype("float64")
+    return frame_by_account(sql, params).astype("float64")
 
 
 def days_since_last_touch(tenant, account_ids, as_of) -> pd.Series:
@@ -216,10 +190,10 @@ def _relationship_query(tenant, account_ids) -> pd.DataFrame:
                BOOL_OR(is_champion AND NOT left_company)::int AS champion,
                BOOL_OR(is_executive_sponsor AND NOT left_company)::int AS sponsor
         FROM {Contact._meta.db_table}
-        WHERE tenant_id = %(tenant)s {_account_filter("account_id", account_ids, params)}
+        WHERE tenant_id = %(tenant)s {account_filter("account_id", account_ids, params)}
         GROUP BY account_id
     """
-    return _frame(sql, params).astype("float64")
+    return frame_by_account(sql, params).astype("float64")
 
 
 def champion_present(tenant, account_ids, as_of) -> pd.Series:
@@ -240,10 +214,10 @@ def csm_sentiment(tenant, account_ids, as_of) -> pd.Series:
         SELECT DISTINCT ON (account_id) account_id, score::float AS value
         FROM {Sentiment._meta.db_table}
         WHERE tenant_id = %(tenant)s AND expires_at > %(moment)s AND created_at <= %(moment)s
-              {_account_filter("account_id", account_ids, params)}
+              {account_filter("account_id", account_ids, params)}
         ORDER BY account_id, created_at DESC, id DESC
     """
-    return _frame(sql, params)["value"].astype("float64")
+    return frame_by_account(sql, params)["value"].astype("float64")
 
 
 def time_to_value_days(tenant, account_ids, as_of) -> pd.Series:
@@ -251,9 +225,9 @@ def time_to_value_days(tenant, account_ids, as_of) -> pd.Series:
     params = {"tenant": tenant.pk}
     sql = f"""
         SELECT id AS account_id, time_to_value_days::float AS value FROM {Account._meta.db_table}
-        WHERE tenant_id = %(tenant)s AND time_to_value_days IS NOT NULL {_account_filter("id", account_ids, params)}
+        WHERE tenant_id = %(tenant)s AND time_to_value_days IS NOT NULL {account_filter("id", account_ids, params)}
     """
-    return _frame(sql, params)["value"].astype("float64")
+    return frame_by_account(sql, params)["value"].astype("float64")
 
 
 def linear(zero_at: float, full_at: float) -> dict:
@@ -264,7 +238,19 @@ def ranges(*pairs: tuple[float | None, float]) -> dict:
     return {"type": "ranges", "ranges": [{"min": low, "score": score} for low, score in pairs]}
 
 
+def licensed_seats_sql() -> str:
+    """The ``licensed_seats`` account fact: each account's latest reported licensed seats, within 180 days
+    on or before ``as_of`` (tickets per seat joins it)."""
+    return f"""
+        SELECT DISTINCT ON (account_id) account_id, value FROM {UsageRecord._meta.db_table}
+        WHERE tenant_id = %(tenant)s AND metric = 'licensed_seats' AND date <= %(as_of)s
+          AND date > %(as_of)s - 180
+        ORDER BY account_id, date DESC
+    """
+
+
 def register_builtin_sources() -> None:
+    register_account_fact("licensed_seats", licensed_seats_sql())
     usage = {"category": "usage", "window_days": 30}
     register_source("seat_utilisation", "Seat utilisation", seat_utilisation, "ratio", linear(0.2, 0.85),
                     description="Average daily active users / licensed seats over the window.", **usage)

@@ -12,9 +12,9 @@ from typing import Any
 
 from django import forms
 
+from core.registries.health import get_source
 from health.retention import FIELD_LABELS
 from health.scorecard import BAND_COLOURS, MAX_BANDS
-from health.sources import get_source
 
 SENTIMENT_CHOICES = [
     (5, "5 · Very positive"), (4, "4 · Positive"), (3, "3 · Neutral"), (2, "2 · Concerned"), (1, "1 · Very negative"),
@@ -114,8 +114,9 @@ class BandRow:
     colour: str = ""
 
 
-class ScorecardEditor:
-    """Rows for the scorecard page, from a stored scorecard or from a POST, and back to JSON."""
+class ScorecardDraft:
+    """Not a Django form: the scorecard page's rows (components, measures, bands), from a stored scorecard
+    or from a POST, and back to the scorecard JSON that ``health.scorecard.validate_scorecard`` checks."""
 
     def __init__(self, components: list[ComponentRow], bands: list[BandRow]):
         self.components = components
@@ -124,7 +125,7 @@ class ScorecardEditor:
         self.colours = BAND_COLOURS
 
     @classmethod
-    def from_scorecard(cls, card: dict) -> ScorecardEditor:
+    def from_scorecard(cls, card: dict) -> ScorecardDraft:
         components = []
         for comp in card["components"]:
             rows = []
@@ -144,7 +145,7 @@ class ScorecardEditor:
         return cls(components, bands).with_blank_rows()
 
     @classmethod
-    def from_post(cls, post) -> ScorecardEditor:
+    def from_post(cls, post) -> ScorecardDraft:
         components = []
         i = 0
         while f"c-{i}-key" in post:
@@ -164,7 +165,7 @@ class ScorecardEditor:
                 bands.append(BandRow(**{name: post.get(f"b-{k}-{name}", "").strip() for name in BandRow.__annotations__}))
         return cls(components, bands)
 
-    def with_blank_rows(self) -> ScorecardEditor:
+    def with_blank_rows(self) -> ScorecardDraft:
         for comp in self.components:
             comp.measures = [m for m in comp.measures if m.source] + [MeasureRow() for _ in range(EXTRA_MEASURE_ROWS)]
         if not self.components or self.components[-1].key:
@@ -234,8 +235,8 @@ class ScorecardEditor:
         return where + ": "
 
 
-class RiskSettingsForm:
-    """Enabled flags and thresholds per rule, the competitor list and the snapshot retention days,
+class RiskSettingsDraft:
+    """Not a Django form: the rows of the risk settings section and what was posted to it. Enabled flags and thresholds per rule, the competitor list and the snapshot retention days,
     from the settings page POST."""
 
     def __init__(self, rules: list, settings: dict[str, dict], competitors: list[str],

@@ -4,17 +4,8 @@ A rule looks at all the recomputed accounts at once and answers, per account, a 
 when its condition holds. The engine opens one CTA per (rule, account) for the account's CSM
 (dedupe key ``risk:<rule>:<account_id>``, source ``risk``) and closes it once the condition clears.
 
-Other apps add rules in their ``AppConfig.ready()``::
-
-    from health.risks import register_risk_rule
-
-    def sev12_burst(ctx):                   # ctx: health.risks.RiskContext
-        # one aggregate query for ctx.account_index; ctx.params holds the tenant's thresholds
-        return pandas.Series({account_id: "3 Sev1/Sev2 tickets in 14 days", ...})
-
-    register_risk_rule("sev12_burst", "Burst of Sev1/Sev2 tickets", sev12_burst,
-                       params={"count": 2, "days": 14},
-                       param_labels={"count": "Tickets at least", "days": "Within days"})
+Rules live in the registry ``core.registries.health`` (``register_risk_rule``), where other apps add
+theirs from their ``AppConfig.ready()`` without importing health; the built-in ones are registered below.
 
 Thresholds are tenant settings (``tenant.settings["health_risks"][rule_key]``, with ``enabled``),
 edited on the scorecard settings page and via ``/api/v1/health/risk-rules/``.
@@ -23,109 +14,22 @@ edited on the scorecard settings page and via ``/api/v1/health/risk-rules/``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
-import numpy as np
 import pandas as pd
 
-from accounts.models import (
-    Account,
-    Activity,
-    ActivityKind,
-    Contact,
-    Task,
-    TaskPriority,
-    TaskSource,
-    TaskStatus,
-)
-from accounts.services import activities_record_bulk, task_open_once, tasks_close_by_key
-from health.builtin_sources import TOUCH_KINDS, _account_filter, _frame
+from accounts.models import Account, Activity, Contact, Task, TaskPriority, TaskSource, TaskStatus
+from accounts.services import cta_open_bulk, task_open_once, tasks_close_by_key
+from core.registries.health import RiskContext, RiskRule, all_rules, get_rule, register_risk_rule
+from health.builtin_sources import TOUCH_KINDS
 from health.models import HealthSnapshot
-from health.scoring import ScoreResult, band_rank
-from health.sources import fetch, get_source, memoized
+from health.scoring import band_rank
+from health.sql import account_filter, frame_by_account
 
 SETTINGS_KEY = "health_risks"
 KEY_PREFIX = "risk:"
 BULK_OPEN_THRESHOLD = 25
-
-
-@dataclass(frozen=True)
-class RiskRule:
-    key: str
-    label: str
-    fn: Callable[[RiskContext], pd.Series]
-    params: dict = field(default_factory=dict)
-    param_labels: dict = field(default_factory=dict)
-    priority: str = TaskPriority.HIGH
-    due_days: int = 3
-    description: str = ""
-
-
-@dataclass
-class RiskContext:
-    """What a rule sees: the accounts just recomputed and their new scores, the rule's thresholds."""
-
-    tenant: object
-    account_ids: list[int] | None  # None: every account of the tenant
-    as_of: date
-    moment: datetime
-    accounts: pd.DataFrame  # index account id: name, csm_id, payment_overdue, previous_status
-    result: ScoreResult
-    bands: list[dict]
-    params: dict = field(default_factory=dict)
-
-    @property
-    def account_index(self) -> pd.Index:
-        return self.accounts.index
-
-    def source(self, key: str, window_days: int | None = None) -> pd.Series:
-        """A registered source's values for these accounts (shared with the scorecard's measures)."""
-        source = get_source(key)
-        if source is None:
-            return pd.Series(np.nan, index=self.account_index)
-        window = window_days or source.window_days
-        return memoized(
-            ("source", key, window, self.as_of),
-            lambda: fetch(source, self.tenant, self.account_ids, self.as_of, window, self.account_index),
-        )
-
-
-_RULES: dict[str, RiskRule] = {}
-
-
-def register_risk_rule(
-    key: str,
-    label: str,
-    fn: Callable[[RiskContext], pd.Series],
-    *,
-    params: dict | None = None,
-    param_labels: dict | None = None,
-    priority: str = TaskPriority.HIGH,
-    due_days: int = 3,
-    description: str = "",
-) -> RiskRule:
-    """Register (or replace) a rule. ``fn(ctx)`` returns a Series indexed by account id holding the
-    reason (text) where the condition holds; NaN/None/absent means it does not."""
-    if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", key):
-        raise ValueError(f"Risk rule key {key!r} must be lowercase letters, digits and underscores.")
-    rule = RiskRule(key=key, label=label, fn=fn, params=dict(params or {}), param_labels=dict(param_labels or {}),
-                    priority=priority, due_days=due_days, description=description)
-    _RULES[key] = rule
-    return rule
-
-
-def unregister_risk_rule(key: str) -> None:
-    _RULES.pop(key, None)
-
-
-def all_rules() -> list[RiskRule]:
-    return list(_RULES.values())
-
-
-def get_rule(key: str) -> RiskRule | None:
-    return _RULES.get(key)
 
 
 def dedupe_key(rule_key: str, account_id: int) -> str:
@@ -136,7 +40,7 @@ def rule_settings(tenant) -> dict[str, dict]:
     """Every registered rule's effective settings for the tenant: ``{"enabled": bool, **params}``."""
     stored = (tenant.settings or {}).get(SETTINGS_KEY) or {}
     effective = {}
-    for rule in _RULES.values():
+    for rule in all_rules():
         mine = stored.get(rule.key) or {}
         values = {"enabled": bool(mine.get("enabled", True))}
         for name, default in rule.params.items():
@@ -153,7 +57,7 @@ def validate_rule_settings(data: dict) -> dict[str, dict]:
     if not isinstance(data, dict):
         raise RiskSettingsInvalid({"non_field_errors": ["Send an object keyed by rule."]})
     for key, values in data.items():
-        rule = _RULES.get(key)
+        rule = get_rule(key)
         if rule is None:
             errors.setdefault(key, []).append("Unknown risk rule.")
             continue
@@ -197,7 +101,7 @@ def evaluate(ctx: RiskContext) -> RiskOutcome:
     evaluated = set(int(i) for i in ctx.account_index)
     open_keys = _open_risk_keys(ctx.account_ids)
     triggered: dict[str, tuple[RiskRule, int, str]] = {}
-    for rule in _RULES.values():
+    for rule in all_rules():
         config = settings[rule.key]
         if not config["enabled"]:
             continue
@@ -215,7 +119,7 @@ def evaluate(ctx: RiskContext) -> RiskOutcome:
     to_close = []
     for key in open_keys:
         rule_key, account_id = _parse_key(key)
-        if (account_id in evaluated or tenant_wide) and rule_key in _RULES and key not in triggered:
+        if (account_id in evaluated or tenant_wide) and get_rule(rule_key) is not None and key not in triggered:
             to_close.append(key)
     new = {key: value for key, value in triggered.items() if key not in open_keys}
     outcome = RiskOutcome(closed=tasks_close_by_key(dedupe_keys=to_close) if to_close else 0)
@@ -242,7 +146,7 @@ def _open_tasks(ctx: RiskContext, new: dict[str, tuple[RiskRule, int, str]]) -> 
     """Open the new CTAs: a few (the usual hourly delta, a single-account recompute) through
     ``accounts.services.task_open_once``; many (a first run, a new rule) in bulk with the same meaning."""
     if len(new) > BULK_OPEN_THRESHOLD:
-        return _open_tasks_bulk(ctx, new)
+        return len(cta_open_bulk(ctas=_unsaved_ctas(ctx, new), moment=ctx.moment))
     accounts = Account.objects.select_related("csm").in_bulk([account_id for _, account_id, _ in new.values()])
     opened = 0
     for key, (rule, account_id, reason) in new.items():
@@ -256,30 +160,17 @@ def _open_tasks(ctx: RiskContext, new: dict[str, tuple[RiskRule, int, str]]) -> 
     return opened
 
 
-def _open_tasks_bulk(ctx: RiskContext, new: dict[str, tuple[RiskRule, int, str]]) -> int:
-    """``task_open_once`` for many keys at once: one INSERT (a key opened meanwhile by a concurrent run
-    is skipped by the open-key unique constraint) and an "Alert opened" timeline entry each."""
-    tenant = ctx.tenant
-    tasks = []
+def _unsaved_ctas(ctx: RiskContext, new: dict[str, tuple[RiskRule, int, str]]) -> list[Task]:
+    """The new CTAs as unsaved rows for ``accounts.services.cta_open_bulk`` (owner: the account's CSM)."""
+    ctas = []
     for key, (rule, account_id, reason) in new.items():
         csm_id = ctx.accounts.at[account_id, "csm_id"]
-        tasks.append(Task(
-            tenant=tenant, account_id=account_id, title=rule.label[:200], description=reason,
+        ctas.append(Task(
+            account_id=account_id, title=rule.label[:200], description=reason,
             owner_id=None if pd.isna(csm_id) else int(csm_id), due_date=ctx.as_of + timedelta(days=rule.due_days),
             priority=rule.priority, source=TaskSource.RISK, dedupe_key=key,
         ))
-    Task.objects.bulk_create(tasks, batch_size=2000, ignore_conflicts=True)
-    created = dict(
-        Task.objects.filter(dedupe_key__in=list(new), status=TaskStatus.OPEN).values_list("dedupe_key", "id")
-    )
-    activities_record_bulk([
-        Activity(
-            account_id=new[key][1], kind=ActivityKind.SYSTEM, subject=f"Alert opened: {new[key][0].label}"[:200],
-            body=new[key][2], source=TaskSource.RISK, ref_type="task", ref_id=task_id, occurred_at=ctx.moment,
-        )
-        for key, task_id in created.items()
-    ])
-    return len(created)
+    return ctas
 
 
 # --- Built-in rules ---------------------------------------------------------------------------
@@ -312,9 +203,9 @@ def _band_drop(ctx: RiskContext) -> pd.Series:
               AND h.computed_at > %(cutoff)s
             ORDER BY h.computed_at ASC LIMIT 1
         ) since ON true
-        WHERE a.tenant_id = %(tenant)s AND a.status = 'active' {_account_filter("a.id", ctx.account_ids, params)}
+        WHERE a.tenant_id = %(tenant)s AND a.status = 'active' {account_filter("a.id", ctx.account_ids, params)}
     """
-    old = _frame(sql, params)["old_status"].reindex(ctx.account_index)
+    old = frame_by_account(sql, params)["old_status"].reindex(ctx.account_index)
     new = ctx.result.status
     dropped = band_rank(new, ctx.bands) > band_rank(old, ctx.bands)
     labels = {band["key"]: band["label"] for band in ctx.bands}
@@ -343,10 +234,10 @@ def _champion_left(ctx: RiskContext) -> pd.Series:
         WHERE tenant_id = %(tenant)s AND is_champion AND left_company AND left_company_at >= %(since)s
           AND NOT EXISTS (SELECT 1 FROM {Contact._meta.db_table} o WHERE o.tenant_id = c.tenant_id
                           AND o.account_id = c.account_id AND o.is_champion AND NOT o.left_company)
-          {_account_filter("account_id", ctx.account_ids, params)}
+          {account_filter("account_id", ctx.account_ids, params)}
         ORDER BY account_id, left_company_at DESC
     """
-    frame = _frame(sql, params)
+    frame = frame_by_account(sql, params)
     return pd.Series({
         account_id: f"Champion {row['name']} left the company on {row['left_company_at']:%Y-%m-%d}; "
                     "no other champion is in place."
@@ -373,10 +264,10 @@ def _competitor_mentioned(ctx: RiskContext) -> pd.Series:
         FROM {Activity._meta.db_table}
         WHERE tenant_id = %(tenant)s AND occurred_at >= %(since)s AND occurred_at <= %(moment)s
           AND kind = ANY(%(kinds)s) AND (subject ~* %(pattern)s OR body ~* %(pattern)s)
-          {_account_filter("account_id", ctx.account_ids, params)}
+          {account_filter("account_id", ctx.account_ids, params)}
         ORDER BY account_id, occurred_at DESC
     """
-    frame = _frame(sql, params)
+    frame = frame_by_account(sql, params)
     return pd.Series({
         account_id: f"Competitor {row['competitor'] or 'named'} mentioned in a {row['kind']} on "
                     f"{row['occurred_at']:%Y-%m-%d}" + (f": “{row['subject']}”." if row["subject"] else ".")

@@ -1,4 +1,4 @@
-"""A scorecard's structure, its validation and the default one. Pure: no database, no Django.
+"""A scorecard's structure, its validation and the default one. No database (mappings: core.registries.health).
 
 A scorecard is tenant configuration (JSON, stored in ``health.Scorecard``)::
 
@@ -7,7 +7,7 @@ A scorecard is tenant configuration (JSON, stored in ``health.Scorecard``)::
         {"key": "usage", "label": "Product usage", "weight": 40,          # whole percent, all sum to 100
          "measures": [
            {"key": "seat_utilisation", "label": "Seat utilisation",
-            "source": "seat_utilisation",                                # a key of health.sources
+            "source": "seat_utilisation",                                # a registered source key
             "window_days": 30,                                           # optional: the source's default
             "weight": 1,                                                 # optional: relative, default 1
             "mapping": {"type": "linear", "zero_at": 0.2, "full_at": 0.9}}  # optional: the source's default
@@ -30,11 +30,11 @@ Bands: three or four, sorted by ``min_score`` descending, the last at 0, so ever
 from __future__ import annotations
 
 import math
-import re
 from copy import deepcopy
 from typing import Any
 
-KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+from core.registries.health import KEY_RE, is_finite_number, validate_mapping, whole_if_integral
+
 BAND_COLOURS = ("green", "yellow", "orange", "red", "blue", "grey")
 MIN_BANDS, MAX_BANDS = 3, 4
 MAX_COMPONENTS = 10
@@ -87,24 +87,6 @@ class ScorecardInvalid(ValueError):
         self.errors = errors
 
 
-def is_finite_number(value: Any) -> bool:
-    """A JSON number (not a bool) that is finite as a float: huge integers (10**400) are not."""
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
-
-
-_is_number = is_finite_number
-
-
-def _number(value: Any) -> int | float:
-    """Keep whole numbers as ints in stored JSON (80, not 80.0)."""
-    return int(value) if float(value).is_integer() else float(value)
-
-
 class _Errors:
     def __init__(self) -> None:
         self.errors: dict[str, list[str]] = {}
@@ -115,51 +97,6 @@ class _Errors:
     def raise_if_any(self) -> None:
         if self.errors:
             raise ScorecardInvalid(self.errors)
-
-
-def validate_mapping(mapping: Any, path: str, errors: _Errors) -> dict | None:
-    if mapping is None:
-        return None
-    if not isinstance(mapping, dict):
-        errors.add(path, "A mapping is an object with a type: linear or ranges.")
-        return None
-    kind = mapping.get("type")
-    if kind == "linear":
-        zero_at, full_at = mapping.get("zero_at"), mapping.get("full_at")
-        if not (_is_number(zero_at) and _is_number(full_at)):
-            errors.add(path, "A linear mapping needs numbers zero_at and full_at.")
-            return None
-        if zero_at == full_at:
-            errors.add(path, "zero_at and full_at must differ.")
-            return None
-        return {"type": "linear", "zero_at": _number(zero_at), "full_at": _number(full_at)}
-    if kind == "ranges":
-        ranges = mapping.get("ranges")
-        if not isinstance(ranges, list) or not ranges or len(ranges) > 10:
-            errors.add(path, "A ranges mapping needs 1 to 10 ranges.")
-            return None
-        cleaned, previous = [], math.inf
-        for i, item in enumerate(ranges):
-            if not isinstance(item, dict):
-                errors.add(path, f"Range {i + 1} must be an object with min and score.")
-                return None
-            low, score = item.get("min"), item.get("score")
-            if not _is_number(score) or not 0 <= score <= 100:
-                errors.add(path, f"Range {i + 1}: score must be a number from 0 to 100.")
-                return None
-            if low is None:
-                if i != len(ranges) - 1:
-                    errors.add(path, "Only the last range may have no minimum.")
-                    return None
-            elif not _is_number(low) or low >= previous:
-                errors.add(path, "Range minimums must be numbers in descending order.")
-                return None
-            else:
-                previous = low
-            cleaned.append({"min": None if low is None else _number(low), "score": _number(score)})
-        return {"type": "ranges", "ranges": cleaned}
-    errors.add(path, "Mapping type must be linear or ranges.")
-    return None
 
 
 def _validate_measure(raw: Any, path: str, errors: _Errors) -> dict | None:
@@ -184,10 +121,10 @@ def _validate_measure(raw: Any, path: str, errors: _Errors) -> dict | None:
             cleaned["window_days"] = window
     weight = raw.get("weight")
     if weight is not None:
-        if not _is_number(weight) or not 0 < weight <= 100:
+        if not is_finite_number(weight) or not 0 < weight <= 100:
             errors.add(path, f"Measure {key}: weight must be a number above 0 (relative within its component).")
         else:
-            cleaned["weight"] = _number(weight)
+            cleaned["weight"] = whole_if_integral(weight)
     mapping = validate_mapping(raw.get("mapping"), f"{path}.mapping", errors)
     if mapping is not None:
         cleaned["mapping"] = mapping
@@ -258,14 +195,14 @@ def _validate_bands(bands: Any, errors: _Errors) -> list[dict]:
         if key in keys:
             errors.add(path, f"Band key {key!r} is used twice.")
         keys.add(key)
-        if not _is_number(min_score) or not 0 <= min_score <= 100:
+        if not is_finite_number(min_score) or not 0 <= min_score <= 100:
             errors.add(path, f"Band {key}: min_score must be a number from 0 to 100.")
             continue
         colour = raw.get("colour") or None
         if colour is not None and colour not in BAND_COLOURS:
             errors.add(path, f"Band {key}: colour must be one of {', '.join(BAND_COLOURS)}.")
         cleaned.append({"key": key, "label": str(raw.get("label") or key.replace("_", " ").capitalize())[:50],
-                        "min_score": _number(min_score), "colour": colour})
+                        "min_score": whole_if_integral(min_score), "colour": colour})
     if len(cleaned) != len(bands):
         return cleaned
     cleaned.sort(key=lambda b: b["min_score"], reverse=True)

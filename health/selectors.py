@@ -11,9 +11,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, Task, TaskSource, TaskStatus
+from core.registries.health import get_source
 from health.models import HealthSnapshot, Scorecard, Sentiment, UsageRecord
 from health.scorecard import default_scorecard
-from health.sources import get_source
 from tenancy.context import get_current_tenant
 
 
@@ -58,11 +58,6 @@ def resolve_measures(card: dict) -> dict:
 def tenant_bands() -> list[dict]:
     """The current tenant's bands ``[{"key", "label", "min_score", "colour"}]``, best first."""
     return [dict(band) for band in scorecard_get().bands]
-
-
-def account_get(*, pk: int) -> Account:
-    """One account of the current tenant (Account.DoesNotExist, i.e. 404, for another tenant's id)."""
-    return Account.objects.select_related("csm").get(pk=pk)
 
 
 def latest_snapshot(*, account_id: int) -> HealthSnapshot | None:

@@ -5,32 +5,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.models import Account
 from base.errors import DomainError
+from core.registries.health import all_rules, all_sources
 from health import retention, risks, selectors, services
-from health.forms import RiskSettingsForm, ScorecardEditor, SentimentForm
+from health.access import access_account_health
+from health.forms import RiskSettingsDraft, ScorecardDraft, SentimentForm
 from health.panels import health_panel_context
 from health.scorecard import ScorecardInvalid
-from health.sources import all_sources
 from tenancy.decorators import capability_required, member_can, tenant_required
 from tenancy.permissions import HEALTH_CONFIGURE, HEALTH_WRITE
 
 
-def _account_or_404(pk: int) -> Account:
-    try:
-        return selectors.account_get(pk=pk)
-    except Account.DoesNotExist as exc:
-        raise Http404("No such account") from exc
-
-
-def _risk_form(tenant) -> RiskSettingsForm:
-    return RiskSettingsForm(risks.all_rules(), risks.rule_settings(tenant),
+def _risk_form(tenant) -> RiskSettingsDraft:
+    return RiskSettingsDraft(all_rules(), risks.rule_settings(tenant),
                             list((tenant.settings or {}).get("competitors") or []),
                             retention.policy_from_settings(tenant.settings).as_dict())
 
@@ -41,7 +33,7 @@ def _risk_form(tenant) -> RiskSettingsForm:
 def scorecard_settings(request):
     """Read by everyone; admins and the VP (HEALTH_CONFIGURE) edit components, measures, bands and risk rules."""
     config = selectors.scorecard_get()
-    editor = ScorecardEditor.from_scorecard(config.as_dict())
+    editor = ScorecardDraft.from_scorecard(config.as_dict())
     risk_form = _risk_form(request.tenant)
     can_configure = member_can(request, HEALTH_CONFIGURE)
     status = 200
@@ -61,7 +53,7 @@ def scorecard_settings(request):
                 messages.success(request, "Risk rules and retention saved; they apply from the next recompute and prune.")
                 return redirect("health:scorecard")
         else:
-            editor = ScorecardEditor.from_post(request.POST)
+            editor = ScorecardDraft.from_post(request.POST)
             payload = editor.to_scorecard()
             if not editor.errors:
                 try:
@@ -92,7 +84,7 @@ def scorecard_settings(request):
 @vary_on_headers("HX-Request")
 def account_panel(request, pk: int):
     """The account page's health panel alone (HTMX refreshes it)."""
-    account = _account_or_404(pk)
+    account = access_account_health(pk, principal=request.principal)
     return render(request, "health/_account_panel.html", {"panel": health_panel_context(request, account)})
 
 
@@ -100,9 +92,7 @@ def account_panel(request, pk: int):
 @tenant_required
 @require_POST
 def account_sentiment(request, pk: int):
-    account = _account_or_404(pk)
-    if not member_can(request, HEALTH_WRITE):
-        raise PermissionDenied("Your role may not set sentiment.")
+    account = access_account_health(pk, principal=request.principal, for_write=True)
     form = SentimentForm(request.POST)
     if form.is_valid():
         try:
@@ -110,7 +100,7 @@ def account_sentiment(request, pk: int):
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
     if form.is_valid():
-        account = _account_or_404(pk)  # the recompute (inline without a broker) may have moved the score
+        account = access_account_health(pk, principal=request.principal)  # the recompute (inline without a broker) may have moved the score
         form = None
         if not request.htmx:
             messages.success(request, "Sentiment recorded.")

@@ -1,4 +1,4 @@
-"""Onboarding's scorecard sources (registered in the health app's source registry from AppConfig.ready()).
+"""Onboarding's scorecard sources (registered in ``core.registries.health`` from AppConfig.ready()).
 
 * ``onboarding_on_track``: the account's active plan by its schedule status as a share
   (on track 1, at risk 0.5, late 0; see ``onboarding/metrics.py``).
@@ -12,14 +12,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.registries.health import memoized, register_source
 from onboarding.selectors import plans_for_health
 
 
 def _plans(account_ids: list[int] | None, as_of: date) -> dict[int, dict]:
-    try:
-        from health.sources import memoized
-    except ImportError:  # pragma: no cover - the health app is always installed with onboarding
-        return plans_for_health(account_ids=account_ids, today=as_of)
     key = ("onboarding_plans", None if account_ids is None else tuple(sorted(account_ids)), as_of)
     return memoized(key, lambda: plans_for_health(account_ids=account_ids, today=as_of))
 
@@ -32,12 +29,8 @@ def onboarding_progress(tenant, account_ids: list[int] | None, as_of: date) -> d
     return {account_id: row["progress"] / 100 for account_id, row in _plans(account_ids, as_of).items()}
 
 
-def register() -> bool:
-    """Register the sources; False when the health registry is not available."""
-    try:
-        from health.sources import register_source
-    except ImportError:
-        return False
+def register() -> None:
+    """Register the sources in the health registry."""
     register_source(
         "onboarding_on_track", "Onboarding on track", onboarding_on_track, "ratio",
         {"type": "linear", "zero_at": 0, "full_at": 1}, category="onboarding",
@@ -48,4 +41,3 @@ def register() -> bool:
         {"type": "linear", "zero_at": 0, "full_at": 1}, category="onboarding",
         description="Share of the active onboarding plan's tasks done.",
     )
-    return True

@@ -1,13 +1,14 @@
 """Support signals for health scorecards and early warnings, registered from ``TicketsConfig.ready()``.
 
-Sources (``health.sources.register_source``), one aggregate query over all the tenant's accounts each:
+Sources (``core.registries.health.register_source``), one aggregate query over all the tenant's accounts each:
 
 * ``tickets_per_seat_90d``: tickets opened in the window per licensed seat (latest ``licensed_seats``
-  usage value on or before the day, else the account's employee count);
+  value on or before the day, the ``licensed_seats`` account fact health offers, else the account's
+  employee count);
 * ``sev12_tickets_30d``: Sev1/Sev2 tickets opened in the window;
 * ``sla_breaches_90d``: tickets opened in the window whose response or resolution SLA was breached.
 
-Risk rule (``health.risks.register_risk_rule``): ``sev12_burst``, ">= 2 Sev1/Sev2 tickets in 14 days"
+Risk rule (``core.registries.health.register_risk_rule``): ``sev12_burst``, ">= 2 Sev1/Sev2 tickets in 14 days"
 (both thresholds are tenant settings).
 """
 
@@ -19,14 +20,13 @@ import pandas as pd
 from django.db import connection
 
 from accounts.models import Account
+from core.registries.health import account_fact_sql, moment_for, register_risk_rule, register_source
 from tickets.models import Ticket
 
 TICKETS = Ticket._meta.db_table
 
 
 def _window(tenant, as_of: date, window_days: int) -> tuple[datetime, datetime]:
-    from health.builtin_sources import moment_for
-
     end = moment_for(tenant, as_of)
     return end - timedelta(days=window_days), end
 
@@ -65,8 +65,6 @@ def sla_breaches(tenant, account_ids, as_of: date, window_days: int = 90) -> pd.
 
 
 def tickets_per_seat(tenant, account_ids, as_of: date, window_days: int = 90) -> pd.Series:
-    from health.models import UsageRecord
-
     start, end = _window(tenant, as_of, window_days)
     params = {"tenant": tenant.pk, "start": start, "end": end, "as_of": as_of}
     accounts = _accounts_clause("a.id", account_ids, params)
@@ -75,12 +73,7 @@ def tickets_per_seat(tenant, account_ids, as_of: date, window_days: int = 90) ->
             SELECT account_id, count(*) AS n FROM {TICKETS}
             WHERE tenant_id = %(tenant)s AND opened_at >= %(start)s AND opened_at < %(end)s
             GROUP BY account_id
-        ), seats AS (
-            SELECT DISTINCT ON (account_id) account_id, value FROM {UsageRecord._meta.db_table}
-            WHERE tenant_id = %(tenant)s AND metric = 'licensed_seats' AND date <= %(as_of)s
-              AND date > %(as_of)s - 180
-            ORDER BY account_id, date DESC
-        )
+        ), seats AS ({account_fact_sql("licensed_seats")})
         SELECT a.id, COALESCE(c.n, 0)::float / NULLIF(COALESCE(s.value, a.employee_count), 0)
         FROM {Account._meta.db_table} a
         LEFT JOIN counts c ON c.account_id = a.id
@@ -109,12 +102,7 @@ def sev12_burst(ctx) -> pd.Series:
 
 
 def register() -> None:
-    """Register the sources and the risk rule (a no-op if the health registry is missing)."""
-    try:
-        from health.risks import register_risk_rule
-        from health.sources import register_source
-    except ImportError:  # the health app's registries are not installed
-        return
+    """Register the sources and the risk rule in the health registries."""
     register_source(
         "tickets_per_seat_90d", "Tickets per seat (90 days)", tickets_per_seat, unit="per_seat",
         default_mapping={"type": "linear", "zero_at": 0.5, "full_at": 0.02}, window_days=90, category="support",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Activity
 from health.models import HealthSnapshot, UsageRecord
 from health.services import recompute_health, scorecard_save
-from health.sources import register_source, unregister_source
+from core.registries.health import register_source, unregister_source
 from tests.factories.accounts import AccountFactory, ContactFactory
 from tests.factories.health import usage_series
 from tests.health.conftest import TODAY

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts.models import Activity, Contact, Task
 from health.models import UsageRecord
-from health.risks import competitor_pattern, register_risk_rule, unregister_risk_rule
+from core.registries.health import register_risk_rule, unregister_risk_rule
+from health.risks import competitor_pattern
 from health.services import recompute_health, risk_settings_save
 from tests.factories.accounts import AccountFactory, ActivityFactory, ContactFactory
 from tests.factories.health import HealthSnapshotFactory, usage_series

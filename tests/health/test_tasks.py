@@ -55,7 +55,7 @@ def test_eager_mode_recomputes_small_changes_inline_and_leaves_big_ones(tenant, 
     assert HealthSnapshot.all_tenants.filter(account=account).count() == 1
     with mock.patch.object(tasks.recompute_accounts, "apply") as apply:
         with django_capture_on_commit_callbacks(execute=True), tenant_context(tenant):
-            services.request_account_recompute(range(1000, 1000 + services.EAGER_INLINE_LIMIT + 1))
+            services.request_account_recompute(range(1000, 1000 + services.scheduling.EAGER_INLINE_LIMIT + 1))
     apply.assert_not_called()
 
 
@@ -67,7 +67,7 @@ def test_with_a_broker_requests_are_debounced(tenant, django_capture_on_commit_c
     try:
         with mock.patch.object(tasks.recompute_accounts, "apply_async") as queued, \
                 mock.patch.object(tasks.recompute_tenant, "apply_async") as queued_tenant, \
-                mock.patch.object(services, "TENANT_WIDE_THRESHOLD", 100):
+                mock.patch.object(services.scheduling, "TENANT_WIDE_THRESHOLD", 100):
             for ids in ([1, 2], [2, 3], [1, 2, 3]):
                 with django_capture_on_commit_callbacks(execute=True), tenant_context(tenant):
                     services.request_account_recompute(ids)
@@ -79,14 +79,14 @@ def test_with_a_broker_requests_are_debounced(tenant, django_capture_on_commit_c
         app.conf.task_always_eager = True
         cache.clear()
     assert [c.kwargs["args"] for c in queued.call_args_list] == [[tenant.pk, [1, 2]], [tenant.pk, [3]]]
-    assert all(c.kwargs["countdown"] == services.DEBOUNCE_SECONDS for c in queued.call_args_list)
+    assert all(c.kwargs["countdown"] == services.scheduling.DEBOUNCE_SECONDS for c in queued.call_args_list)
     queued_tenant.assert_called_once()
     assert queued_tenant.call_args.kwargs["args"] == [tenant.pk]
-    assert queued_tenant.call_args.kwargs["countdown"] == services.DEBOUNCE_SECONDS
+    assert queued_tenant.call_args.kwargs["countdown"] == services.scheduling.DEBOUNCE_SECONDS
 
 
 def test_events_that_move_health_request_a_recompute(tenant, django_capture_on_commit_callbacks):
-    with mock.patch("health.services._enqueue_accounts") as enqueue, tenant_context(tenant):
+    with mock.patch("health.services.scheduling._enqueue_accounts") as enqueue, tenant_context(tenant):
         with django_capture_on_commit_callbacks(execute=True):
             account = AccountFactory(tenant=tenant)
             champion = ContactFactory(account=account, is_champion=True)
@@ -103,7 +103,7 @@ def test_events_that_move_health_request_a_recompute(tenant, django_capture_on_c
 def test_billing_and_status_changes_request_a_recompute(tenant, django_capture_on_commit_callbacks):
     from accounts.services import account_update
 
-    with mock.patch("health.services._enqueue_accounts") as enqueue, tenant_context(tenant):
+    with mock.patch("health.services.scheduling._enqueue_accounts") as enqueue, tenant_context(tenant):
         account = AccountFactory(tenant=tenant)
         with django_capture_on_commit_callbacks(execute=True):
             account_update(account=account, payment_overdue=True)

@@ -51,7 +51,7 @@ def test_usage_ingest_commits_and_recomputes_after_commit(in_tenant, account):
 
 
 def test_usage_ingest_failing_midway_writes_nothing(in_tenant, account, monkeypatch):
-    monkeypatch.setattr(services, "request_account_recompute", boom)  # after the upsert
+    monkeypatch.setattr(services.ingest, "request_account_recompute", boom)  # after the upsert
     with pytest.raises(Boom):
         services.usage_ingest(rows=usage_rows())
     assert committed(lambda: UsageRecord.all_tenants.count()) == 0
@@ -77,7 +77,7 @@ def test_scorecard_save_locks_commits_and_recomputes_after_commit(in_tenant, acc
 
 
 def test_scorecard_save_failing_midway_writes_nothing_and_recomputes_nothing(in_tenant, account, alice, monkeypatch):
-    monkeypatch.setattr(services, "scorecard_get", boom)  # after the row is created, locked and saved
+    monkeypatch.setattr(services.config, "scorecard_get", boom)  # after the row is created, locked and saved
     with pytest.raises(Boom):
         services.scorecard_save(data=default_scorecard(), actor=alice)
     assert committed(lambda: Scorecard.all_tenants.count()) == 0
@@ -106,7 +106,7 @@ def test_sentiment_commits_with_its_timeline_row_and_recomputes(in_tenant, accou
 
 
 def test_sentiment_failing_midway_writes_nothing(in_tenant, account, alice, monkeypatch):
-    monkeypatch.setattr(services, "activity_record", boom)
+    monkeypatch.setattr(services.sentiment, "activity_record", boom)
     with pytest.raises(Boom):
         services.sentiment_set(account=account, score=2, actor=alice)
     assert committed(lambda: (Sentiment.all_tenants.count(), HealthSnapshot.all_tenants.count())) == (0, 0)

@@ -13,7 +13,7 @@ from .test_services import at, tick
 
 pytestmark = pytest.mark.django_db
 
-sources = pytest.importorskip("health.sources")
+sources = pytest.importorskip("core.registries.health")
 
 
 def test_sources_are_registered():

@@ -31,8 +31,7 @@ def accounts(in_tenant, clock):
 
 
 def test_registered(accounts):
-    from health.risks import get_rule
-    from health.sources import get_source
+    from core.registries.health import get_rule, get_source
 
     for key in ("tickets_per_seat_90d", "sev12_tickets_30d", "sla_breaches_90d"):
         assert get_source(key) is not None, key

@@ -1,0 +1,27 @@
+"""SQL helpers of health's set-based queries (sources and risk rules): one query for many accounts."""
+
+from __future__ import annotations
+
+import pandas as pd
+from django.db import connection
+
+
+def account_filter(column: str, account_ids: list[int] | None, params: dict) -> str:
+    """`` AND <column> = ANY(%(account_ids)s)`` (binding ``account_ids`` in ``params``), or nothing for
+    every account of the tenant."""
+    if account_ids is None:
+        return ""
+    params["account_ids"] = list(account_ids)
+    return f" AND {column} = ANY(%(account_ids)s)"
+
+
+def frame_by_account(sql: str, params: dict) -> pd.DataFrame:
+    """The query's rows as a DataFrame indexed by its ``account_id`` column."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [c.name for c in cursor.description]
+        rows = cursor.fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
+    if frame.empty:
+        frame = pd.DataFrame(columns=columns)
+    return frame.set_index("account_id")
