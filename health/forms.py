@@ -1,7 +1,8 @@
 """Forms of the health pages: CSM sentiment, the scorecard editor and the risk settings.
 
-The scorecard editor posts flat fields (``c-0-weight``, ``c-0-m-1-source``...) that are turned into
-the scorecard JSON and validated by exactly the code behind ``PUT /api/v1/health/scorecard/``.
+The scorecard editor posts formsets (components ``c-0-weight``, their measures ``c-0-m-1-source``, bands
+``b-0-key``) that are turned into the scorecard JSON and validated by exactly the code behind
+``PUT /api/v1/health/scorecard/`` (``health.scorecard.validate_scorecard``).
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ class ComponentRow:
     label: str = ""
     weight: str = ""
     measures: list[MeasureRow] = field(default_factory=list)
+    management_form: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -112,6 +114,57 @@ class BandRow:
     label: str = ""
     min_score: str = ""
     colour: str = ""
+
+
+# --- The scorecard editor's formsets (one form per row; numbers are parsed into the JSON below) ------
+
+
+class MeasureForm(forms.Form):
+    key = forms.CharField(required=False)
+    label = forms.CharField(required=False)
+    source = forms.CharField(required=False)
+    window_days = forms.CharField(required=False)
+    weight = forms.CharField(required=False)
+    mapping_type = forms.CharField(required=False)
+    zero_at = forms.CharField(required=False)
+    full_at = forms.CharField(required=False)
+    ranges = forms.CharField(required=False)
+
+
+class ComponentForm(forms.Form):
+    key = forms.CharField(required=False)
+    label = forms.CharField(required=False)
+    weight = forms.CharField(required=False)
+    delete = forms.BooleanField(required=False)
+
+
+class BandForm(forms.Form):
+    key = forms.CharField(required=False)
+    label = forms.CharField(required=False)
+    min_score = forms.CharField(required=False)
+    colour = forms.CharField(required=False)
+
+
+MeasureFormSet = forms.formset_factory(MeasureForm, extra=0)
+ComponentFormSet = forms.formset_factory(ComponentForm, extra=0)
+BandFormSet = forms.formset_factory(BandForm, extra=0)
+MANAGEMENT_MISSING = "The form was incomplete (reload the page and try again)."
+
+
+def _rows_of(formset: forms.BaseFormSet, errors: list[str]) -> list[dict]:
+    """Each row's cleaned values (blank rows: empty); a broken formset adds one error and gives no rows."""
+    if not formset.is_valid():
+        errors.append(MANAGEMENT_MISSING)
+        return []
+    return [form.cleaned_data for form in formset.forms]
+
+
+def _row(values: dict, row_class, exclude: frozenset | set = frozenset()) -> dict:
+    return {name: values.get(name) or "" for name in row_class.__annotations__ if name not in exclude}
+
+
+def _management(formset_class, prefix: str, count: int) -> forms.Form:
+    return formset_class(prefix=prefix, initial=[{}] * count).management_form
 
 
 class ScorecardDraft:
@@ -146,24 +199,26 @@ class ScorecardDraft:
 
     @classmethod
     def from_post(cls, post) -> ScorecardDraft:
-        components = []
-        i = 0
-        while f"c-{i}-key" in post:
-            rows, j = [], 0
-            while f"c-{i}-m-{j}-source" in post:
-                prefix = f"c-{i}-m-{j}-"
-                rows.append(MeasureRow(**{name: post.get(prefix + name, "").strip() for name in MeasureRow.__annotations__}))
-                j += 1
-            if post.get(f"c-{i}-delete") != "on":
-                components.append(ComponentRow(key=post.get(f"c-{i}-key", "").strip(),
-                                               label=post.get(f"c-{i}-label", "").strip(),
-                                               weight=post.get(f"c-{i}-weight", "").strip(), measures=rows))
-            i += 1
-        bands = []
-        for k in range(MAX_BANDS):
-            if f"b-{k}-key" in post:
-                bands.append(BandRow(**{name: post.get(f"b-{k}-{name}", "").strip() for name in BandRow.__annotations__}))
-        return cls(components, bands)
+        """The rows posted, read through formsets: components (prefix ``c``), each with its measures
+        (``c-<i>-m``), and bands (``b``). A post without the formsets' management data is an error."""
+        components, errors = [], []
+        component_formset = ComponentFormSet(post, prefix="c")
+        for i, form in enumerate(_rows_of(component_formset, errors)):
+            measures = [MeasureRow(**_row(m, MeasureRow)) for m in _rows_of(MeasureFormSet(post, prefix=f"c-{i}-m"), errors)]
+            if not form.get("delete"):
+                components.append(ComponentRow(**_row(form, ComponentRow, exclude={"measures", "management_form"}), measures=measures))
+        bands = [BandRow(**_row(b, BandRow)) for b in _rows_of(BandFormSet(post, prefix="b"), errors)][:MAX_BANDS]
+        draft = cls(components, bands)
+        draft.errors.extend(dict.fromkeys(errors))
+        return draft
+
+    def management_forms(self) -> dict:
+        """The formsets' management data for the rows shown: components and bands here, each component's
+        measures on the component (``comp.management_form``)."""
+        for i, comp in enumerate(self.components):
+            comp.management_form = _management(MeasureFormSet, f"c-{i}-m", len(comp.measures))
+        return {"components": _management(ComponentFormSet, "c", len(self.components)),
+                "bands": _management(BandFormSet, "b", len(self.bands))}
 
     def with_blank_rows(self) -> ScorecardDraft:
         for comp in self.components:

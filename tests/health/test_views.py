@@ -88,6 +88,10 @@ def test_settings_index_links_the_scorecard(alice_client):
 def scorecard_post(**overrides) -> dict:
     data = {
         "form": "scorecard",
+        # the formsets' management data: 3 components (2, 1 and 0 measure rows) and 4 band rows
+        "c-TOTAL_FORMS": "3", "c-INITIAL_FORMS": "3", "c-0-m-TOTAL_FORMS": "2", "c-0-m-INITIAL_FORMS": "2",
+        "c-1-m-TOTAL_FORMS": "1", "c-1-m-INITIAL_FORMS": "1", "c-2-m-TOTAL_FORMS": "0", "c-2-m-INITIAL_FORMS": "0",
+        "b-TOTAL_FORMS": "4", "b-INITIAL_FORMS": "4",
         "c-0-key": "usage", "c-0-label": "Usage", "c-0-weight": "60",
         "c-0-m-0-key": "", "c-0-m-0-source": "seat_utilisation", "c-0-m-0-label": "Seats", "c-0-m-0-window_days": "14",
         "c-0-m-0-weight": "", "c-0-m-0-mapping_type": "linear", "c-0-m-0-zero_at": "0.1", "c-0-m-0-full_at": "0.9",
@@ -202,3 +206,17 @@ def test_band_label_is_the_same_on_list_360_and_dashboard(alice_client, account,
     assert detail.count(badge) == 2  # the header stat and the health panel
     assert f"{account.health_score} · {account.health_status}<" not in detail
     assert f">{label}</span>" in alice_client.get("/").content.decode()
+
+
+def test_scorecard_page_without_the_formsets_management_data_saves_nothing(alice_client, tenant):
+    data = {k: v for k, v in scorecard_post().items() if not k.endswith("_FORMS")}
+    r = alice_client.post("/health/scorecard/", data)
+    assert r.status_code == 400
+    assert "The form was incomplete" in r.content.decode()
+    assert not Scorecard.all_tenants.exists()
+
+
+def test_scorecard_page_renders_the_formsets_management_data(alice_client):
+    html = alice_client.get("/health/scorecard/").content.decode()
+    for name in ("c-TOTAL_FORMS", "c-0-m-TOTAL_FORMS", "b-TOTAL_FORMS"):
+        assert f'name="{name}"' in html
