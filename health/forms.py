@@ -290,57 +290,74 @@ class ScorecardDraft:
         return where + ": "
 
 
-class RiskSettingsDraft:
-    """Not a Django form: the rows of the risk settings section and what was posted to it. Enabled flags and thresholds per rule, the competitor list and the snapshot retention days,
-    from the settings page POST."""
+class RiskSettingsForm(forms.Form):
+    """The risk settings section: per rule ``rule-<key>-enabled`` and ``rule-<key>-<param>`` (thresholds),
+    the competitor list and the snapshot retention days. ``cleaned_data`` holds ``rules``,
+    ``competitor_names`` and ``retention_days`` (None when the post has no retention fields) for
+    ``health.services.risk_settings_save``, which validates the values."""
 
-    def __init__(self, rules: list, settings: dict[str, dict], competitors: list[str],
+    competitors = forms.CharField(required=False, widget=forms.Textarea)
+
+    def __init__(self, data=None, *, rules: list, settings: dict[str, dict], competitors: list[str],
                  retention_days: dict[str, Any] | None = None):
+        initial: dict[str, Any] = {"competitors": "\n".join(competitors)}
+        for rule in rules:
+            initial[f"rule-{rule.key}-enabled"] = settings[rule.key]["enabled"]
+            initial.update({f"rule-{rule.key}-{name}": settings[rule.key][name] for name in rule.params})
+        initial.update(retention_days or {})
+        super().__init__(data, initial=initial)
         self.rules = rules
-        self.settings = settings
-        self.competitors_text = "\n".join(competitors)
-        self.retention_days: dict[str, Any] = dict(retention_days or {})
-        self.errors: list[str] = []
+        for rule in rules:
+            self.fields[f"rule-{rule.key}-enabled"] = forms.BooleanField(required=False)
+            for name in rule.params:
+                self.fields[f"rule-{rule.key}-{name}"] = forms.CharField(required=False)
+        for name in FIELD_LABELS:
+            self.fields[name] = forms.CharField(required=False)
 
-    def retention_rows(self) -> list[dict]:
-        return [{"name": name, "label": FIELD_LABELS[name], "value": value}
-                for name, value in self.retention_days.items()]
+    def clean(self) -> dict:
+        data = super().clean()
+        problems: list[str] = []
+        rules: dict[str, dict] = {}
+        for rule in self.rules:
+            values: dict[str, Any] = {"enabled": bool(data.get(f"rule-{rule.key}-enabled"))}
+            for name in rule.params:
+                what = f"{rule.label}: {rule.param_labels.get(name, name)}"
+                number = _number(data.get(f"rule-{rule.key}-{name}", ""), what, problems)
+                if number is not None:
+                    values[name] = number
+            rules[rule.key] = values
+        data["rules"] = rules
+        data["competitor_names"] = [c.strip() for c in re.split(r"[\n,]", data.get("competitors", "")) if c.strip()]
+        data["retention_days"] = self._retention_days(data, problems)
+        for problem in problems:
+            self.add_error(None, problem)
+        return data
 
-    def parse_retention(self, post) -> dict | None:
+    def _retention_days(self, data: dict, problems: list[str]) -> dict | None:
         """The retention days posted (None when the form has no such fields); unparseable ones are errors."""
         days: dict[str, Any] = {}
-        for name in FIELD_LABELS:
-            if name not in post:
+        for name, label in FIELD_LABELS.items():
+            if name not in self.data:
                 continue
-            raw = post.get(name, "")
-            self.retention_days[name] = raw
-            number = _number(raw, FIELD_LABELS[name], self.errors)
+            raw = data.get(name, "")
+            number = _number(raw, label, problems)
             if number is not None:
                 days[name] = number
             elif not raw.strip():
-                self.errors.append(f"{FIELD_LABELS[name]}: give a number of days.")
+                problems.append(f"{label}: give a number of days.")
         return days or None
+
+    @property
+    def competitors_text(self) -> str:
+        return self["competitors"].value() or ""
+
+    def retention_rows(self) -> list[dict]:
+        return [{"name": name, "label": label, "value": self[name].value()} for name, label in FIELD_LABELS.items()]
 
     def rows(self) -> list[dict]:
         return [
-            {"rule": rule, "enabled": self.settings[rule.key]["enabled"],
-             "params": [{"name": name, "label": rule.param_labels.get(name, name), "value": self.settings[rule.key][name]}
-                        for name in rule.params]}
+            {"rule": rule, "enabled": self[f"rule-{rule.key}-enabled"].value(),
+             "params": [{"name": name, "label": rule.param_labels.get(name, name),
+                         "value": self[f"rule-{rule.key}-{name}"].value()} for name in rule.params]}
             for rule in self.rules
         ]
-
-    def parse(self, post) -> tuple[dict, list[str]]:
-        rules: dict[str, dict] = {}
-        for rule in self.rules:
-            values: dict[str, Any] = {"enabled": post.get(f"rule-{rule.key}-enabled") == "on"}
-            for name in rule.params:
-                raw = post.get(f"rule-{rule.key}-{name}", "")
-                number = _number(raw, f"{rule.label}: {rule.param_labels.get(name, name)}", self.errors)
-                if number is not None:
-                    values[name] = number
-                self.settings[rule.key][name] = raw
-            self.settings[rule.key]["enabled"] = values["enabled"]
-            rules[rule.key] = values
-        self.competitors_text = post.get("competitors", "")
-        competitors = [c.strip() for c in re.split(r"[\n,]", self.competitors_text) if c.strip()]
-        return rules, competitors

@@ -14,17 +14,17 @@ from base.errors import DomainError
 from core.registries.health import all_rules, all_sources
 from health import retention, risks, selectors, services
 from health.access import access_account_health
-from health.forms import RiskSettingsDraft, ScorecardDraft, SentimentForm
+from health.forms import RiskSettingsForm, ScorecardDraft, SentimentForm
 from health.panels import health_panel_context
 from health.scorecard import ScorecardInvalid
 from tenancy.decorators import capability_required, member_can, tenant_required
 from tenancy.permissions import HEALTH_CONFIGURE, HEALTH_WRITE
 
 
-def _risk_form(tenant) -> RiskSettingsDraft:
-    return RiskSettingsDraft(all_rules(), risks.rule_settings(tenant),
-                            list((tenant.settings or {}).get("competitors") or []),
-                            retention.policy_from_settings(tenant.settings).as_dict())
+def _risk_form(tenant, data=None) -> RiskSettingsForm:
+    return RiskSettingsForm(data, rules=all_rules(), settings=risks.rule_settings(tenant),
+                            competitors=list((tenant.settings or {}).get("competitors") or []),
+                            retention_days=retention.policy_from_settings(tenant.settings).as_dict())
 
 
 @login_required
@@ -41,14 +41,17 @@ def scorecard_settings(request):
         if not can_configure:
             raise PermissionDenied("Your role may not change the scorecard.")
         if request.POST.get("form") == "risks":
-            rules, competitors = risk_form.parse(request.POST)
-            retention_days = risk_form.parse_retention(request.POST)
-            if not risk_form.errors:
+            risk_form = _risk_form(request.tenant, request.POST)
+            if risk_form.is_valid():
                 try:
-                    services.risk_settings_save(tenant=request.tenant, rules=rules, competitors=competitors,
-                                                retention_days=retention_days)
+                    services.risk_settings_save(
+                        tenant=request.tenant, rules=risk_form.cleaned_data["rules"],
+                        competitors=risk_form.cleaned_data["competitor_names"],
+                        retention_days=risk_form.cleaned_data["retention_days"],
+                    )
                 except risks.RiskSettingsInvalid as exc:
-                    risk_form.errors.extend(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
+                    for key, messages_ in exc.errors.items():
+                        risk_form.add_error(None, f"{key}: {' '.join(messages_)}")
             if not risk_form.errors:
                 messages.success(request, "Risk rules and retention saved; they apply from the next recompute and prune.")
                 return redirect("health:scorecard")
