@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Activity
+from core.registries.health import register_source, unregister_source
 from health.models import HealthSnapshot, UsageRecord
 from health.services import recompute_health, scorecard_save
-from core.registries.health import register_source, unregister_source
 from tests.factories.accounts import AccountFactory, ContactFactory
 from tests.factories.health import usage_series
 from tests.health.conftest import TODAY

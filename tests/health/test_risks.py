@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Activity, Contact, Task
-from health.models import UsageRecord
 from core.registries.health import register_risk_rule, unregister_risk_rule
+from health.models import UsageRecord
 from health.risks import competitor_pattern
 from health.services import recompute_health, risk_settings_save
 from tests.factories.accounts import AccountFactory, ActivityFactory, ContactFactory

@@ -10,8 +10,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account
+from core.registries.health import (
+    fetch,
+    get_source,
+    recompute_scope,
+    register_source,
+    to_series,
+    unregister_source,
+)
 from health import builtin_sources as bs
-from core.registries.health import fetch, get_source, recompute_scope, register_source, to_series, unregister_source
 from tests.factories.accounts import AccountFactory, ActivityFactory, ContactFactory
 from tests.factories.health import SentimentFactory, usage_series
 from tests.health.conftest import TODAY
