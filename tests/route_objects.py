@@ -318,21 +318,22 @@ MIXED: dict[str, Callable[[Tenant, Tenant], dict]] = {
 
 # --------------------------------------------------------------------------- the other tenant's world
 
-MARKER = "zqxglobex"
+MARKER = "zqxglobex"  # in every name of globex's world
+OWN_MARKER = "zqxacme"  # in acme's own world, the control: a list that shows it is a list that was checked
 
 
-def other_tenant_world(t: Tenant) -> None:
-    """One of each listed thing in ``t``, every name carrying MARKER, for the tenant-wide list checks."""
-    account = AccountFactory(tenant=t, name=f"{MARKER} account")
-    ContactFactory(account=account, name=f"{MARKER} contact", email=f"{MARKER}@customer.example")
-    TaskFactory(account=account, title=f"{MARKER} task")
-    TicketFactory(account=account, subject=f"{MARKER} ticket")
-    InboundEmailFactory(tenant=t, subject=f"{MARKER} email", from_email=f"{MARKER}@stranger.example")
-    category = CategoryFactory(tenant=t, name=f"{MARKER} category")
-    ArticleFactory(category=category, title=f"{MARKER} article")
-    template = make_template(t, name=f"{MARKER} template")
+def tenant_world(t: Tenant, marker: str = MARKER) -> None:
+    """One of each listed thing in ``t``, every name carrying ``marker``, for the tenant-wide list checks."""
+    account = AccountFactory(tenant=t, name=f"{marker} account")
+    ContactFactory(account=account, name=f"{marker} contact", email=f"{marker}@customer.example")
+    TaskFactory(account=account, title=f"{marker} task")
+    TicketFactory(account=account, subject=f"{marker} ticket")
+    InboundEmailFactory(tenant=t, subject=f"{marker} email", from_email=f"{marker}@stranger.example")
+    category = CategoryFactory(tenant=t, name=f"{marker} category")
+    ArticleFactory(category=category, title=f"{marker} article")
+    template = make_template(t, name=f"{marker} template")
     make_plan(account, template=template)
-    MembershipFactory(tenant=t, role=Role.CSM, user=UserFactory(email=f"{MARKER}-member@globex.example"))
-    api_key_create(tenant=t, name=f"{MARKER} key", scopes=["read"])
-    invitation_create(tenant=t, email=f"{MARKER}-invitee@new.example", role=Role.CSM, invited_by=None)
-    QueueViewFactory(tenant=t, name=f"{MARKER} view")
+    MembershipFactory(tenant=t, role=Role.CSM, user=UserFactory(email=f"{marker}-member@{t.slug}.example"))
+    api_key_create(tenant=t, name=f"{marker} key", scopes=["read"])
+    invitation_create(tenant=t, email=f"{marker}-invitee@new.example", role=Role.CSM, invited_by=None)
+    QueueViewFactory(tenant=t, name=f"{marker} view")

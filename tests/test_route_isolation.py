@@ -31,7 +31,8 @@ from tenancy.middleware import SESSION_TENANT_KEY
 from tenancy.models import Membership, Role
 from tenancy.services import api_key_create, api_key_reveal_create, invitation_create
 from tests.factories import AccountFactory, TicketFactory, make_api_key
-from tests.route_objects import BUILDERS, MARKER, MIXED, all_routes, fingerprint, other_tenant_world
+from tests.route_objects import BUILDERS, MARKER, MIXED, OWN_MARKER, all_routes, fingerprint, tenant_world
+from tickets.models import Ticket
 
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Not 404 is accepted only when acme's own object gets the same answer (the verb is refused before any
@@ -58,6 +59,16 @@ TENANT_WIDE = {
     "api-inbound-email-triage", "api-sla-policies", "api-business-hours", "api-support-settings",
     "api-kb-article-list", "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
     "api-onboarding-task-list",
+}
+
+# The tenant-wide routes whose GET lists the tenant's things, in a list or a picker (the control: acme's
+# own world shows there, so the absence of globex's is meaningful).
+LISTS = {
+    "accounts:list", "accounts:export", "tickets:queue", "knowledge:home", "onboarding:board",
+    "onboarding:templates", "settings_members", "settings_api_keys", "tickets:create", "knowledge:article_create",
+    "api-account-list", "api-contact-list", "api-ticket-list", "api-inbound-email-list",
+    "api-inbound-email-triage", "api-kb-article-list",
+    "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
 }
 
 # Routes open without a tenant, or reached by a token rather than an id: each has its own test (named here).
@@ -238,11 +249,15 @@ def _body(response) -> str:
 
 @pytest.mark.parametrize(("name", "auth"), list(_tenant_wide_cases()))
 def test_tenant_wide_route_shows_nothing_of_another_tenant(name, auth, request, tenant, other_tenant, alice):
-    other_tenant_world(other_tenant)
+    tenant_world(other_tenant)
+    tenant_world(tenant, OWN_MARKER)
     client = request.getfixturevalue("acme_admin_session" if auth == "session" else "acme_key_client")
     response = client.get(reverse(name))
     assert response.status_code < 500, f"GET {name}: {response.status_code}"
-    assert MARKER not in _body(response).lower(), f"GET {reverse(name)} ({name}) by {auth} shows globex's data"
+    body = _body(response).lower()
+    assert MARKER not in body, f"GET {reverse(name)} ({name}) by {auth} shows globex's data"
+    if name in LISTS:
+        assert OWN_MARKER in body, f"GET {reverse(name)} ({name}) by {auth} no longer lists acme's own data"
 
 
 def test_switch_tenant_to_a_tenant_without_membership_is_404(acme_admin_session, tenant, other_tenant):
@@ -251,11 +266,13 @@ def test_switch_tenant_to_a_tenant_without_membership_is_404(acme_admin_session,
     assert acme_admin_session.session[SESSION_TENANT_KEY] == tenant.pk
 
 
-def test_bulk_assign_leaves_another_tenants_tickets_alone(acme_admin_session, alice, other_tenant):
-    ticket = TicketFactory(account=AccountFactory(tenant=other_tenant))
+def test_bulk_assign_leaves_another_tenants_tickets_alone(acme_admin_session, alice, tenant, other_tenant):
+    """The ticket ids are in the body: acme's own ticket is assigned (the control), globex's is untouched."""
+    own = TicketFactory(account=AccountFactory(tenant=tenant))
+    theirs = TicketFactory(account=AccountFactory(tenant=other_tenant))
     before = fingerprint(other_tenant)
-    acme_admin_session.post(reverse("tickets:bulk_assign"), {"ticket": [ticket.pk],
-                                                             "assignee": alice.pk})
+    acme_admin_session.post(reverse("tickets:bulk_assign"), {"ticket": [own.pk, theirs.pk], "assignee": alice.pk})
+    assert Ticket.all_tenants.get(pk=own.pk).assignee_id == alice.pk
     assert fingerprint(other_tenant) == before
 
 
@@ -263,7 +280,7 @@ def test_bulk_assign_leaves_another_tenants_tickets_alone(acme_admin_session, al
 
 
 def test_healthz_is_public_and_has_no_tenant_data(other_tenant):
-    other_tenant_world(other_tenant)
+    tenant_world(other_tenant)
     response = Client().get(reverse("healthz"))
     assert response.status_code in (200, 503)
     assert set(response.json()) == {"status", "database", "broker", "cache"}
@@ -271,7 +288,7 @@ def test_healthz_is_public_and_has_no_tenant_data(other_tenant):
 
 
 def test_sign_in_pages_are_public(other_tenant):
-    other_tenant_world(other_tenant)
+    tenant_world(other_tenant)
     anonymous = Client()
     for name in ("login", "password_reset", "password_reset_done", "password_reset_complete"):
         response = anonymous.get(reverse(name))
@@ -305,7 +322,7 @@ def test_invitation_link_tampered_or_another_tenants_never_joins(acme_admin_sess
 
 
 def test_schema_and_docs_have_no_tenant_data(other_tenant):
-    other_tenant_world(other_tenant)
+    tenant_world(other_tenant)
     for name in ("api-schema", "api-docs", "api-redoc"):
         response = Client().get(reverse(name))
         assert response.status_code in (200, 401, 403), name
