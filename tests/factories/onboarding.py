@@ -9,13 +9,13 @@ from datetime import date
 import factory
 
 from onboarding import services
-from onboarding.models import OnboardingTemplate, TemplatePhase, TemplateTask
+from onboarding.models import OnboardingTemplate, SuccessCriterion, TemplatePhase, TemplateTask
 from tenancy.context import tenant_context
 from tests.factories.accounts import AccountFactory, TenantOwnedFactory
 from tests.factories.tenancy import TenantFactory
 
 __all__ = [
-    "STANDARD_PHASES", "OnboardingTemplateFactory", "TemplatePhaseFactory", "TemplateTaskFactory",
+    "STANDARD_PHASES", "OnboardingTemplateFactory", "TemplatePhaseFactory", "TemplateTaskFactory", "SuccessCriterionFactory",
     "make_template", "make_plan",
 ]
 
@@ -66,6 +66,17 @@ class TemplateTaskFactory(TenantOwnedFactory):
     title = factory.Sequence(lambda n: f"Task {n}")
     due_day = 0
     owner_role = "csm"
+
+
+class SuccessCriterionFactory(TenantOwnedFactory):
+    """A criterion of an existing plan: ``SuccessCriterionFactory(plan=make_plan(...))``."""
+
+    class Meta:
+        model = SuccessCriterion
+
+    plan = None
+    tenant = factory.LazyAttribute(lambda o: o.plan.tenant)
+    text = factory.Sequence(lambda n: f"Criterion {n}")
 
 
 def make_template(tenant, *, name: str = "Standard onboarding", phases: list[dict] | None = None, **kwargs):

@@ -8,9 +8,18 @@ import factory
 from tenancy.context import tenant_context
 from tests.factories.accounts import AccountFactory, TenantOwnedFactory
 from tickets import services
-from tickets.models import SlaPolicy, Ticket, TicketComment
+from tickets.models import (
+    InboundEmail,
+    InboundEmailOutcome,
+    SlaPolicy,
+    Ticket,
+    TicketAttachment,
+    TicketComment,
+)
 
-__all__ = ["TicketFactory", "TicketCommentFactory", "SlaPolicyFactory"]
+__all__ = [
+    "TicketFactory", "TicketCommentFactory", "SlaPolicyFactory", "TicketAttachmentFactory", "InboundEmailFactory",
+]
 
 
 class TicketFactory(factory.Factory):
@@ -58,3 +67,31 @@ class SlaPolicyFactory(TenantOwnedFactory):
     clock = "24x7"
 
 
+
+
+class TicketAttachmentFactory(TenantOwnedFactory):
+    """A stored file on a ticket (set ``settings.MEDIA_ROOT = tmp_path`` in the test)."""
+
+    class Meta:
+        model = TicketAttachment
+
+    ticket = factory.SubFactory(TicketFactory)
+    tenant = factory.LazyAttribute(lambda o: o.ticket.tenant)
+    file = factory.django.FileField(filename="notes.txt", data=b"hello")
+    filename = "notes.txt"
+    content_type = "text/plain"
+    size = 5
+
+
+class InboundEmailFactory(TenantOwnedFactory):
+    """An email from an unknown sender waiting for triage."""
+
+    class Meta:
+        model = InboundEmail
+
+    tenant = factory.SubFactory("tests.factories.tenancy.TenantFactory")
+    message_id = factory.Sequence(lambda n: f"<m{n}@mail.customer.example>")
+    from_email = factory.Sequence(lambda n: f"stranger{n}@customer.example")
+    subject = "Help, please"
+    text = "Nothing works."
+    outcome = InboundEmailOutcome.TRIAGE
