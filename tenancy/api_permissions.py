@@ -25,5 +25,7 @@ class TenantApiPermission(permissions.BasePermission):
             return True
         capability = getattr(view, "write_capability", None)
         if capability is None:
-            return False
+            # A view that declares no write capability writes nothing: a verb it does not implement
+            # goes on to DRF's 405; one it implements (a write with no capability) is refused.
+            return not hasattr(view, request.method.lower())
         return principal_can(principal, capability)
