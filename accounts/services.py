@@ -65,7 +65,7 @@ def account_create(*, actor: User | None = None, **data: Any) -> Account:
     _validate_account(account)
     _save_unique(account, field="external_id", message=f"Another account already has external_id {account.external_id!r}.")
     activity_record(
-        account=account, kind=ActivityKind.SYSTEM, subject="Account created", author=actor, source="accounts"
+        account=account, kind=ActivityKind.SYSTEM, subject="Account created", actor=actor, source="accounts"
     )
     return account
 
@@ -84,7 +84,7 @@ def account_update(*, account: Account, actor: User | None = None, **data: Any) 
     _save_unique(account, field="external_id", message=f"Another account already has external_id {account.external_id!r}.")
     described = ", ".join(f"{f}: {_show(before[f])} → {_show(getattr(account, f))}" for f in changed)
     activity_record(
-        account=account, kind=ActivityKind.SYSTEM, subject="Account updated", body=described, author=actor,
+        account=account, kind=ActivityKind.SYSTEM, subject="Account updated", body=described, actor=actor,
         source="accounts", metadata={"changed": changed},
     )
     return account
@@ -130,7 +130,7 @@ def contact_update(*, contact: Contact, actor: User | None = None, **data: Any) 
         activity_record(
             account=contact.account, kind=ActivityKind.SYSTEM,
             subject=f"{contact.name} left the company" + (" (champion)" if contact.is_champion else ""),
-            author=actor, source="accounts", ref_type="contact", ref_id=contact.pk,
+            actor=actor, source="accounts", ref_type="contact", ref_id=contact.pk,
         )
     elif not contact.left_company:
         contact.left_company_at = None
@@ -166,7 +166,7 @@ def activity_record(
     kind: str = ActivityKind.NOTE,
     subject: str = "",
     body: str = "",
-    author: User | None = None,
+    actor: User | None = None,
     occurred_at: datetime | None = None,
     source: str = "accounts",
     ref_type: str = "",
@@ -184,7 +184,7 @@ def activity_record(
         kind=kind,
         subject=subject[:200],
         body=body,
-        author=author,
+        author=actor,
         occurred_at=occurred_at or timezone.now(),
         source=source,
         ref_type=ref_type,
@@ -227,7 +227,7 @@ def task_create(
     task.save()
     if source == TaskSource.MANUAL:
         activity_record(
-            account=account, kind=ActivityKind.SYSTEM, subject=f"Task added: {task.title}", author=actor,
+            account=account, kind=ActivityKind.SYSTEM, subject=f"Task added: {task.title}", actor=actor,
             source="accounts", ref_type="task", ref_id=task.pk,
         )
     return task
@@ -329,7 +329,7 @@ def task_set_status(*, task: Task, status: str, actor: User | None = None) -> Ta
     task.save(update_fields=["status", "completed_at"])
     if status == TaskStatus.DONE:
         activity_record(
-            account=task.account, kind=ActivityKind.SYSTEM, subject=f"Task done: {task.title}", author=actor,
+            account=task.account, kind=ActivityKind.SYSTEM, subject=f"Task done: {task.title}", actor=actor,
             source="accounts", ref_type="task", ref_id=task.pk,
         )
     return task

@@ -7,11 +7,14 @@ class HealthConfig(AppConfig):
     verbose_name = "Health"
 
     def ready(self) -> None:
+        from core.bands import register_band_provider
         from health import panels, signals
         from health.builtin_sources import register_builtin_sources
         from health.risks import register_builtin_rules
+        from health.selectors import tenant_bands
 
         register_builtin_sources()
         register_builtin_rules()
         panels.register()
+        register_band_provider(tenant_bands)
         signals.connect()
