@@ -14,6 +14,7 @@ from accounts.models import (
     Account,
     Activity,
     ActivityKind,
+    ActivitySource,
     Contact,
     Task,
     TaskPriority,
@@ -65,7 +66,7 @@ def account_create(*, actor: User | None = None, **data: Any) -> Account:
     _validate_account(account)
     _save_unique(account, field="external_id", message=f"Another account already has external_id {account.external_id!r}.")
     activity_record(
-        account=account, kind=ActivityKind.SYSTEM, subject="Account created", actor=actor, source="accounts"
+        account=account, kind=ActivityKind.SYSTEM, subject="Account created", actor=actor, source=ActivitySource.ACCOUNTS
     )
     return account
 
@@ -85,7 +86,7 @@ def account_update(*, account: Account, actor: User | None = None, **data: Any) 
     described = ", ".join(f"{f}: {_show(before[f])} → {_show(getattr(account, f))}" for f in changed)
     activity_record(
         account=account, kind=ActivityKind.SYSTEM, subject="Account updated", body=described, actor=actor,
-        source="accounts", metadata={"changed": changed},
+        source=ActivitySource.ACCOUNTS, metadata={"changed": changed},
     )
     return account
 
@@ -130,7 +131,7 @@ def contact_update(*, contact: Contact, actor: User | None = None, **data: Any) 
         activity_record(
             account=contact.account, kind=ActivityKind.SYSTEM,
             subject=f"{contact.name} left the company" + (" (champion)" if contact.is_champion else ""),
-            actor=actor, source="accounts", ref_type="contact", ref_id=contact.pk,
+            actor=actor, source=ActivitySource.ACCOUNTS, ref_type="contact", ref_id=contact.pk,
         )
     elif not contact.left_company:
         contact.left_company_at = None
@@ -168,7 +169,7 @@ def activity_record(
     body: str = "",
     actor: User | None = None,
     occurred_at: datetime | None = None,
-    source: str = "accounts",
+    source: str = ActivitySource.ACCOUNTS,
     ref_type: str = "",
     ref_id: int | None = None,
     metadata: dict | None = None,
@@ -228,7 +229,7 @@ def task_create(
     if source == TaskSource.MANUAL:
         activity_record(
             account=account, kind=ActivityKind.SYSTEM, subject=f"Task added: {task.title}", actor=actor,
-            source="accounts", ref_type="task", ref_id=task.pk,
+            source=ActivitySource.ACCOUNTS, ref_type="task", ref_id=task.pk,
         )
     return task
 
@@ -330,7 +331,7 @@ def task_set_status(*, task: Task, status: str, actor: User | None = None) -> Ta
     if status == TaskStatus.DONE:
         activity_record(
             account=task.account, kind=ActivityKind.SYSTEM, subject=f"Task done: {task.title}", actor=actor,
-            source="accounts", ref_type="task", ref_id=task.pk,
+            source=ActivitySource.ACCOUNTS, ref_type="task", ref_id=task.pk,
         )
     return task
 
