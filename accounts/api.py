@@ -73,7 +73,7 @@ class AccountViewSet(TenantModelViewSet):
     write_capability = ACCOUNTS_WRITE
 
     def get_base_queryset(self):
-        return Account.objects.select_related("csm").order_by("name", "pk")
+        return selectors.accounts_for_api()
 
     def perform_destroy(self, instance):
         services.account_delete(account=instance)
@@ -114,7 +114,7 @@ class ContactViewSet(TenantModelViewSet):
     write_capability = ACCOUNTS_WRITE
 
     def get_base_queryset(self):
-        return Contact.objects.select_related("account").order_by("name", "pk")
+        return selectors.contacts_for_api()
 
     def perform_destroy(self, instance):
         services.contact_delete(contact=instance)

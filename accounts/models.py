@@ -114,6 +114,24 @@ class ActivityKind(models.TextChoices):
     SYSTEM = "system", "System event"
 
 
+class ActivitySource(models.TextChoices):
+    """What ``Activity.source`` holds: who recorded a timeline entry. Not only app names: most entries
+    carry the app that wrote them (accounts, health, tickets, onboarding), but the "Alert opened" entry of
+    a generated CTA carries the CTA's own source (a ``TaskSource``: risk, ticket, renewal...). The column
+    has no database choices, so a new app records its own name without a migration here."""
+
+    ACCOUNTS = "accounts", "Accounts"
+    HEALTH = "health", "Health"
+    TICKETS = "tickets", "Tickets"
+    ONBOARDING = "onboarding", "Onboarding"
+    # A generated CTA's source (TaskSource), on its "Alert opened" entry:
+    MANUAL = "manual", "Manual task"
+    RISK = "risk", "Risk alert"
+    TICKET = "ticket", "Support escalation"
+    RENEWAL = "renewal", "Renewal"
+    SYSTEM = "system", "System"
+
+
 class Activity(TenantModel):
     """One entry on an account's timeline: what a person did, or what the system recorded."""
 
@@ -123,7 +141,10 @@ class Activity(TenantModel):
     body = models.TextField(blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     occurred_at = models.DateTimeField(default=timezone.now)
-    source = models.CharField(max_length=32, default="accounts", help_text="The app that recorded it.")
+    source = models.CharField(
+        max_length=32, default=ActivitySource.ACCOUNTS,
+        help_text="Who recorded it: the app, or a generated CTA's source (see ActivitySource).",
+    )
     ref_type = models.CharField(max_length=32, blank=True, help_text="Kind of object it refers to, e.g. ticket.")
     ref_id = models.BigIntegerField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
@@ -164,7 +185,15 @@ class TaskSource(models.TextChoices):
 
 
 class Task(TenantModel):
-    """A call to action (CTA) on an account. Generated ones carry a dedupe key: one open task per key."""
+    """A call to action (CTA) on an account: what the pages call a task and the code a CTA.
+
+    People add them by hand (``source=manual``); apps open generated ones (risk alerts, ticket
+    escalations, onboarding, renewals) through ``accounts.services.cta_open_bulk`` / ``task_open_once``.
+    Generated ones carry a dedupe key: one open CTA per key.
+
+    The model keeps the name ``Task`` for now: renaming it to ``Cta`` (model, table, related names,
+    the ``tasks`` pages and API) is out of the scope of issue 9, which only restructures.
+    """
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tasks")
     title = models.CharField(max_length=200)

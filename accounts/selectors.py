@@ -73,6 +73,16 @@ def account_list(*, filters: AccountFilters | None = None, user: User | None = N
     return qs.order_by(order, "pk")
 
 
+def accounts_for_api() -> QuerySet[Account]:
+    """The API's accounts (filtered and paged by the viewset)."""
+    return Account.objects.select_related("csm").order_by("name", "pk")
+
+
+def contacts_for_api() -> QuerySet[Contact]:
+    """The API's contacts (filtered and paged by the viewset)."""
+    return Contact.objects.select_related("account").order_by("name", "pk")
+
+
 def account_open_risk_counts(account_ids: list[int]) -> dict[int, int]:
     rows = (
         Task.objects.filter(account_id__in=account_ids, status=TaskStatus.OPEN, source="risk")
@@ -82,15 +92,12 @@ def account_open_risk_counts(account_ids: list[int]) -> dict[int, int]:
     return {row["account_id"]: row["n"] for row in rows}
 
 
-def account_detail(*, pk: int) -> Account:
-    """One account for the 360 page (raises Account.DoesNotExist, i.e. 404, for another tenant's id)."""
-    return (
-        Account.objects.select_related("csm")
-        .annotate(
-            open_task_count=Count("tasks", filter=Q(tasks__status=TaskStatus.OPEN), distinct=True),
-            contact_count=Count("contacts", distinct=True),
-        )
-        .get(pk=pk)
+def account_detail_queryset() -> QuerySet[Account]:
+    """Accounts as the 360 page shows them: with the CSM and the open-task and contact counts
+    (fetch one through ``accounts.access.access_account_360``)."""
+    return Account.objects.select_related("csm").annotate(
+        open_task_count=Count("tasks", filter=Q(tasks__status=TaskStatus.OPEN), distinct=True),
+        contact_count=Count("contacts", distinct=True),
     )
 
 
@@ -175,6 +182,3 @@ def my_tasks(*, user: User, status: str = TaskStatus.OPEN) -> QuerySet[Task]:
     )
     return qs.order_by(F("due_date").asc(nulls_last=True), rank, "-id")
 
-
-def task_get(*, pk: int) -> Task:
-    return Task.objects.select_related("account", "owner").get(pk=pk)

@@ -15,6 +15,7 @@ from accounts.models import (
     Account,
     Activity,
     ActivityKind,
+    ActivitySource,
     Contact,
     Task,
     TaskPriority,
@@ -66,7 +67,7 @@ def account_create(*, actor: User | None = None, **data: Any) -> Account:
     _validate_account(account)
     _save_unique(account, field="external_id", message=f"Another account already has external_id {account.external_id!r}.")
     activity_record(
-        account=account, kind=ActivityKind.SYSTEM, subject="Account created", author=actor, source="accounts"
+        account=account, kind=ActivityKind.SYSTEM, subject="Account created", actor=actor, source=ActivitySource.ACCOUNTS
     )
     return account
 
@@ -85,8 +86,8 @@ def account_update(*, account: Account, actor: User | None = None, **data: Any) 
     _save_unique(account, field="external_id", message=f"Another account already has external_id {account.external_id!r}.")
     described = ", ".join(f"{f}: {_show(before[f])} → {_show(getattr(account, f))}" for f in changed)
     activity_record(
-        account=account, kind=ActivityKind.SYSTEM, subject="Account updated", body=described, author=actor,
-        source="accounts", metadata={"changed": changed},
+        account=account, kind=ActivityKind.SYSTEM, subject="Account updated", body=described, actor=actor,
+        source=ActivitySource.ACCOUNTS, metadata={"changed": changed},
     )
     accounts_changed(tenant=tenant, changes={account.pk: changed})
     return account
@@ -132,7 +133,7 @@ def contact_update(*, contact: Contact, actor: User | None = None, **data: Any) 
         activity_record(
             account=contact.account, kind=ActivityKind.SYSTEM,
             subject=f"{contact.name} left the company" + (" (champion)" if contact.is_champion else ""),
-            author=actor, source="accounts", ref_type="contact", ref_id=contact.pk,
+            actor=actor, source=ActivitySource.ACCOUNTS, ref_type="contact", ref_id=contact.pk,
         )
     elif not contact.left_company:
         contact.left_company_at = None
@@ -168,9 +169,9 @@ def activity_record(
     kind: str = ActivityKind.NOTE,
     subject: str = "",
     body: str = "",
-    author: User | None = None,
+    actor: User | None = None,
     occurred_at: datetime | None = None,
-    source: str = "accounts",
+    source: str = ActivitySource.ACCOUNTS,
     ref_type: str = "",
     ref_id: int | None = None,
     metadata: dict | None = None,
@@ -186,7 +187,7 @@ def activity_record(
         kind=kind,
         subject=subject[:200],
         body=body,
-        author=author,
+        author=actor,
         occurred_at=occurred_at or timezone.now(),
         source=source,
         ref_type=ref_type,
@@ -229,8 +230,8 @@ def task_create(
     task.save()
     if source == TaskSource.MANUAL:
         activity_record(
-            account=account, kind=ActivityKind.SYSTEM, subject=f"Task added: {task.title}", author=actor,
-            source="accounts", ref_type="task", ref_id=task.pk,
+            account=account, kind=ActivityKind.SYSTEM, subject=f"Task added: {task.title}", actor=actor,
+            source=ActivitySource.ACCOUNTS, ref_type="task", ref_id=task.pk,
         )
     return task
 
@@ -331,8 +332,8 @@ def task_set_status(*, task: Task, status: str, actor: User | None = None) -> Ta
     task.save(update_fields=["status", "completed_at"])
     if status == TaskStatus.DONE:
         activity_record(
-            account=task.account, kind=ActivityKind.SYSTEM, subject=f"Task done: {task.title}", author=actor,
-            source="accounts", ref_type="task", ref_id=task.pk,
+            account=task.account, kind=ActivityKind.SYSTEM, subject=f"Task done: {task.title}", actor=actor,
+            source=ActivitySource.ACCOUNTS, ref_type="task", ref_id=task.pk,
         )
     return task
 

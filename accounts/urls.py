@@ -9,17 +9,12 @@ router.register("contacts", api.ContactViewSet, basename="api-contact")
 
 api_urlpatterns = router.urls
 
+# The account 360 page and my tasks share this namespace (``accounts:detail``...) from workspace/urls.py.
 urlpatterns = [
     path("", views.account_list, name="list"),
     path("new/", views.account_create, name="create"),
     path("export.csv", views.account_export, name="export"),
     path("import/", import_views.account_import, name="import"),
-    path("tasks/", views.my_tasks, name="my_tasks"),
-    path("tasks/<int:pk>/status/", views.task_status, name="task_status"),
-    path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/edit/", views.account_edit, name="edit"),
-    path("<int:pk>/timeline/", views.account_timeline, name="timeline"),
-    path("<int:pk>/contacts/", views.account_contacts, name="contacts"),
     path("<int:pk>/contacts/<int:contact_pk>/edit/", views.contact_edit, name="contact_edit"),
-    path("<int:pk>/tasks/", views.account_tasks, name="tasks"),
 ]

@@ -1,54 +1,33 @@
-"""Account pages: list (HTMX-swapped table), 360 view with tabs, forms, my tasks, CSV in and out."""
+"""Account pages: the list (HTMX-swapped table), create and edit forms, contact edit, CSV export.
+
+The account 360 page and my tasks compose several apps: they live in ``workspace/``.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.db import transaction
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import csv_export, selectors, services
-from accounts.forms import AccountForm, ContactForm, NoteForm, TaskForm
-from accounts.models import Account, ActivityKind, Contact, LifecycleStage, Task, TaskStatus
-from accounts.panels import panels_for
+from accounts.access import access_account, access_contact
+from accounts.forms import AccountForm, ContactForm
+from accounts.models import Account, LifecycleStage
 from base.errors import DomainError
-from base.http import safe_next
+from core.bands import tenant_bands
 from tenancy.context import tenant_context
 from tenancy.decorators import capability_required, member_can, tenant_required
 from tenancy.models import Role
-from tenancy.permissions import ACCOUNTS_ENGAGE, ACCOUNTS_WRITE
+from tenancy.permissions import ACCOUNTS_WRITE
 from tenancy.selectors import tenant_users
 
 PAGE_SIZE = 50
-TIMELINE_PAGE = 50
-TIMELINE_FILTERS = [("", "Everything"), ("people", "Conversations"), ("qbr", "QBRs"), ("system", "System events")]
-TIMELINE_KIND_COOKIE = "csp_timeline_kind"  # the user's last timeline filter, the default next time
-TIMELINE_KIND_MAX_AGE = 365 * 24 * 3600
-
-
-def _timeline_kind(request) -> str:
-    """The timeline filter: the one asked for, else the one this user chose last (a cookie), else everything."""
-    valid = {key for key, _ in TIMELINE_FILTERS}
-    if "kind" in request.GET:
-        kind = request.GET["kind"]
-    else:
-        kind = request.COOKIES.get(TIMELINE_KIND_COOKIE, "")
-    return kind if kind in valid else ""
-
-
-def _remember_timeline_kind(request, response):
-    """Remember an explicitly chosen filter for the next visit (per browser user; nothing server-side)."""
-    if "kind" in request.GET:
-        response.set_cookie(
-            TIMELINE_KIND_COOKIE, _timeline_kind(request), max_age=TIMELINE_KIND_MAX_AGE, samesite="Lax",
-            httponly=True, secure=request.is_secure(),
-        )
-    return response
 
 
 def _filters_from(request) -> selectors.AccountFilters:
@@ -63,13 +42,6 @@ def _filters_from(request) -> selectors.AccountFilters:
         risk=g.get("risk", ""),
         sort=g.get("sort", "name"),
     )
-
-
-def _get_account(pk: int) -> Account:
-    try:
-        return selectors.account_detail(pk=pk)
-    except Account.DoesNotExist as exc:
-        raise Http404("No such account") from exc
 
 
 @login_required
@@ -99,7 +71,7 @@ def account_list(request):
         "segments": request.tenant.get_segment_thresholds(),
         "lifecycle_stages": LifecycleStage.choices,
         "csms": tenant_users(roles=[Role.CSM, Role.VP, Role.ADMIN]),
-        "bands": _bands(request.tenant),
+        "bands": tenant_bands(),  # the tenant's health bands (provided by the health app) for the filter
         "can_write": member_can(request, ACCOUNTS_WRITE),
     }
     template = "accounts/account_list.html#results" if request.htmx else "accounts/account_list.html"
@@ -128,13 +100,8 @@ def _sort_columns(current: str) -> list[dict]:
     return columns
 
 
-def _bands(tenant) -> list[dict]:
-    """The tenant's health bands for filters; the health app provides them once it is configured."""
-    try:
-        from health.selectors import tenant_bands
-    except ImportError:
-        return []
-    return tenant_bands()
+def _form_error(form, exc: DomainError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, str(exc))
 
 
 @login_required
@@ -147,7 +114,7 @@ def account_create(request):
         try:
             account = services.account_create(actor=request.user, **form.cleaned_service_data())
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            _form_error(form, exc)
         else:
             messages.success(request, f"Account {account.name} created.")
             return redirect("accounts:detail", pk=account.pk)
@@ -159,13 +126,16 @@ def account_create(request):
 @capability_required(ACCOUNTS_WRITE)
 @require_http_methods(["GET", "POST"])
 def account_edit(request, pk: int):
-    account = _get_account(pk)
-    form = AccountForm(request.POST or None, instance=Account.objects.get(pk=pk))
+    account = access_account(pk, principal=request.principal)
+    # The form edits its own copy: a refused change does not show on the page's heading.
+    form = AccountForm(request.POST or None, instance=access_account(pk, principal=request.principal))
     if request.method == "POST" and form.is_valid():
         try:
-            services.account_update(account=account, actor=request.user, **form.cleaned_service_data())
+            with transaction.atomic():
+                locked = access_account(pk, principal=request.principal, for_write=True)
+                services.account_update(account=locked, actor=request.user, **form.cleaned_service_data())
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            _form_error(form, exc)
         else:
             messages.success(request, "Account saved.")
             return redirect("accounts:detail", pk=account.pk)
@@ -174,185 +144,25 @@ def account_edit(request, pk: int):
 
 @login_required
 @tenant_required
-def account_detail(request, pk: int):
-    account = _get_account(pk)
-    tab = request.GET.get("tab", "timeline")
-    context = _detail_context(request, account, tab)
-    return _remember_timeline_kind(request, render(request, "accounts/account_detail.html", context))
-
-
-def _detail_context(request, account: Account, tab: str) -> dict:
-    return {
-        "account": account,
-        "panels": panels_for(request, account),
-        "tab": tab,
-        **_timeline_page(request, account),
-        "timeline_kind": _timeline_kind(request),
-        "contacts": selectors.account_contacts(account=account) if tab == "contacts" else None,
-        "tasks": selectors.account_tasks(account=account) if tab == "tasks" else None,
-        "note_form": NoteForm(initial={"kind": ActivityKind.NOTE}),
-        "task_form": TaskForm() if tab == "tasks" else None,
-        "contact_form": ContactForm() if tab == "contacts" else None,
-        "can_write": member_can(request, ACCOUNTS_WRITE),
-        "can_engage": member_can(request, ACCOUNTS_ENGAGE),
-        "timeline_filters": TIMELINE_FILTERS,
-    }
-
-
-def _timeline_page(request, account: Account) -> dict:
-    """One page of the timeline (newest first) and whether older entries exist: one query (page + 1 row)."""
-    try:
-        offset = max(0, int(request.GET.get("offset", 0)))
-    except ValueError:
-        offset = 0
-    rows = selectors.account_timeline_grouped(
-        account=account, kind=_timeline_kind(request), limit=TIMELINE_PAGE + 1, offset=offset
-    )
-    return {
-        "timeline": rows[:TIMELINE_PAGE],
-        "timeline_older_offset": offset + TIMELINE_PAGE if len(rows) > TIMELINE_PAGE else None,
-        "timeline_newer_offset": max(0, offset - TIMELINE_PAGE) if offset else None,
-    }
-
-
-@login_required
-@tenant_required
-@require_http_methods(["GET", "POST"])
-def account_timeline(request, pk: int):
-    """The timeline tab; POST adds a note, call, meeting, email or QBR (HTMX swaps the tab)."""
-    account = _get_account(pk)
-    form = NoteForm(request.POST or None)
-    if request.method == "POST":
-        if not member_can(request, ACCOUNTS_ENGAGE):
-            raise PermissionDenied("Your role may not add to this account's timeline or tasks.")
-        if form.is_valid():
-            services.activity_record(
-                account=account, kind=form.cleaned_data["kind"], subject=form.cleaned_data["subject"],
-                body=form.cleaned_data["body"], author=request.user,
-            )
-            if not request.htmx:  # without JavaScript: post/redirect/get
-                return redirect(f"{account_url(account)}?tab=timeline")
-            form = NoteForm(initial={"kind": form.cleaned_data["kind"]})
-    context = _detail_context(request, account, "timeline") | {"note_form": form}
-    if request.htmx:
-        return _remember_timeline_kind(request, render(request, "accounts/account_detail.html#timeline", context))
-    return _remember_timeline_kind(request, render(request, "accounts/account_detail.html", context))
-
-
-@login_required
-@tenant_required
-@require_http_methods(["GET", "POST"])
-def account_contacts(request, pk: int):
-    account = _get_account(pk)
-    form = ContactForm(request.POST or None)
-    if request.method == "POST":
-        if not member_can(request, ACCOUNTS_WRITE):
-            raise PermissionDenied("Your role may not edit contacts.")
-        if form.is_valid():
-            try:
-                services.contact_create(account=Account.objects.get(pk=pk), actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
-            else:
-                if not request.htmx:  # without JavaScript: post/redirect/get
-                    return redirect(f"{account_url(account)}?tab=contacts")
-                form = ContactForm()
-                account = _get_account(pk)  # fresh counts for the tab labels (swapped out of band)
-    context = _detail_context(request, account, "contacts") | {"contact_form": form}
-    if request.htmx:
-        return render(request, "accounts/account_detail.html#contacts", context)
-    return render(request, "accounts/account_detail.html", context)
-
-
-@login_required
-@tenant_required
 @capability_required(ACCOUNTS_WRITE)
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, pk: int, contact_pk: int):
-    account = _get_account(pk)
-    contact = Contact.objects.filter(account=account, pk=contact_pk).first()
-    if contact is None:
-        raise Http404
-    form = ContactForm(request.POST or None, instance=Contact.objects.get(pk=contact.pk))
+    account = access_account(pk, principal=request.principal)
+    contact = access_contact(contact_pk, principal=request.principal, account=account)
+    form = ContactForm(
+        request.POST or None, instance=access_contact(contact_pk, principal=request.principal, account=account)
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.contact_update(contact=contact, actor=request.user, **form.cleaned_data)
+            with transaction.atomic():
+                locked = access_contact(contact_pk, principal=request.principal, account=account, for_write=True)
+                services.contact_update(contact=locked, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            _form_error(form, exc)
         else:
-            messages.success(request, f"{contact.name} saved.")
+            messages.success(request, f"{locked.name} saved.")
             return redirect(f"{account_url(account)}?tab=contacts")
     return render(request, "accounts/contact_form.html", {"form": form, "account": account, "contact": contact})
-
-
-@login_required
-@tenant_required
-@require_http_methods(["GET", "POST"])
-def account_tasks(request, pk: int):
-    account = _get_account(pk)
-    form = TaskForm(request.POST or None)
-    if request.method == "POST":
-        if not member_can(request, ACCOUNTS_ENGAGE):
-            raise PermissionDenied("Your role may not add to this account's timeline or tasks.")
-        if form.is_valid():
-            services.task_create(account=account, actor=request.user, **form.cleaned_data)
-            if not request.htmx:  # without JavaScript: post/redirect/get
-                return redirect(f"{account_url(account)}?tab=tasks")
-            form = TaskForm()
-            account = _get_account(pk)  # fresh counts for the tab labels (swapped out of band)
-    context = _detail_context(request, account, "tasks") | {"task_form": form}
-    if request.htmx:
-        return render(request, "accounts/account_detail.html#tasks", context)
-    return render(request, "accounts/account_detail.html", context)
-
-
-@login_required
-@tenant_required
-@require_POST
-def task_status(request, pk: int):
-    try:
-        task = selectors.task_get(pk=pk)
-    except Task.DoesNotExist as exc:
-        raise Http404 from exc
-    if not member_can(request, ACCOUNTS_ENGAGE):
-        raise PermissionDenied("Your role may not change tasks.")
-    status = request.POST.get("status", TaskStatus.DONE)
-    try:
-        services.task_set_status(task=task, status=status, actor=request.user)
-    except DomainError as exc:
-        return HttpResponse(str(exc), status=400)
-    if request.htmx:
-        show_account = request.POST.get("show_account") == "1"
-        context = {"task": task, "show_account": show_account}
-        if not show_account:  # on the account 360 page: its tab counts and side panel follow, out of band
-            context["oob_account"] = _get_account(task.account_id)
-        return render(request, "accounts/_task_row.html", context)
-    return redirect(safe_next(request) or "accounts:my_tasks")
-
-
-@login_required
-@tenant_required
-def my_tasks(request):
-    status = request.GET.get("status", TaskStatus.OPEN)
-    tasks = selectors.my_tasks(user=request.user, status=status if status != "all" else "")
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
-    extra_sections = _extra_task_sections(request)
-    return render(
-        request, "accounts/my_tasks.html", {"page": page, "status": status, "extra_sections": extra_sections}
-    )
-
-
-def _extra_task_sections(request) -> list:
-    """Other apps' work for this user (e.g. onboarding plan tasks), each a (title, template, context)."""
-    sections = []
-    try:
-        from onboarding.selectors import my_task_section
-    except ImportError:
-        return sections
-    section = my_task_section(user=request.user)
-    if section:
-        sections.append(section)
-    return sections
 
 
 @login_required

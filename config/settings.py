@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "tickets",
     "knowledge",
     "onboarding",
+    "workspace",
+    "ops",
 ]
 
 MIDDLEWARE = [

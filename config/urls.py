@@ -10,6 +10,8 @@ from knowledge import urls as knowledge_urls
 from onboarding import urls as onboarding_urls
 from tenancy import urls as tenancy_urls
 from tickets import urls as tickets_urls
+from workspace import urls as workspace_urls
+from workspace import views as workspace_views
 
 # Each app's urls.py holds `urlpatterns` (pages) and `api_urlpatterns` (under /api/v1/).
 api_v1 = [
@@ -31,11 +33,11 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
-    path("", core_views.dashboard, name="dashboard"),
+    path("", workspace_views.dashboard, name="dashboard"),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("", include(tenancy_urls)),
-    path("accounts/", include((accounts_urls.urlpatterns, "accounts"))),
+    path("accounts/", include((accounts_urls.urlpatterns + workspace_urls.account_urlpatterns, "accounts"))),
     path("health/", include((health_urls.urlpatterns, "health"))),
     path("tickets/", include((tickets_urls.urlpatterns, "tickets"))),
     path("kb/", include((knowledge_urls.urlpatterns, "knowledge"))),

@@ -1,25 +1,6 @@
-"""Bases for the Django admin, which is for platform staff and so crosses tenants on purpose.
+"""The admin bases every app registers its tenant-owned models with (defined in tenancy, beside
+``TenantModel``, whose own admin uses them too: tenancy sits below core)."""
 
-Tenant-owned rows are read through ``all_tenants``; writes that matter go through each app's
-services (pages and API), so most admin pages are read-only.
-"""
+from tenancy.admin_base import CrossTenantAdmin, CrossTenantReadOnlyAdmin
 
-from django.contrib import admin
-
-
-class CrossTenantAdmin(admin.ModelAdmin):
-    list_select_related = ("tenant",)
-
-    def get_queryset(self, request):
-        return self.model.all_tenants.select_related("tenant")
-
-
-class CrossTenantReadOnlyAdmin(CrossTenantAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+__all__ = ["CrossTenantAdmin", "CrossTenantReadOnlyAdmin"]

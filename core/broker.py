@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from celery import current_app
 from django.conf import settings
+from django.core import cache as django_cache  # read at call time: the default cache as configured now
 
 
 def broker_state() -> str:
@@ -9,9 +11,7 @@ def broker_state() -> str:
     if url.startswith("filesystem://"):
         return "filesystem"
     try:
-        from config.celery import app
-
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return "ok"
     except Exception as exc:  # noqa: BLE001 - report any failure as state
@@ -20,10 +20,8 @@ def broker_state() -> str:
 
 def cache_state() -> str:
     """"ok" when the Django cache answers (Redis, or the local-memory fallback), else an error word."""
-    from django.core.cache import cache
-
     try:
-        cache.get("healthz:probe")
+        django_cache.cache.get("healthz:probe")
         return "ok"
     except Exception as exc:  # noqa: BLE001 - report any failure as state
         return f"error: {exc.__class__.__name__}"

@@ -10,6 +10,7 @@ left alone.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -57,8 +58,6 @@ def job_run(job_id: str | None, work: Callable[[], Any]) -> Any:
 
 def job_get(*, pk: str) -> Job:
     """The current tenant's job (Job.DoesNotExist for another tenant's or a malformed id)."""
-    import uuid
-
     try:
         uuid.UUID(str(pk))
     except ValueError as exc:

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from celery import current_app as app  # the project's app (apps do not import config)
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -35,23 +36,17 @@ _breaker: dict[str, float] = {}
 
 
 def _broker_url() -> str:
-    from config.celery import app
-
     return str(app.conf.broker_url)
 
 
 def _task(name: str):
     """The registered task ``name``, or None (modules with tasks load on first use, as in a worker)."""
-    from config.celery import app
-
     if name not in app.tasks:
         app.loader.import_default_modules()
     return app.tasks.get(name)
 
 
 def _eager() -> bool:
-    from config.celery import app
-
     return bool(app.conf.task_always_eager)
 
 
@@ -153,8 +148,6 @@ def _publish_pending(queryset, *, limit: int | None = None) -> int:
 
 def publish(row: OutboxMessage) -> None:
     """Hand one message to the broker: no publish retries, no result subscription, the row id as task id."""
-    from config.celery import app
-
     options: dict[str, Any] = {"task_id": str(row.pk), "retry": False, "ignore_result": True}
     remaining = (row.created_at + timedelta(seconds=row.countdown) - timezone.now()).total_seconds()
     if row.countdown and remaining > 0:

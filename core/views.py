@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core.broker import broker_state, cache_state
-from core.dashboard import dashboard_summary
-from tenancy.decorators import tenant_required
 
 
 @require_GET
@@ -30,8 +26,3 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "degraded", "database": database, "broker": broker,
                          "cache": cache_})
 
-
-@login_required
-@tenant_required
-def dashboard(request):
-    return render(request, "core/dashboard.html", dashboard_summary(user=request.user))

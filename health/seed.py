@@ -15,8 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Activity, ActivityKind
 from accounts.services import activities_record_bulk
-from core.demo.context import SeedContext
-from core.demo.handbooks import AGENT_FACTORY, MARKETINGAI_PRO, MODULAR_CS, RAG_FORTRESS, TECHCORP
+from core.seeding import AGENT_FACTORY, MARKETINGAI_PRO, MODULAR_CS, RAG_FORTRESS, TECHCORP, SeedContext
 from health.models import Sentiment
 from health.scorecard import component, default_scorecard
 from health.scorecard import measure as m

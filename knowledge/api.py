@@ -28,7 +28,7 @@ class TenantCategorySlugField(serializers.SlugRelatedField):
         super().__init__(slug_field="slug", queryset=Category.all_tenants.none(), **kwargs)
 
     def get_queryset(self):
-        return Category.objects.all()
+        return selectors.categories()
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -73,7 +73,7 @@ class ArticleSerializer(serializers.ModelSerializer):
         return data
 
     def create(self, validated_data):
-        return services.article_create(author=self.context["view"].acting_user, **validated_data)
+        return services.article_create(actor=self.context["view"].acting_user, **validated_data)
 
     def update(self, instance, validated_data):
         return services.article_update(article=instance, actor=self.context["view"].acting_user, **validated_data)
@@ -111,23 +111,20 @@ class ArticleViewSet(TenantModelViewSet):
 
     def get_base_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular building the schema
-            return Article.objects.none()
+            return selectors.article_none()
         params = self.request.query_params
         drafts = self._may_see_drafts()
         if self.action != "list":
-            return selectors.with_link_counts(
-                Article.objects.select_related("category", "author")
-                if drafts else Article.objects.filter(status=ArticleStatus.PUBLISHED).select_related("category", "author")
-            )
+            return selectors.article_queryset(include_drafts=drafts)
         status = params.get("status", "published")
         if status not in ("published", "draft", "all"):
             raise ValidationError({"status": ["Must be published, draft or all."]})
         include_drafts = drafts and status != "published"
         category = None
         if params.get("category"):
-            category = Category.objects.filter(slug=params["category"]).first()
+            category = selectors.category_by_slug(slug=params["category"])
             if category is None:
-                return Article.objects.none()
+                return selectors.article_none()
         q = params.get("q", "").strip()
         if q:
             qs = selectors.with_link_counts(

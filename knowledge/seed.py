@@ -3,20 +3,16 @@
 The article set follows the RAG Fortress handbook's "Knowledge Base Categories" (Getting Started,
 Features & Functionality, Troubleshooting, Best Practices, Integration Guides); what each tenant's
 product is called and what its customers load and run is tenant data, keyed by slug below.
-Called by ``seed_demo`` (APP_SEEDERS) with the tenant in context.
+Called by ``seed_demo`` (ops) with the tenant in context; ops then links resolved demo tickets to
+articles (``ops/demo/ticket_article_links.py``: knowledge does not import tickets).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from knowledge.models import Article, ArticleStatus, Category, TicketArticleLink
-from knowledge.selectors import suggested_articles
+from knowledge.models import Article, ArticleStatus, Category
 from knowledge.services import categories_ensure_defaults
-
-# Resolved demo tickets linked to their best-matching article (one search each), and how good a match must be.
-LINKED_TICKETS_MAX = 30
-LINK_MIN_RANK = 0.02
 
 # What differs between tenants: product name, what customers bring in, what they run, their sources.
 PRODUCT_WORDS: dict[str, dict[str, str]] = {
@@ -269,28 +265,7 @@ def seed_tenant(ctx) -> None:
             )
         )
     Article.objects.bulk_create(articles)
-    links = _link_resolved_tickets(ctx)
-    ctx.progress(f"knowledge base: {len(categories)} categories, {len(articles)} articles, {links} ticket links")
-
-
-def _link_resolved_tickets(ctx) -> int:
-    """Link resolved demo tickets (seeded before this app) to the article that best answers them."""
-    from tickets.models import DONE_STATUSES, Ticket
-
-    tickets = list(
-        Ticket.objects.filter(status__in=DONE_STATUSES).select_related("assignee").order_by("-resolved_at", "-pk")
-        [:LINKED_TICKETS_MAX]
-    )
-    links = []
-    for ticket in tickets:
-        best = suggested_articles(f"{ticket.subject}\n{ticket.description}", limit=1, min_rank=LINK_MIN_RANK)
-        if best:
-            links.append(TicketArticleLink(
-                tenant=ctx.tenant, ticket=ticket, article=best[0], linked_by=ticket.assignee,
-                created_at=ticket.resolved_at or ticket.updated_at,
-            ))
-    TicketArticleLink.objects.bulk_create(links, ignore_conflicts=True)
-    return len(links)
+    ctx.progress(f"knowledge base: {len(categories)} categories, {len(articles)} articles")
 
 
 def _first(categories: dict[str, Category]) -> Category:

@@ -14,7 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from base.limits import CONTROL_CHARACTERS
-from knowledge.models import SEARCH_CONFIG, Article, ArticleStatus, Category, QueueView
+from knowledge.models import SEARCH_CONFIG, Article, ArticleStatus, Category, QueueView, TicketArticleLink
 from knowledge.rendering import keywords
 from tenancy.models import User
 
@@ -40,9 +40,21 @@ def categories_with_counts() -> QuerySet[Category]:
     ).order_by("position", "name")
 
 
-def category_get(*, slug: str) -> Category:
-    """One category by slug (raises Category.DoesNotExist: another tenant's slug is a 404)."""
-    return Category.objects.get(slug=slug)
+def category_by_slug(*, slug: str) -> Category | None:
+    """One category of the tenant by slug, or None (another tenant's slug is none)."""
+    return Category.objects.filter(slug=slug).first()
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.all()
+
+
+def article_none() -> QuerySet[Article]:
+    return Article.objects.none()
+
+
+def categories_exist() -> bool:
+    return Category.objects.exists()
 
 
 def _visible(qs: QuerySet[Article], include_drafts: bool) -> QuerySet[Article]:
@@ -66,10 +78,18 @@ def recent_articles(*, include_drafts: bool = False, limit: int = 8) -> QuerySet
     return qs.order_by("-updated_at", "-pk")[:limit]
 
 
-def article_detail(*, pk: int, include_drafts: bool = False) -> Article:
-    """One article for its page (raises Article.DoesNotExist for another tenant's id or a hidden draft)."""
+def article_queryset(*, include_drafts: bool = False, link_counts: bool = True) -> QuerySet[Article]:
+    """Articles as a page or the API shows one: with category and author (and linked-ticket count);
+    drafts only when ``include_drafts``. Fetch one through ``knowledge.access.access_article``."""
     qs = _visible(Article.objects.select_related("category", "author"), include_drafts)
-    return with_link_counts(qs).get(pk=pk)
+    return with_link_counts(qs) if link_counts else qs
+
+
+def article_ticket_links(*, article: Article, limit: int) -> list[TicketArticleLink]:
+    """The newest links of an article to tickets, with the ticket."""
+    return list(
+        TicketArticleLink.objects.filter(article=article).select_related("ticket").order_by("-created_at", "-id")[:limit]
+    )
 
 
 def article_search(

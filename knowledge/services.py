@@ -69,13 +69,13 @@ def _validate_article(data: dict[str, Any]) -> None:
 
 @transaction.atomic
 def article_create(
-    *, category: Category, title: str, body: str = "", status: str = ArticleStatus.DRAFT, author: User | None = None
+    *, category: Category, title: str, body: str = "", status: str = ArticleStatus.DRAFT, actor: User | None = None
 ) -> Article:
     data = {"category": category, "title": title, "body": body, "status": status}
     _validate_article(data)
     now = timezone.now()
     return Article.objects.create(
-        tenant=get_current_tenant(), author=author, created_at=now, updated_at=now,
+        tenant=get_current_tenant(), author=actor, created_at=now, updated_at=now,
         published_at=now if data["status"] == ArticleStatus.PUBLISHED else None, **data,
     )
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from base.errors import DomainError
 from knowledge import selectors, services
+from knowledge.access import access_article, access_category
 from knowledge.forms import ArticleForm, CategoryForm
-from knowledge.models import Article, ArticleStatus, Category, TicketArticleLink
+from knowledge.models import ArticleStatus
 from knowledge.rendering import render_markdown
 from tenancy.decorators import capability_required, member_can, tenant_required
 from tenancy.permissions import KB_WRITE
@@ -34,13 +36,6 @@ def kb_write_post(view):
 
 def _can_write(request) -> bool:
     return member_can(request, KB_WRITE)
-
-
-def _get_article(request, pk: int) -> Article:
-    try:
-        return selectors.article_detail(pk=pk, include_drafts=_can_write(request))
-    except Article.DoesNotExist as exc:
-        raise Http404("No such article") from exc
 
 
 def _form_error(form, exc: DomainError) -> None:
@@ -75,10 +70,7 @@ def kb_home(request):
 @login_required
 @tenant_required
 def category_detail(request, slug: str):
-    try:
-        category = selectors.category_get(slug=slug)
-    except Category.DoesNotExist as exc:
-        raise Http404("No such category") from exc
+    category = access_category(slug, principal=request.principal)
     can_write = _can_write(request)
     status = request.GET.get("status", "") if can_write else ""
     status = status if status in ArticleStatus.values else ""
@@ -93,12 +85,8 @@ def category_detail(request, slug: str):
 @login_required
 @tenant_required
 def article_detail(request, pk: int):
-    article = _get_article(request, pk)
-    links = (
-        TicketArticleLink.objects.filter(article=article)
-        .select_related("ticket")
-        .order_by("-created_at", "-id")[:LINKED_TICKETS_SHOWN]
-    )
+    article = access_article(pk, principal=request.principal)
+    links = selectors.article_ticket_links(article=article, limit=LINKED_TICKETS_SHOWN)
     related = (
         selectors.article_list(category=article.category, include_drafts=False).exclude(pk=article.pk)[:5]
     )
@@ -107,7 +95,7 @@ def article_detail(request, pk: int):
         {
             "article": article,
             "body_html": render_markdown(article.body),
-            "links": list(links),
+            "links": links,
             "related": list(related),
             "can_write": _can_write(request),
         },
@@ -119,16 +107,16 @@ def article_detail(request, pk: int):
 @capability_required(KB_WRITE)
 @require_http_methods(["GET", "POST"])
 def article_create(request):
-    if not Category.objects.exists():
+    if not selectors.categories_exist():
         messages.info(request, "Create the knowledge-base categories first.")
         return redirect("knowledge:home")
     initial = {}
     if request.GET.get("category"):
-        initial["category"] = Category.objects.filter(slug=request.GET["category"]).first()
+        initial["category"] = selectors.category_by_slug(slug=request.GET["category"])
     form = ArticleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            article = services.article_create(author=request.user, **form.cleaned_data)
+            article = services.article_create(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
             _form_error(form, exc)
         else:
@@ -142,11 +130,13 @@ def article_create(request):
 @capability_required(KB_WRITE)
 @require_http_methods(["GET", "POST"])
 def article_edit(request, pk: int):
-    article = _get_article(request, pk)
+    article = access_article(pk, principal=request.principal)
     form = ArticleForm(request.POST) if request.method == "POST" else ArticleForm.for_article(article)
     if request.method == "POST" and form.is_valid():
         try:
-            services.article_update(article=article, actor=request.user, **form.cleaned_data)
+            with transaction.atomic():
+                locked = access_article(pk, principal=request.principal, for_write=True)
+                services.article_update(article=locked, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
             _form_error(form, exc)
         else:
@@ -158,11 +148,12 @@ def article_edit(request, pk: int):
 @kb_write_post
 def article_status(request, pk: int):
     """Publish (``status=published``) or unpublish (``status=draft``)."""
-    article = _get_article(request, pk)
     try:
-        changed = services.article_set_status(
-            article=article, status=request.POST.get("status", ""), actor=request.user
-        )
+        with transaction.atomic():
+            article = access_article(pk, principal=request.principal, for_write=True)
+            changed = services.article_set_status(
+                article=article, status=request.POST.get("status", ""), actor=request.user
+            )
     except DomainError as exc:
         return HttpResponse(str(exc), status=400)
     if changed:

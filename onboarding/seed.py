@@ -19,7 +19,7 @@ from accounts.models import (
     TaskSource,
     TaskStatus,
 )
-from core.demo.context import SeedContext
+from core.seeding import SeedContext
 from onboarding import selectors, services
 from onboarding.models import CriterionStatus, Milestone, PlanStatus, WorkStatus
 from onboarding.timeline import check_in_dates, days_between

@@ -64,7 +64,7 @@ CHECK_IN_DESCRIPTION = (
 
 def _record(plan: OnboardingPlan, subject: str, *, body: str = "", actor: User | None = None, **metadata) -> Activity:
     return account_services.activity_record(
-        account=plan.account, kind=ActivityKind.SYSTEM, subject=subject, body=body, author=actor, source=SOURCE,
+        account=plan.account, kind=ActivityKind.SYSTEM, subject=subject, body=body, actor=actor, source=SOURCE,
         ref_type="onboarding_plan", ref_id=plan.pk, metadata=metadata,
     )
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from core.admin import CrossTenantAdmin, CrossTenantReadOnlyAdmin
+from tenancy.admin_base import CrossTenantAdmin, CrossTenantReadOnlyAdmin
 from tenancy.models import ApiKey, Membership, Tenant, User
 
 

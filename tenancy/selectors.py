@@ -4,6 +4,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from tenancy.models import ApiKey, Invitation, Membership, Tenant, User
+from tenancy.permissions import role_can_own_work, work_owner_roles
 
 
 def membership_for_request(*, user: User, tenant_id: int | None) -> Membership | None:
@@ -57,14 +58,15 @@ def active_tenants() -> QuerySet[Tenant]:
 
 def work_owners() -> QuerySet[User]:
     """Members of the current tenant whose role may own work (tasks, CTAs): every picker of owners."""
-    from tenancy.permissions import work_owner_roles
-
     return tenant_users(roles=work_owner_roles())
 
 
 def can_own_work(user: User) -> bool:
     """Whether ``user`` is a member of the current tenant whose role may own work (never a viewer)."""
-    from tenancy.permissions import role_can_own_work
-
     role = Membership.objects.filter(user=user).values_list("role", flat=True).first()
     return role is not None and role_can_own_work(role)
+
+
+def user_by_email(*, email: str) -> User | None:
+    """The user with this email (any case), or None: users are not tenant-owned."""
+    return User.objects.filter(email__iexact=email).first()

@@ -111,7 +111,7 @@ INVITATION_SALT = "tenancy.invitation"
 
 @transaction.atomic
 def invitation_create(
-    *, tenant: Tenant, email: str, role: str, invited_by: User | None, full_name: str = ""
+    *, tenant: Tenant, email: str, role: str, actor: User | None, full_name: str = ""
 ) -> tuple[Invitation, str]:
     """Invite ``email`` with ``role``; return the invitation and its signed link token (emailed, never stored).
 
@@ -128,7 +128,7 @@ def invitation_create(
     )
     token = secrets.token_urlsafe(32)
     invitation = Invitation.all_tenants.create(
-        tenant=tenant, email=email, role=role, full_name=full_name.strip(), invited_by=invited_by,
+        tenant=tenant, email=email, role=role, full_name=full_name.strip(), invited_by=actor,
         token_hash=_token_hash(token), created_at=when, expires_at=when + INVITATION_TTL,
     )
     return invitation, signing.dumps(token, salt=INVITATION_SALT)
@@ -221,7 +221,7 @@ def _ensure_another_admin(membership: Membership) -> None:
         raise DomainError("A tenant needs at least one admin.", field="role")
 
 
-def api_key_create(*, tenant: Tenant, name: str, scopes: list[str], created_by: User | None = None) -> tuple[ApiKey, str]:
+def api_key_create(*, tenant: Tenant, name: str, scopes: list[str], actor: User | None = None) -> tuple[ApiKey, str]:
     """Create a key and return it with its raw value, which is shown once and never stored."""
     scopes = sorted({s.strip() for s in scopes if s.strip()})
     unknown = [s for s in scopes if s not in VALID_SCOPES]
@@ -236,7 +236,7 @@ def api_key_create(*, tenant: Tenant, name: str, scopes: list[str], created_by: 
         prefix=prefix,
         key_hash=ApiKey.hash_secret(raw),
         scopes=scopes,
-        created_by=created_by,
+        created_by=actor,
     )
     return key, raw
 
@@ -250,8 +250,8 @@ def _token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def api_key_reveal_create(*, key: ApiKey, raw: str, user: User) -> str:
-    """Hold ``raw`` for one showing to ``user``; return the token (for the URL) that unseals it.
+def api_key_reveal_create(*, key: ApiKey, raw: str, actor: User) -> str:
+    """Hold ``raw`` for one showing to ``actor`` (who created the key); return the token (for the URL) that unseals it.
 
     Expired reveals of any tenant are swept here, so none outlives its minutes by much.
     """
@@ -261,7 +261,7 @@ def api_key_reveal_create(*, key: ApiKey, raw: str, user: User) -> str:
     ApiKeyReveal.all_tenants.create(
         tenant_id=key.tenant_id,
         key=key,
-        user=user,
+        user=actor,
         token_hash=_token_hash(token),
         sealed=bytes(a ^ b for a, b in zip(data, _keystream(token, len(data)), strict=True)),
         expires_at=timezone.now() + timedelta(seconds=ApiKeyReveal.TTL_SECONDS),
@@ -270,12 +270,12 @@ def api_key_reveal_create(*, key: ApiKey, raw: str, user: User) -> str:
 
 
 @transaction.atomic
-def api_key_reveal_take(*, token: str, user: User) -> tuple[ApiKey, str] | None:
+def api_key_reveal_take(*, token: str, actor: User) -> tuple[ApiKey, str] | None:
     """The key and its raw value, once: the row is deleted as it is read. None when unknown, expired,
     another member's or another tenant's (the current tenant's manager scopes the lookup)."""
     reveal = (
         ApiKeyReveal.objects.select_for_update().select_related("key")
-        .filter(token_hash=_token_hash(token), user=user).first()
+        .filter(token_hash=_token_hash(token), user=actor).first()
     )
     if reveal is None:
         return None

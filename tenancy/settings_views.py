@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,9 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from base.errors import DomainError
 from tenancy import selectors, services
+from tenancy.access_settings import access_api_key, access_invitation, access_membership
 from tenancy.decorators import capability_required, member_can, tenant_required
 from tenancy.forms import ApiKeyForm, InviteForm, RoleForm
-from tenancy.models import ApiKey, Invitation, Membership, Role
+from tenancy.models import Invitation, Role
 from tenancy.permissions import TENANT_MANAGE
 
 logger = logging.getLogger(__name__)
@@ -33,13 +33,6 @@ logger = logging.getLogger(__name__)
 def _admin_page(view):
     """Signed in, a member, and allowed to manage the tenant (403 otherwise)."""
     return login_required(tenant_required(capability_required(TENANT_MANAGE)(view)))
-
-
-def _membership(pk: int) -> Membership:
-    membership = Membership.objects.select_related("user").filter(pk=pk).first()
-    if membership is None:
-        raise Http404("No such member")
-    return membership
 
 
 def _after_change(request, fallback: str):
@@ -80,7 +73,7 @@ def settings_member_invite(request):
         with transaction.atomic():
             invitation, link_token = services.invitation_create(
                 tenant=request.tenant, email=email, role=form.cleaned_data["role"],
-                full_name=form.cleaned_data["full_name"], invited_by=request.user,
+                full_name=form.cleaned_data["full_name"], actor=request.user,
             )
             _send_invitation(request, invitation, link_token)  # a failure rolls the invitation back
     except DomainError as exc:
@@ -115,10 +108,9 @@ def _send_invitation(request, invitation: Invitation, link_token: str) -> None:
 @_admin_page
 @require_POST
 def settings_invitation_revoke(request, pk: int):
-    invitation = Invitation.objects.filter(pk=pk).first()
-    if invitation is None:
-        raise Http404("No such invitation")
-    services.invitation_revoke(invitation=invitation)
+    with transaction.atomic():
+        invitation = access_invitation(pk, principal=request.principal, for_write=True)
+        services.invitation_revoke(invitation=invitation)
     messages.success(request, f"The invitation to {invitation.email} was revoked; its link no longer works.")
     return redirect("settings_members")
 
@@ -126,13 +118,15 @@ def settings_invitation_revoke(request, pk: int):
 @_admin_page
 @require_POST
 def settings_member_role(request, pk: int):
-    membership = _membership(pk)
+    membership = access_membership(pk, principal=request.principal)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose one of the roles.")
         return redirect("settings_members")
     try:
-        services.member_set_role(membership=membership, role=form.cleaned_data["role"])
+        with transaction.atomic():
+            membership = access_membership(pk, principal=request.principal, for_write=True)
+            services.member_set_role(membership=membership, role=form.cleaned_data["role"])
     except DomainError as exc:
         messages.error(request, f"{membership.user.email}: {exc}")
         return redirect("settings_members")
@@ -145,9 +139,10 @@ def settings_member_role(request, pk: int):
 @_admin_page
 @require_POST
 def settings_member_remove(request, pk: int):
-    membership = _membership(pk)
+    membership = access_membership(pk, principal=request.principal)
     try:
-        services.member_remove(membership=membership)
+        with transaction.atomic():
+            services.member_remove(membership=access_membership(pk, principal=request.principal, for_write=True))
     except DomainError as exc:
         messages.error(request, f"{membership.user.email}: {exc}")
         return redirect("settings_members")
@@ -180,13 +175,13 @@ def settings_api_key_create(request):
     try:
         key, raw = services.api_key_create(
             tenant=request.tenant, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
-            created_by=request.user,
+            actor=request.user,
         )
     except DomainError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         return _keys_page(request, form, status=400)
     # Shown once, on the next page: a one-time server-side reveal that only this URL's token unseals.
-    token = services.api_key_reveal_create(key=key, raw=raw, user=request.user)
+    token = services.api_key_reveal_create(key=key, raw=raw, actor=request.user)
     return redirect("settings_api_key_created", token=token)
 
 
@@ -194,7 +189,7 @@ def settings_api_key_create(request):
 @require_GET
 @never_cache
 def settings_api_key_created(request, token: str):
-    shown = services.api_key_reveal_take(token=token, user=request.user)
+    shown = services.api_key_reveal_take(token=token, actor=request.user)
     if shown is None:
         messages.info(request, "A new key is shown only once, right after it is created.")
         return redirect("settings_api_keys")
@@ -205,9 +200,8 @@ def settings_api_key_created(request, token: str):
 @_admin_page
 @require_POST
 def settings_api_key_revoke(request, pk: int):
-    key = ApiKey.objects.filter(pk=pk).first()
-    if key is None:
-        raise Http404("No such key")
-    services.api_key_revoke(key=key)
+    with transaction.atomic():
+        key = access_api_key(pk, principal=request.principal, for_write=True)
+        services.api_key_revoke(key=key)
     messages.success(request, f"Key {key.name} ({key.prefix}…) revoked; it no longer authenticates.")
     return redirect("settings_api_keys")

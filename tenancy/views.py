@@ -14,7 +14,7 @@ from tenancy.decorators import tenant_required
 from tenancy.forms import AcceptInvitationForm
 from tenancy.middleware import SESSION_TENANT_KEY
 from tenancy.models import User
-from tenancy.selectors import user_memberships
+from tenancy.selectors import user_by_email, user_memberships
 
 
 @login_required
@@ -46,7 +46,7 @@ def invitation_accept(request, token: str):
     invitation = services.invitation_from_link(token)
     if invitation is None:
         return render(request, "tenancy/invitation_invalid.html", status=404)
-    existing = User.objects.filter(email__iexact=invitation.email).first()
+    existing = user_by_email(email=invitation.email)
     needs_password = existing is None or not existing.has_usable_password()
     signed_in_as_invitee = request.user.is_authenticated and request.user.email.lower() == invitation.email
     context = {"invitation": invitation, "needs_password": needs_password, "signed_in_as_invitee": signed_in_as_invitee}

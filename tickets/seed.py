@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from accounts.models import Activity, ActivityKind, Contact, TaskPriority, TaskSource
 from accounts.services import activities_record_bulk, task_open_once
-from core.demo.context import SeedContext
+from core.seeding import SeedContext
 from tickets import sla, sla_engine
 from tickets.escalation import automatic_reason, escalation_dedupe_key
 from tickets.models import (

@@ -194,7 +194,7 @@ def _record(
     if timeline:
         activity_record(
             account=ticket.account, kind=ActivityKind.SYSTEM, subject=f"Ticket #{ticket.number}: {summary}"[:200],
-            body=note or ticket.subject, author=actor, occurred_at=at, source="tickets", ref_type="ticket",
+            body=note or ticket.subject, actor=actor, occurred_at=at, source="tickets", ref_type="ticket",
             ref_id=ticket.pk, metadata={"action": action, "changes": changes},
         )
 

@@ -41,7 +41,7 @@ def sentiment_set(
     )
     activity_record(
         account=account, kind=ActivityKind.SYSTEM, subject=f"CSM sentiment set to {score}/5", body=sentiment.note,
-        author=actor, source="health", ref_type="sentiment", ref_id=sentiment.pk,
+        actor=actor, source="health", ref_type="sentiment", ref_id=sentiment.pk,
     )
     # One account is cheap to score: do it now, in this transaction, so the caller (the account page,
     # the API) shows the score the new sentiment makes, instead of a debounced task's ~30 s later.

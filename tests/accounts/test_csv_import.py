@@ -1,4 +1,4 @@
-"""The pure CSV rules (accounts/csv_import.py): no database."""
+"""The pure CSV rules (accounts/csv_import/): no database."""
 
 from datetime import date
 from decimal import Decimal
@@ -97,7 +97,7 @@ def test_file_level_problems(data, message):
 
 
 def test_too_many_rows_is_refused(monkeypatch):
-    monkeypatch.setattr(ci, "MAX_ROWS", 3)
+    monkeypatch.setattr(ci.parsing, "MAX_ROWS", 3)  # the limit parse_upload reads
     parsed = ci.parse_upload(ci.ACCOUNTS, b"name\na\nb\nc\nd\n")
     assert "at most 3" in parsed.file_errors[0]
 

@@ -105,7 +105,7 @@ def test_contact_update_failing_midway_changes_nothing(in_tenant, account, alice
 
 
 def test_notes_and_activities_commit_and_a_touch_recomputes_health(in_tenant, account, alice):
-    services.activity_record(account=account, kind="call", subject="Renewal call", author=alice)
+    services.activity_record(account=account, kind="call", subject="Renewal call", actor=alice)
     assert committed(lambda: subjects(account)) == ["Renewal call"]
     assert committed(lambda: Account.all_tenants.get(pk=account.pk).health_score) is not None
 

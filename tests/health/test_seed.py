@@ -8,11 +8,11 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Task
-from core.demo.accounts import seed_accounts
-from core.demo.context import SeedContext
-from core.demo.handbooks import HANDBOOKS
+from core.seeding import SeedContext
 from health import seed
 from health.models import HealthSnapshot, Scorecard, UsageRecord
+from ops.demo.accounts import seed_accounts
+from ops.demo.handbooks import HANDBOOKS
 from tenancy.context import tenant_context
 from tenancy.models import Role
 from tenancy.services import member_add, tenant_create

@@ -2,11 +2,11 @@ import random
 
 from django.utils import timezone
 
-from core.demo.context import SeedContext
-from core.demo.handbooks import HANDBOOKS
+from core.seeding import SeedContext
 from knowledge import selectors
 from knowledge.models import Article, ArticleStatus, Category
 from knowledge.seed import PRODUCT_WORDS, seed_tenant
+from ops.demo.handbooks import HANDBOOKS
 from tenancy.models import Role
 
 
@@ -34,25 +34,6 @@ def test_seed_writes_categories_and_searchable_articles(in_tenant, member, djang
     assert found[0].title == "SSO login setup and login errors"
     seed_tenant(ctx)  # idempotent
     assert Article.objects.count() == published.count() + 1
-
-
-def test_seed_links_resolved_tickets_to_their_best_article(in_tenant):
-    from knowledge.models import TicketArticleLink
-    from tests.factories.accounts import AccountFactory
-    from tests.factories.tickets import TicketFactory
-    from tickets import services
-
-    account = AccountFactory(tenant=in_tenant)
-    sso = TicketFactory(account=account, subject="SSO login loop for some users",
-                        description="A few users are redirected back to the login page.")
-    vague = TicketFactory(account=account, subject="Question", description="Hello there")
-    still_open = TicketFactory(account=account, subject="Webhook deliveries delayed", description="Webhooks late.")
-    for ticket in (sso, vague):
-        services.ticket_transition(ticket=ticket, to_status="resolved")
-    seed_tenant(make_ctx(in_tenant, "rag-fortress", {}))
-    links = {(link.ticket_id, link.article.title) for link in TicketArticleLink.objects.select_related("article")}
-    assert links == {(sso.pk, "SSO login setup and login errors")}
-    assert still_open.pk not in {t for t, _ in links}
 
 
 def test_every_handbook_tenant_has_product_words():

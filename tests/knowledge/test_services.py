@@ -26,7 +26,7 @@ def test_category_create_validates(in_tenant):
 
 def test_article_create_update_publish(in_tenant, alice):
     category = CategoryFactory(tenant=in_tenant)
-    article = services.article_create(category=category, title="  How to  ", body="a\r\nb", author=alice)
+    article = services.article_create(category=category, title="  How to  ", body="a\r\nb", actor=alice)
     assert (article.title, article.body, article.status, article.published_at) == ("How to", "a\nb", "draft", None)
     created_updated = article.updated_at
 

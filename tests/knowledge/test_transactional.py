@@ -34,7 +34,7 @@ def test_categories_commit(in_tenant):
 
 
 def test_articles_commit(in_tenant, category, engineer):
-    article = services.article_create(category=category, title="Reset SSO", body="Steps", author=engineer)
+    article = services.article_create(category=category, title="Reset SSO", body="Steps", actor=engineer)
     assert committed(lambda: article_row(article)) == {"title": "Reset SSO", "status": "draft", "published_at": None}
     services.article_update(article=article, actor=engineer, title="Reset SAML SSO")
     assert services.article_set_status(article=article, status=ArticleStatus.PUBLISHED, actor=engineer) is True
@@ -44,7 +44,7 @@ def test_articles_commit(in_tenant, category, engineer):
 
 def test_publishing_failing_midway_changes_nothing(in_tenant, category, engineer, monkeypatch):
     """Publishing writes the status, then the first publication time: both or neither."""
-    article = services.article_create(category=category, title="Reset SSO", author=engineer)
+    article = services.article_create(category=category, title="Reset SSO", actor=engineer)
     real_update, calls = QuerySet.update, []
 
     def second_update_fails(self, **kwargs):

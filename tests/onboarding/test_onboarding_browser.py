@@ -120,8 +120,8 @@ def login(page, live_server, email: str) -> None:
 
 def test_seeded_handbook_tenant_board(live_server, transactional_db, browser):
     """RAG Fortress as seed_demo leaves it: the 7-week plan, plans on track, late and completed."""
-    from core.demo.accounts import seed_accounts
     from onboarding import seed
+    from ops.demo.accounts import seed_accounts
     from tenancy.context import tenant_context
 
     from .test_seed import context_for

@@ -6,11 +6,11 @@ from datetime import date
 import pytest
 
 from accounts.models import Account, Task
-from core.demo.accounts import seed_accounts
-from core.demo.context import SeedContext
-from core.demo.handbooks import HANDBOOKS
+from core.seeding import SeedContext
 from onboarding import seed, selectors
 from onboarding.models import OnboardingPlan, OnboardingTemplate, PlanTask
+from ops.demo.accounts import seed_accounts
+from ops.demo.handbooks import HANDBOOKS
 from tenancy.context import tenant_context
 from tests.factories.tenancy import MembershipFactory, TenantFactory, UserFactory
 

@@ -139,6 +139,6 @@ def test_anonymous_is_sent_to_login(client):
 @pytest.mark.parametrize("n", [3, 30])
 def test_keys_page_queries_do_not_grow(alice_client, alice, tenant, n, django_assert_max_num_queries):
     for i in range(n):
-        api_key_create(tenant=tenant, name=f"k{i}", scopes=["read"], created_by=alice)
+        api_key_create(tenant=tenant, name=f"k{i}", scopes=["read"], actor=alice)
     with django_assert_max_num_queries(8):
         assert alice_client.get(PAGE).status_code == 200

@@ -142,7 +142,7 @@ def test_member_pages_commit(alice_client, tenant, alice, client):
 
 
 def test_api_key_create_and_revoke_commit(tenant, alice):
-    key, raw = services.api_key_create(tenant=tenant, name="Sync", scopes=["write"], created_by=alice)
+    key, raw = services.api_key_create(tenant=tenant, name="Sync", scopes=["write"], actor=alice)
     assert committed(lambda: ApiKey.all_tenants.get(pk=key.pk).scopes) == ["read", "write"]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")

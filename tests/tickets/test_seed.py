@@ -7,8 +7,8 @@ import random
 import pytest
 from django.utils import timezone
 
-from core.demo.context import SeedContext
-from core.demo.handbooks import HANDBOOKS
+from core.seeding import SeedContext
+from ops.demo.handbooks import HANDBOOKS
 from tenancy.models import Role
 from tests.factories.accounts import AccountFactory, ContactFactory
 from tickets import selectors, sla_engine

@@ -1,3 +1,10 @@
+"""The seam between the demo seeder (``ops``) and each app's ``seed.seed_tenant(ctx)``.
+
+Apps get a :class:`SeedContext`; the handbook tenants' slugs are named here so an app's seed data can
+say which tenant it is for. The handbooks themselves (``ops/demo/handbooks.py``) and the command
+(``python manage.py seed_demo``) live in ``ops``, which imports every app.
+"""
+
 from __future__ import annotations
 
 import random
@@ -5,8 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from accounts.models import Account
 from tenancy.models import Tenant, User
+
+RAG_FORTRESS = "rag-fortress"
+MODULAR_CS = "modular-cs"
+TECHCORP = "techcorp"
+MARKETINGAI_PRO = "marketingai-pro"
+AGENT_FACTORY = "agent-factory"
 
 
 @dataclass
@@ -17,7 +29,7 @@ class SeedContext:
     tenant: Tenant
     slug: str
     profile: dict
-    accounts: list[Account]
+    accounts: list  # accounts.models.Account rows (core sits below accounts: not imported here)
     users: dict[str, list[User]]  # role -> users
     rng: random.Random
     today: date

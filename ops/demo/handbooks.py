@@ -7,11 +7,7 @@ configuration and demo data.
 
 from __future__ import annotations
 
-RAG_FORTRESS = "rag-fortress"
-MODULAR_CS = "modular-cs"
-TECHCORP = "techcorp"
-MARKETINGAI_PRO = "marketingai-pro"
-AGENT_FACTORY = "agent-factory"
+from core.seeding import AGENT_FACTORY, MARKETINGAI_PRO, MODULAR_CS, RAG_FORTRESS, TECHCORP
 
 HANDBOOKS: dict[str, dict] = {
     RAG_FORTRESS: {

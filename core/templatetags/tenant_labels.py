@@ -1,9 +1,10 @@
-"""Template helpers shared by every app: `{% load csp %}`."""
+"""The tenant's labels for segment and health band keys, as template filters: `{% load tenant_labels %}`."""
 
 from __future__ import annotations
 
 from django import template
 
+from core.bands import tenant_bands
 from tenancy.context import current_tenant_or_none
 
 register = template.Library()
@@ -26,12 +27,7 @@ def band_labels(tenant) -> dict[str, str]:
     """The tenant's health band labels by key, read once per tenant object (one query per request)."""
     labels = getattr(tenant, "_band_labels", None)
     if labels is None:
-        try:
-            from health.selectors import tenant_bands
-        except ImportError:  # the health app is not installed
-            labels = {}
-        else:
-            labels = {band["key"]: band.get("label") or band["key"] for band in tenant_bands()}
+        labels = {band["key"]: band.get("label") or band["key"] for band in tenant_bands()}
         tenant._band_labels = labels
     return labels
 

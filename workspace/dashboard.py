@@ -8,6 +8,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus, Task, TaskStatus
+from onboarding.models import PlanStatus, PlanTask, WorkStatus
 
 
 def dashboard_summary(*, user) -> dict:
@@ -35,10 +36,6 @@ def dashboard_summary(*, user) -> dict:
 
 def _onboarding_task_counts(*, user, today) -> dict:
     """The user's own open and overdue onboarding plan tasks (active plans): one aggregate query."""
-    try:
-        from onboarding.models import PlanStatus, PlanTask, WorkStatus
-    except ImportError:  # the onboarding app is not installed
-        return {"open": 0, "overdue": 0}
     return PlanTask.objects.filter(owner=user, plan__status=PlanStatus.ACTIVE).exclude(
         status=WorkStatus.DONE
     ).aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))

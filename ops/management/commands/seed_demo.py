@@ -6,7 +6,6 @@ Each app adds its own configuration and data through ``<app>.seed.seed_tenant(ct
 
 from __future__ import annotations
 
-import importlib
 import random
 import time
 
@@ -14,15 +13,24 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from core.demo.accounts import seed_accounts
-from core.demo.context import SeedContext
-from core.demo.handbooks import DEMO_PASSWORD, HANDBOOKS
+from core.seeding import SeedContext
+from health import seed as health_seed
+from knowledge import seed as knowledge_seed
+from onboarding import seed as onboarding_seed
+from ops.demo.accounts import seed_accounts
+from ops.demo.handbooks import DEMO_PASSWORD, HANDBOOKS
+from ops.demo.ticket_article_links import link_resolved_tickets
 from tenancy.context import tenant_context
-from tenancy.models import Role, Tenant
+from tenancy.models import Membership, Role, Tenant
 from tenancy.services import member_add, tenant_create
+from tickets import seed as tickets_seed
 
+# Each app's seed_tenant(ctx), in order; resolved tickets are linked to articles once both exist.
 # Health goes last so its first scores already see tickets, onboarding plans and usage.
-APP_SEEDERS = ["onboarding.seed", "tickets.seed", "knowledge.seed", "health.seed"]
+APP_SEEDERS = [
+    onboarding_seed.seed_tenant, tickets_seed.seed_tenant, knowledge_seed.seed_tenant, link_resolved_tickets,
+    health_seed.seed_tenant,
+]
 
 
 class Command(BaseCommand):
@@ -36,12 +44,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         slugs = [s for s in opts["only"].split(",") if s] or list(HANDBOOKS)
-        seeders = []
-        for path in APP_SEEDERS:
-            try:
-                seeders.append(importlib.import_module(path))
-            except ModuleNotFoundError:
-                self.stdout.write(f"  (no {path}; skipped)")
+        seeders = APP_SEEDERS
         for n, slug in enumerate(slugs, 1):
             started = time.monotonic()
             profile = HANDBOOKS[slug]
@@ -80,11 +83,9 @@ class Command(BaseCommand):
             )
             ctx.accounts = seed_accounts(ctx, opts["accounts"])
             ctx.progress(f"{len(ctx.accounts)} accounts with contacts, timeline and tasks")
-            for seeder in seeders:
-                seeder.seed_tenant(ctx)
+            for seed in seeders:
+                seed(ctx)
 
 
 def tenant_admins(tenant):
-    from tenancy.models import Membership
-
     return Membership.objects.filter(role=Role.ADMIN).select_related("user")

@@ -6,15 +6,17 @@ Each benchmark lives with its app as a module exposing ``add_arguments(parser)``
 
 from __future__ import annotations
 
-import importlib
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from health import bench_ingest, bench_recompute
+from tickets import bench as tickets_bench
+
 BENCHMARKS = {
-    "health": "health.bench_recompute",
-    "usage-ingest": "health.bench_ingest",
-    "tickets": "tickets.bench",
+    "health": bench_recompute,
+    "usage-ingest": bench_ingest,
+    "tickets": tickets_bench,
 }
 
 
@@ -23,19 +25,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="benchmark", required=True)
-        for name, module_path in BENCHMARKS.items():
-            try:
-                module = importlib.import_module(module_path)
-            except ImportError:
-                continue
-            bench_parser = sub.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else "")
+        for name, module in BENCHMARKS.items():
+            doc = (module.__doc__ or "").strip()
+            bench_parser = sub.add_parser(name, help=doc.splitlines()[0] if doc else "")
             module.add_arguments(bench_parser)
 
     def handle(self, *args, **options):
         name = options["benchmark"]
-        try:
-            module = importlib.import_module(BENCHMARKS[name])
-        except (KeyError, ImportError) as exc:
-            raise CommandError(f"Unknown benchmark {name!r}") from exc
-        result = module.run(options, self.stdout)
+        if name not in BENCHMARKS:
+            raise CommandError(f"Unknown benchmark {name!r}")
+        result = BENCHMARKS[name].run(options, self.stdout)
         self.stdout.write(json.dumps(result, default=str))

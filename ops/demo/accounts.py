@@ -18,7 +18,7 @@ from accounts.models import (
     TaskSource,
 )
 from accounts.segments import segment_for
-from core.demo.context import SeedContext
+from core.seeding import SeedContext
 
 PREFIXES = ["Blue", "North", "Silver", "Bright", "Iron", "Summit", "Harbor", "Cedar", "Vertex", "Nova", "Atlas",
             "Pioneer", "Granite", "Crescent", "Evergreen", "Falcon", "Lumen", "Orbit", "Quantum", "Redwood"]
