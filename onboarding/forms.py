@@ -112,8 +112,7 @@ class TemplateTaskForm(forms.Form):
         required=False, widget=forms.Select(choices=MILESTONE_CHOICES, attrs={"aria-label": "Milestone"})
     )
     checklist = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 1, "aria-label": "Checklist"}),
-        help_text="One item per line.",
+        required=False, widget=forms.Textarea(attrs={"rows": 1, "aria-label": "Checklist (one item per line)"})
     )
 
     def __init__(self, *args, **kwargs):
