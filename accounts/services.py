@@ -84,13 +84,47 @@ def account_update(*, account: Account, actor: User | None = None, **data: Any) 
     account.segment = segment_for(account.arr, tenant.get_segment_thresholds())
     _validate_account(account)
     _save_unique(account, field="external_id", message=f"Another account already has external_id {account.external_id!r}.")
+    _record_update(account, before, changed, actor=actor)
+    return account
+
+
+@transaction.atomic
+def account_record_first_value(
+    *, account: Account, at: datetime, time_to_value_days: int, actor: User | None = None
+) -> Account:
+    """Record when the account first got value from the product and how many days that took (onboarding
+    calls this): both fields set in one UPDATE, the change on the timeline as any account update."""
+    before = {"first_value_at": account.first_value_at, "time_to_value_days": account.time_to_value_days}
+    after = {"first_value_at": at, "time_to_value_days": time_to_value_days}
+    Account.objects.filter(pk=account.pk).update(**after)
+    account.first_value_at, account.time_to_value_days = at, time_to_value_days
+    changed = [field for field in after if before[field] != after[field]]
+    if changed:
+        _record_update(account, before, changed, actor=actor)
+    return account
+
+
+@transaction.atomic
+def account_advance_lifecycle(
+    *, account: Account, from_stage: str, to_stage: str, actor: User | None = None
+) -> Account:
+    """Move the account to ``to_stage`` if it is still at ``from_stage`` (re-read under a row lock), so
+    e.g. finishing onboarding never moves back an account that is already further along. Returns the
+    account as it now is."""
+    current = Account.objects.select_for_update(of=("self",)).get(pk=account.pk)
+    if current.lifecycle_stage != from_stage:
+        return current
+    return account_update(account=current, actor=actor, lifecycle_stage=to_stage)
+
+
+def _record_update(account: Account, before: dict[str, Any], changed: list[str], *, actor: User | None) -> Activity:
     described = ", ".join(f"{f}: {_show(before[f])} → {_show(getattr(account, f))}" for f in changed)
-    activity_record(
+    activity = activity_record(
         account=account, kind=ActivityKind.SYSTEM, subject="Account updated", body=described, actor=actor,
         source=ActivitySource.ACCOUNTS, metadata={"changed": changed},
     )
-    accounts_changed(tenant=tenant, changes={account.pk: changed})
-    return account
+    accounts_changed(tenant=get_current_tenant(), changes={account.pk: changed})
+    return activity
 
 
 def _show(value: Any) -> str:

@@ -2,7 +2,8 @@
 
 * ``/api/v1/onboarding-templates/``: list, create, get, patch, delete templates: phases with day offsets
   (0-based from the plan start) and tasks (``title``, ``due_day``, ``owner_role``, optional ``milestone``
-  and ``checklist``), written nested and validated as a whole (400 and nothing written on bad input).
+  and ``checklist``), written nested and validated as a whole by ``onboarding.structure``, the validator the
+  editor page uses too (400 and nothing written on bad input).
 * ``/api/v1/onboarding-plans/``: create ``{"account", "start_date", "template"}`` (template omitted: the
   tenant's default); list, get, patch (owner, specialist, handoff, notes, success criteria, status);
   ``POST .../{id}/first-value/`` records first value (time to value).
@@ -23,6 +24,7 @@ from accounts.models import Account
 from core.api.fields import TenantPrimaryKeyRelatedField, TenantUserEmailField
 from core.api.viewsets import TenantModelViewSet, TenantScopedMixin
 from onboarding import selectors, services
+from onboarding.gantt import is_overdue
 from onboarding.models import (
     HANDOFF_FIELDS,
     CriterionStatus,
@@ -33,7 +35,7 @@ from onboarding.models import (
     PlanTask,
     WorkStatus,
 )
-from onboarding.timeline import is_overdue
+from onboarding.structure import ITEM_LIMIT, MAX_CHECK_IN_DAY
 from tenancy.models import Role
 from tenancy.permissions import ONBOARDING_CONFIGURE, ONBOARDING_WRITE
 
@@ -44,6 +46,11 @@ class UserEmailField(TenantUserEmailField):
 
 
 # --------------------------------------------------------------------------- templates
+
+
+# The read shape of a template's structure, and the documentation of what is written. Written bodies are not
+# checked here: `TemplateStructureField` hands them as given to the services, which validate them (once,
+# for the API and the editor page alike) with `onboarding.structure`.
 
 
 class TemplateTaskSerializer(serializers.Serializer):
@@ -67,14 +74,31 @@ class TemplatePhaseSerializer(serializers.Serializer):
     tasks = TemplateTaskSerializer(many=True)
 
 
+@extend_schema_field(TemplatePhaseSerializer(many=True))
+class TemplateStructureField(serializers.Field):
+    """A template's phases with their tasks: written as given (validated by the services), read from its rows."""
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, phases):
+        return TemplatePhaseSerializer(phases.all(), many=True).data
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": ITEM_LIMIT}})
+class PromptsField(serializers.JSONField):
+    """Success-criteria prompts, written as given (validated by the services)."""
+
+
+@extend_schema_field({"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_CHECK_IN_DAY}})
+class CheckInDaysField(serializers.JSONField):
+    """Check-in days after go-live, written as given (validated by the services)."""
+
+
 class TemplateSerializer(serializers.ModelSerializer):
-    phases = TemplatePhaseSerializer(many=True, help_text="Replaces the whole structure on PATCH.")
-    success_criteria = serializers.ListField(
-        child=serializers.CharField(max_length=300), required=False, help_text="Prompts the kickoff answers."
-    )
-    check_in_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, help_text="Days after go-live (default 30/60/90)."
-    )
+    phases = TemplateStructureField(help_text="Replaces the whole structure on PATCH.")
+    success_criteria = PromptsField(required=False, help_text="Prompts the kickoff answers.")
+    check_in_days = CheckInDaysField(required=False, help_text="Days after go-live (default 30/60/90).")
     is_default = serializers.BooleanField(required=False, allow_null=True, default=None)
     duration_days = serializers.SerializerMethodField()
 
@@ -299,9 +323,7 @@ class OnboardingPlanViewSet(TenantTodayMixin, TenantModelViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_base_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no tenant, no "today"
-            return OnboardingPlan.objects.none()
-        return selectors.plan_detail_queryset(selectors.tenant_today()).order_by("-created_at", "-pk")
+        return selectors.plan_api_queryset(schema_only=getattr(self, "swagger_fake_view", False))
 
     @extend_schema(
         request=FirstValueSerializer, responses={200: PlanSerializer, 400: OpenApiResponse(description="Bad time")},

@@ -1,10 +1,11 @@
-"""Forms of the onboarding pages. The template editor posts phases and tasks as numbered rows
-(``p0-name``, ``p0-t1-title``...) that `parse_structure` turns into the API's phase/task structure,
-so the browser and the API share one validation (`services.clean_structure`)."""
+"""Forms of the onboarding pages. The template editor is a formset of phases, each with a nested formset of
+tasks, that hands the services the API's phase/task structure, so the browser and the API share one
+validation (`onboarding.structure`)."""
 
 from __future__ import annotations
 
 from django import forms
+from django.forms.utils import ErrorList
 from django.utils import timezone
 
 from onboarding.models import HANDOFF_FIELDS, CriterionStatus, Milestone, WorkStatus
@@ -14,6 +15,7 @@ from tenancy.permissions import role_can_own_work
 MAX_PHASES = 60
 MAX_TASKS_PER_PHASE = 60
 BLANK_TASK_ROWS = 2
+BLANK_NEW_PHASE_TASK_ROWS = 3
 
 
 class PlanStartForm(forms.Form):
@@ -88,65 +90,128 @@ ROLE_CHOICES = [(value, label) for value, label in Role.choices if role_can_own_
 MILESTONE_CHOICES = [("", "—"), *Milestone.choices]
 
 
+# --------------------------------------------------------------------------- template editor (formsets)
+#
+# Phases are a formset (prefix "phase"); each phase form carries its tasks as a nested formset (prefix
+# "phase-<i>-task"). The forms only collect what was typed: `PhaseFormSet.structure()` hands the phases to
+# the services as the API's body would be, and `onboarding.structure` validates both alike.
+
+
+class TemplateTaskForm(forms.Form):
+    """One task row. A row without a title is skipped."""
+
+    title = forms.CharField(required=False, widget=forms.TextInput(attrs={"placeholder": "New task"}))
+    due_day = forms.CharField(
+        required=False, widget=forms.NumberInput(attrs={"min": 0, "class": "onb-num", "aria-label": "Due day"})
+    )
+    owner_role = forms.CharField(
+        required=False, initial=Role.ONBOARDING_SPECIALIST,
+        widget=forms.Select(choices=ROLE_CHOICES, attrs={"aria-label": "Owner role"}),
+    )
+    milestone = forms.CharField(
+        required=False, widget=forms.Select(choices=MILESTONE_CHOICES, attrs={"aria-label": "Milestone"})
+    )
+    checklist = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 1, "aria-label": "Checklist (one item per line)"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["checklist"].widget.attrs["rows"] = max(1, len(str(self["checklist"].value() or "").splitlines()))
+
+    def row(self) -> dict | None:
+        data = getattr(self, "cleaned_data", {})
+        if not data.get("title") or data.get("DELETE"):
+            return None
+        return {
+            "title": data["title"], "due_day": data.get("due_day", ""), "owner_role": data.get("owner_role", ""),
+            "milestone": data.get("milestone", ""),
+            "checklist": [line.strip() for line in data.get("checklist", "").splitlines() if line.strip()],
+        }
+
+
+class BaseTaskFormSet(forms.BaseFormSet):
+    def rows(self) -> list[dict]:
+        return [row for row in (form.row() for form in self.forms) if row is not None]
+
+
+TaskFormSet = forms.formset_factory(
+    TemplateTaskForm, formset=BaseTaskFormSet, extra=BLANK_TASK_ROWS, can_delete=True,
+    max_num=MAX_TASKS_PER_PHASE, absolute_max=MAX_TASKS_PER_PHASE,
+)
+
+
+class TemplatePhaseForm(forms.Form):
+    """One phase; its tasks are ``self.tasks`` (added by the phase formset). A phase without a name and
+    without tasks is skipped."""
+
+    name = forms.CharField(required=False, label="Phase name")
+    start_day = forms.CharField(required=False, label="Start day", widget=forms.NumberInput(attrs={"min": 0}))
+    end_day = forms.CharField(required=False, label="End day", widget=forms.NumberInput(attrs={"min": 0}))
+
+    tasks: BaseTaskFormSet
+
+    def phase(self) -> dict | None:
+        data = getattr(self, "cleaned_data", {})
+        if data.get("DELETE"):
+            return None
+        tasks = self.tasks.rows()
+        if not data.get("name") and not tasks:
+            return None
+        return {"name": data.get("name", ""), "start_day": data.get("start_day", ""),
+                "end_day": data.get("end_day", ""), "tasks": tasks}
+
+
+class BasePhaseFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        initial_tasks = form.initial.get("tasks") or []
+        form.tasks = TaskFormSet(
+            form.data if form.is_bound else None, initial=initial_tasks or None, prefix=f"{form.prefix}-task"
+        )
+        if not initial_tasks:
+            form.tasks.extra = BLANK_NEW_PHASE_TASK_ROWS
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()  # every form and the management form
+        return all([valid, *(form.tasks.is_valid() for form in self.forms)])
+
+    def non_form_errors(self) -> ErrorList:
+        """The phases' and every phase's tasks' (a missing management form, too many rows)."""
+        errors = ErrorList(super().non_form_errors())
+        for form in self.forms:
+            errors.extend(form.tasks.non_form_errors())
+        return errors
+
+    def structure(self) -> list[dict]:
+        """The phases and tasks as typed, blank rows and rows marked "remove" left out."""
+        return [phase for phase in (form.phase() for form in self.forms) if phase is not None]
+
+
+PhaseFormSet = forms.formset_factory(
+    TemplatePhaseForm, formset=BasePhaseFormSet, extra=1, can_delete=True, max_num=MAX_PHASES, absolute_max=MAX_PHASES
+)
+
+
+def phase_formset(data=None, *, template=None) -> BasePhaseFormSet:
+    """The editor's phases: a template's (phases and tasks prefetched) with blank rows to fill in, one blank
+    phase at the end; or what was posted."""
+    return PhaseFormSet(data, initial=structure_from_template(template) if template else None, prefix="phase")
+
+
 def structure_from_template(template) -> list[dict]:
-    """The editor's rows for a template (phases and tasks prefetched)."""
+    """The formsets' initial rows for a template (phases and tasks prefetched)."""
     return [
         {
             "name": phase.name, "start_day": phase.start_day, "end_day": phase.end_day,
             "tasks": [
                 {"title": t.title, "due_day": t.due_day, "owner_role": t.owner_role, "milestone": t.milestone,
-                 "checklist": list(t.checklist or [])}
+                 "checklist": "\n".join(t.checklist or [])}
                 for t in phase.tasks.all()
             ],
         }
         for phase in template.phases.all()
     ]
-
-
-def parse_structure(data) -> list[dict]:
-    """Phases and tasks from the editor's POST. Blank rows and rows ticked for deletion are dropped;
-    values stay as typed (the service validates and reports them)."""
-    phases = []
-    for i in range(min(_count(data, "phase_count"), MAX_PHASES)):
-        prefix = f"p{i}-"
-        if data.get(prefix + "delete"):
-            continue
-        tasks = []
-        for j in range(min(_count(data, prefix + "task_count"), MAX_TASKS_PER_PHASE)):
-            tp = f"{prefix}t{j}-"
-            title = data.get(tp + "title", "").strip()
-            if not title or data.get(tp + "delete"):
-                continue
-            tasks.append(
-                {
-                    "title": title, "due_day": data.get(tp + "due_day", "").strip(),
-                    "owner_role": data.get(tp + "owner_role", ""), "milestone": data.get(tp + "milestone", ""),
-                    "checklist": [line.strip() for line in data.get(tp + "checklist", "").splitlines() if line.strip()],
-                }
-            )
-        name = data.get(prefix + "name", "").strip()
-        if not name and not tasks:
-            continue
-        phases.append(
-            {"name": name, "start_day": data.get(prefix + "start_day", "").strip(),
-             "end_day": data.get(prefix + "end_day", "").strip(), "tasks": tasks}
-        )
-    return phases
-
-
-def _count(data, key: str) -> int:
-    try:
-        return max(0, int(data.get(key, 0)))
-    except (TypeError, ValueError):
-        return 0
-
-
-def with_blank_rows(phases: list[dict]) -> list[dict]:
-    """Rows to render: each phase with blank task rows to fill in, and one blank phase at the end."""
-    blank_task = {"title": "", "due_day": "", "owner_role": Role.ONBOARDING_SPECIALIST, "milestone": "", "checklist": []}
-    rows = [dict(p, tasks=[*p["tasks"], *[dict(blank_task) for _ in range(BLANK_TASK_ROWS)]]) for p in phases]
-    rows.append({"name": "", "start_day": "", "end_day": "", "tasks": [dict(blank_task) for _ in range(3)]})
-    return rows
 
 
 class GoLiveForm(forms.Form):

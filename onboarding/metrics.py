@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from onboarding.timeline import WEEK_8_DAYS
+from onboarding.gantt import WEEK_8_DAYS
 
 ON_TRACK, AT_RISK, LATE, DONE = "on_track", "at_risk", "late", "done"
 SCHEDULE_LABELS = {ON_TRACK: "On track", AT_RISK: "At risk", LATE: "Late", DONE: "Done"}

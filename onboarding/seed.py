@@ -21,8 +21,8 @@ from accounts.models import (
 )
 from core.seeding import SeedContext
 from onboarding import selectors, services
+from onboarding.gantt import check_in_dates, days_between
 from onboarding.models import CriterionStatus, Milestone, PlanStatus, WorkStatus
-from onboarding.timeline import check_in_dates, days_between
 
 ON_TRACK, LATE, COMPLETED = "on_track", "late", "completed"
 HISTORY_ON_TIME, HISTORY_LATE = "history_on_time", "history_late"

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from accounts.models import Task, TaskSource
+from accounts.models import Account, Task, TaskSource
 from onboarding import metrics
+from onboarding.gantt import is_overdue
 from onboarding.models import (
     OnboardingPlan,
     OnboardingTemplate,
@@ -21,7 +22,6 @@ from onboarding.models import (
     TemplateTask,
     WorkStatus,
 )
-from onboarding.timeline import is_overdue
 from tenancy.context import get_current_tenant
 from tenancy.models import Membership, User
 
@@ -58,6 +58,11 @@ def template_with_structure() -> QuerySet[OnboardingTemplate]:
 def template_get(*, pk: int) -> OnboardingTemplate:
     """One template with its structure (raises DoesNotExist, i.e. 404, for another tenant's id)."""
     return template_with_structure().get(pk=pk)
+
+
+def template_find(*, pk: int) -> OnboardingTemplate | None:
+    """A template picked from a list (None when it was deleted meanwhile)."""
+    return OnboardingTemplate.objects.filter(pk=pk).first()
 
 
 def default_template() -> OnboardingTemplate | None:
@@ -169,6 +174,18 @@ def plan_detail_queryset(today: date) -> QuerySet[OnboardingPlan]:
     )
 
 
+def plan_api_queryset(*, schema_only: bool = False) -> QuerySet[OnboardingPlan]:
+    """The API's plans, newest first (none while the schema is generated: no tenant, no "today")."""
+    if schema_only:
+        return OnboardingPlan.objects.none()
+    return plan_detail_queryset(tenant_today()).order_by("-created_at", "-pk")
+
+
+def plan_for_write_queryset() -> QuerySet[OnboardingPlan]:
+    """Plans as the services change them: with account, CSM, owner and specialist."""
+    return OnboardingPlan.objects.select_related("account", "account__csm", "owner", "specialist")
+
+
 def plan_get(*, pk: int, today: date) -> OnboardingPlan:
     """One plan for its page (raises DoesNotExist, i.e. 404, for another tenant's id)."""
     plan = plan_detail_queryset(today).get(pk=pk)
@@ -200,16 +217,32 @@ def plan_for_account(*, account_id: int) -> OnboardingPlan | None:
     )
 
 
+def plan_task_queryset() -> QuerySet[PlanTask]:
+    return PlanTask.objects.select_related("plan", "plan__account", "phase", "owner")
+
+
 def plan_task_get(*, pk: int) -> PlanTask:
-    return PlanTask.objects.select_related("plan", "plan__account", "phase", "owner").get(pk=pk)
+    return plan_task_queryset().get(pk=pk)
+
+
+def my_task_row(*, pk: int) -> PlanTask:
+    """One row of "My onboarding tasks" after a change (late flag in the tenant's today)."""
+    task = plan_task_get(pk=pk)
+    task.is_late = is_overdue(task.due_date, task.status, tenant_today())
+    return task
 
 
 def plan_task_list() -> QuerySet[PlanTask]:
     return PlanTask.objects.select_related("owner", "phase").order_by("plan_id", "position", "id")
 
 
-def criterion_get(*, pk: int) -> SuccessCriterion:
-    return SuccessCriterion.objects.select_related("plan").get(pk=pk)
+def criterion_queryset() -> QuerySet[SuccessCriterion]:
+    return SuccessCriterion.objects.select_related("plan", "plan__account")
+
+
+def account_to_onboard_queryset() -> QuerySet[Account]:
+    """Accounts a plan may be started for, with the CSM who owns the plan's "csm" tasks."""
+    return Account.objects.select_related("csm")
 
 
 def plan_facts_all() -> list[metrics.PlanFacts]:

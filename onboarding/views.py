@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,15 +17,20 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.models import Account
 from base.errors import DomainError
 from base.http import safe_next
-from onboarding import forms, metrics, selectors, services, timeline
+from onboarding import forms, gantt, metrics, selectors, services
+from onboarding.access import (
+    access_account_to_onboard,
+    access_criterion,
+    access_plan,
+    access_plan_task,
+    access_template,
+)
 from onboarding.models import (
     HANDOFF_FIELDS,
     CriterionStatus,
     OnboardingPlan,
     OnboardingTemplate,
     PlanStatus,
-    PlanTask,
-    SuccessCriterion,
     WorkStatus,
 )
 from tenancy.decorators import capability_required, member_can, tenant_required
@@ -46,27 +51,6 @@ def member_post(capability: str):
     return decorator
 
 
-def _get_plan(pk: int) -> OnboardingPlan:
-    try:
-        return selectors.plan_get(pk=pk, today=selectors.tenant_today())
-    except OnboardingPlan.DoesNotExist as exc:
-        raise Http404("No such onboarding plan") from exc
-
-
-def _get_task(pk: int) -> PlanTask:
-    try:
-        return selectors.plan_task_get(pk=pk)
-    except PlanTask.DoesNotExist as exc:
-        raise Http404("No such onboarding task") from exc
-
-
-def _get_template(pk: int) -> OnboardingTemplate:
-    try:
-        return selectors.template_get(pk=pk)
-    except OnboardingTemplate.DoesNotExist as exc:
-        raise Http404("No such template") from exc
-
-
 def _error(exc: DomainError) -> HttpResponse:
     return HttpResponse(str(exc), status=exc.status_code, content_type="text/plain")
 
@@ -74,12 +58,12 @@ def _error(exc: DomainError) -> HttpResponse:
 # --------------------------------------------------------------------------- timeline drawing
 
 
-def _bars(window: timeline.Window, phases, today) -> list[dict]:
+def _bars(window: gantt.Window, phases, today) -> list[dict]:
     bars = []
-    lanes = timeline.assign_lanes((p.start_date, p.due_date) for p in phases)
+    lanes = gantt.assign_lanes((p.start_date, p.due_date) for p in phases)
     for phase, lane in zip(phases, lanes, strict=True):
         left, width = window.bar(phase.start_date, phase.due_date)
-        late = timeline.is_overdue(phase.due_date, phase.status, today)
+        late = gantt.is_overdue(phase.due_date, phase.status, today)
         bars.append({
             "phase": phase, "left": left, "width": width, "lane": lane, "top": lane * LANE_HEIGHT_PX,
             "css": "late" if late else phase.status, "late": late,
@@ -87,22 +71,22 @@ def _bars(window: timeline.Window, phases, today) -> list[dict]:
     return bars
 
 
-def _window_for_plans(plans, today) -> timeline.Window:
+def _window_for_plans(plans, today) -> gantt.Window:
     spans = []
     for plan in plans:
         phases = list(plan.phases.all())
         end = max([p.due_date for p in phases] + [plan.target_go_live_date])
         spans.append((plan.start_date, end))
-    return timeline.window_for(spans, today)
+    return gantt.window_for(spans, today)
 
 
-def _axis(window: timeline.Window, today) -> dict:
+def _axis(window: gantt.Window, today) -> dict:
     """Week ticks and the today marker; ticks that would collide with the "today" label or run off
     the right edge are left out."""
     marker = window.position(today) if window.contains(today) else None
     ticks = [
         {"left": left, "day": day}
-        for left, day in timeline.week_ticks(window)
+        for left, day in gantt.week_ticks(window)
         if left <= AXIS_LAST_TICK and (marker is None or not -AXIS_TODAY_CLEARANCE[0] < left - marker < AXIS_TODAY_CLEARANCE[1])
     ]
     return {"ticks": ticks, "today": marker}
@@ -160,7 +144,7 @@ def board(request):
 def _plan_context(request, plan: OnboardingPlan, **extra) -> dict:
     today = selectors.tenant_today()
     phases = list(plan.phases.all())
-    window = timeline.window_for([(plan.start_date, max([p.due_date for p in phases] + [plan.target_go_live_date]))], today, 1)
+    window = gantt.window_for([(plan.start_date, max([p.due_date for p in phases] + [plan.target_go_live_date]))], today, 1)
     can_write = member_can(request, ONBOARDING_WRITE) and plan.status == PlanStatus.ACTIVE
     context = {
         "plan": plan, "today": today, "can_write": can_write, "bars": _bars(window, phases, today),
@@ -180,14 +164,14 @@ def _plan_context(request, plan: OnboardingPlan, **extra) -> dict:
 @login_required
 @tenant_required
 def plan_detail(request, pk: int):
-    plan = _get_plan(pk)
+    plan = access_plan(pk, principal=request.principal)
     return render(request, "onboarding/plan_detail.html", _plan_context(request, plan))
 
 
 def _plan_response(request, pk: int, partial: str, **extra):
     """After a write: the partial for HTMX, else back to the plan page."""
     if request.htmx:
-        plan = _get_plan(pk)
+        plan = access_plan(pk, principal=request.principal)
         return render(request, f"onboarding/plan_detail.html#{partial}", _plan_context(request, plan, **extra))
     return redirect("onboarding:plan", pk=pk)
 
@@ -197,19 +181,17 @@ def _plan_response(request, pk: int, partial: str, **extra):
 @require_POST
 def task_status(request, pk: int):
     """Tick a task off (or start, block, reopen it). Its owner may always; others need onboarding.write."""
-    task = _get_task(pk)
-    if not (member_can(request, ONBOARDING_WRITE) or task.owner_id == request.user.pk):
-        raise PermissionDenied("Your role may not change onboarding tasks.")
     form = forms.TaskStatusForm(request.POST)
-    if not form.is_valid():
-        return HttpResponse("Unknown status.", status=400, content_type="text/plain")
     try:
-        services.plan_task_set_status(task=task, status=form.cleaned_data["status"], actor=request.user)
+        with transaction.atomic():
+            task = access_plan_task(pk, principal=request.principal, for_write=True)
+            if not form.is_valid():
+                return HttpResponse("Unknown status.", status=400, content_type="text/plain")
+            services.plan_task_set_status(task=task, status=form.cleaned_data["status"], actor=request.user)
     except DomainError as exc:
         return _error(exc)
     if request.POST.get("view") == "my":
-        fresh = selectors.plan_task_get(pk=pk)
-        fresh.is_late = timeline.is_overdue(fresh.due_date, fresh.status, selectors.tenant_today())
+        fresh = selectors.my_task_row(pk=pk)
         if request.htmx:
             return render(request, "onboarding/_my_task_row.html", {"task": fresh})
         return redirect(safe_next(request, reverse("onboarding:my_tasks")))
@@ -220,77 +202,73 @@ def task_status(request, pk: int):
 @tenant_required
 @require_POST
 def task_checklist(request, pk: int, index: int):
-    task = _get_task(pk)
-    if not (member_can(request, ONBOARDING_WRITE) or task.owner_id == request.user.pk):
-        raise PermissionDenied("Your role may not change onboarding tasks.")
     try:
-        services.plan_task_check_item(task=task, index=index, done=request.POST.get("done") == "1", actor=request.user)
+        with transaction.atomic():
+            task = access_plan_task(pk, principal=request.principal, for_write=True)
+            services.plan_task_check_item(
+                task=task, index=index, done=request.POST.get("done") == "1", actor=request.user
+            )
     except DomainError as exc:
         return _error(exc)
     return _plan_response(request, task.plan_id, "plan_body")
 
 
-def _plan_for_write(pk: int) -> OnboardingPlan:
-    try:
-        return OnboardingPlan.objects.select_related("account", "account__csm", "owner", "specialist").get(pk=pk)
-    except OnboardingPlan.DoesNotExist as exc:
-        raise Http404("No such onboarding plan") from exc
-
-
 @member_post(ONBOARDING_WRITE)
 def plan_handoff(request, pk: int):
-    plan = _plan_for_write(pk)
     form = forms.HandoffForm(request.POST)
-    if form.is_valid():
-        try:
-            services.plan_update(plan=plan, actor=request.user, handoff=form.cleaned_data)
-        except DomainError as exc:
-            return _error(exc)
-    elif request.htmx:
+    try:
+        with transaction.atomic():
+            plan = access_plan(pk, principal=request.principal, for_write=True)
+            if form.is_valid():
+                services.plan_update(plan=plan, actor=request.user, handoff=form.cleaned_data)
+    except DomainError as exc:
+        return _error(exc)
+    if not form.is_valid() and request.htmx:
         return _plan_response(request, pk, "handoff", handoff_form=form, handoff_open=True)
     return _plan_response(request, pk, "handoff")
 
 
 @member_post(ONBOARDING_WRITE)
 def plan_notes(request, pk: int):
-    plan = _plan_for_write(pk)
-    form = forms.NotesForm(request.POST)
-    if form.is_valid():
-        services.plan_update(plan=plan, actor=request.user, notes=form.cleaned_data["notes"])
+    with transaction.atomic():
+        plan = access_plan(pk, principal=request.principal, for_write=True)
+        form = forms.NotesForm(request.POST)
+        if form.is_valid():
+            services.plan_update(plan=plan, actor=request.user, notes=form.cleaned_data["notes"])
     return _plan_response(request, pk, "notes", notes_saved=form.is_valid())
 
 
 @member_post(ONBOARDING_WRITE)
 def criterion_add(request, pk: int):
-    plan = _plan_for_write(pk)
     form = forms.CriterionAddForm(request.POST)
+    with transaction.atomic():
+        plan = access_plan(pk, principal=request.principal, for_write=True)
+        if form.is_valid():
+            services.criterion_add(plan=plan, text=form.cleaned_data["text"], actor=request.user)
     if form.is_valid():
-        services.criterion_add(plan=plan, text=form.cleaned_data["text"], actor=request.user)
         return _plan_response(request, pk, "criteria")
     return _plan_response(request, pk, "criteria", criterion_add_form=form)
 
 
 @member_post(ONBOARDING_WRITE)
 def criterion_update(request, pk: int):
-    try:
-        criterion = selectors.criterion_get(pk=pk)
-    except SuccessCriterion.DoesNotExist as exc:
-        raise Http404 from exc
     form = forms.CriterionForm(request.POST)
-    if not form.is_valid():
-        return HttpResponse("Unknown status.", status=400, content_type="text/plain")
-    criterion.plan = _plan_for_write(criterion.plan_id)
-    services.criterion_update(
-        criterion=criterion, text=form.cleaned_data["text"], status=form.cleaned_data["status"], actor=request.user
-    )
+    with transaction.atomic():
+        criterion = access_criterion(pk, principal=request.principal, for_write=True)
+        if not form.is_valid():
+            return HttpResponse("Unknown status.", status=400, content_type="text/plain")
+        services.criterion_update(
+            criterion=criterion, text=form.cleaned_data["text"], status=form.cleaned_data["status"], actor=request.user
+        )
     return _plan_response(request, criterion.plan_id, "criteria")
 
 
 @member_post(ONBOARDING_WRITE)
 def plan_first_value(request, pk: int):
-    plan = _plan_for_write(pk)
     try:
-        services.plan_record_first_value(plan=plan, actor=request.user)
+        with transaction.atomic():
+            plan = access_plan(pk, principal=request.principal, for_write=True)
+            services.plan_record_first_value(plan=plan, actor=request.user)
     except DomainError as exc:
         return _error(exc)
     messages.success(request, "First value recorded.")
@@ -299,13 +277,15 @@ def plan_first_value(request, pk: int):
 
 @member_post(ONBOARDING_WRITE)
 def plan_go_live(request, pk: int):
-    plan = _plan_for_write(pk)
     form = forms.GoLiveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Go-live not recorded: " + " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect("onboarding:plan", pk=pk)
     try:
-        services.plan_record_go_live(plan=plan, day=form.cleaned_data.get("date"), actor=request.user)
+        with transaction.atomic():
+            plan = access_plan(pk, principal=request.principal, for_write=True)
+            if not form.is_valid():
+                errors = " ".join(e for errs in form.errors.values() for e in errs)
+                messages.error(request, f"Go-live not recorded: {errors}")
+                return redirect("onboarding:plan", pk=pk)
+            services.plan_record_go_live(plan=plan, day=form.cleaned_data.get("date"), actor=request.user)
     except DomainError as exc:
         messages.error(request, f"Go-live not recorded: {exc}")
     else:
@@ -315,8 +295,9 @@ def plan_go_live(request, pk: int):
 
 @member_post(ONBOARDING_WRITE)
 def plan_complete(request, pk: int):
-    plan = _plan_for_write(pk)
-    services.plan_complete(plan=plan, actor=request.user)
+    with transaction.atomic():
+        plan = access_plan(pk, principal=request.principal, for_write=True)
+        services.plan_complete(plan=plan, actor=request.user)
     live = "" if plan.go_live_date else " Go-live is not recorded yet: record it when the account goes live."
     messages.success(request, f"Onboarding of {plan.account.name} completed; the account moved to adoption.{live}")
     return redirect("onboarding:plan", pk=pk)
@@ -329,13 +310,11 @@ def plan_complete(request, pk: int):
 def plan_start(request):
     """Start onboarding an account (the account page's panel posts here)."""
     raw = request.POST.get("account") or request.GET.get("account") or ""
-    account = Account.objects.filter(pk=int(raw)).select_related("csm").first() if raw.isdigit() else None
-    if account is None:
-        raise Http404("No such account")
+    account = access_account_to_onboard(raw, principal=request.principal)
     templates = selectors.template_choices()
     form = forms.PlanStartForm(request.POST or None, templates=templates, today=selectors.tenant_today())
     if request.method == "POST" and form.is_valid():
-        template = OnboardingTemplate.objects.filter(pk=form.cleaned_data["template"]).first()
+        template = selectors.template_find(pk=form.cleaned_data["template"])
         try:
             plan = services.plan_create(
                 account=account, start_date=form.cleaned_data["start_date"], template=template, actor=request.user
@@ -371,31 +350,31 @@ def templates(request):
 
 
 def _editor(request, template: OnboardingTemplate | None):
-    if request.method == "POST":
-        form = forms.TemplateForm(request.POST)
-        structure = forms.parse_structure(request.POST)
-        if form.is_valid():
-            data = dict(form.cleaned_data, phases=structure)
-            try:
-                if template is None:
-                    saved = services.template_create(actor=request.user, **data)
-                else:
-                    if not data["is_default"]:
-                        data.pop("is_default")
-                    saved = services.template_update(template=template, actor=request.user, **data)
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
-            else:
-                messages.success(request, f"Template {saved.name} saved.")
-                return redirect("onboarding:templates")
-    else:
-        form = forms.TemplateForm(initial=forms.TemplateForm.initial_for(template) if template else None)
-        structure = forms.structure_from_template(template) if template else []
-    context = {
-        "form": form, "template": template, "phases": forms.with_blank_rows(structure),
-        "roles": forms.ROLE_CHOICES, "milestones": forms.MILESTONE_CHOICES,
-    }
-    return render(request, "onboarding/template_form.html", context, status=400 if form.errors else 200)
+    """The template editor: the template's fields and its phases (a formset), each with its tasks (a
+    nested formset). The services validate the structure as they do the API's."""
+    data = request.POST if request.method == "POST" else None
+    form = forms.TemplateForm(data, initial=forms.TemplateForm.initial_for(template) if template else None)
+    phases = forms.phase_formset(data, template=template)
+    if data is not None and form.is_valid() and phases.is_valid():
+        try:
+            saved = _template_save(request, template, dict(form.cleaned_data, phases=phases.structure()))
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, f"Template {saved.name} saved.")
+            return redirect("onboarding:templates")
+    context = {"form": form, "template": template, "phases": phases}
+    return render(request, "onboarding/template_form.html", context, status=400 if data is not None else 200)
+
+
+def _template_save(request, template: OnboardingTemplate | None, data: dict) -> OnboardingTemplate:
+    if template is None:
+        return services.template_create(actor=request.user, **data)
+    if not data["is_default"]:
+        data.pop("is_default")
+    with transaction.atomic():
+        locked = access_template(template.pk, principal=request.principal, for_write=True)
+        return services.template_update(template=locked, actor=request.user, **data)
 
 
 @login_required
@@ -411,21 +390,23 @@ def template_create(request):
 @capability_required(ONBOARDING_CONFIGURE)
 @require_http_methods(["GET", "POST"])
 def template_edit(request, pk: int):
-    return _editor(request, _get_template(pk))
+    return _editor(request, access_template(pk, principal=request.principal))
 
 
 @member_post(ONBOARDING_CONFIGURE)
 def template_default(request, pk: int):
-    template = _get_template(pk)
-    services.template_set_default(template=template)
+    with transaction.atomic():
+        template = access_template(pk, principal=request.principal, for_write=True)
+        services.template_set_default(template=template)
     messages.success(request, f"{template.name} is now the default template.")
     return redirect("onboarding:templates")
 
 
 @member_post(ONBOARDING_CONFIGURE)
 def template_delete(request, pk: int):
-    template = _get_template(pk)
-    services.template_delete(template=template)
+    with transaction.atomic():
+        template = access_template(pk, principal=request.principal, for_write=True)
+        services.template_delete(template=template)
     messages.success(request, f"Template {template.name} deleted; plans made from it keep their tasks.")
     return redirect("onboarding:templates")
 

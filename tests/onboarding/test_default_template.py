@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps as django_apps
 from rest_framework.test import APIClient
 
+from base.errors import DomainError
 from onboarding import services
 from onboarding.defaults import DEFAULT_TEMPLATE
 from onboarding.models import OnboardingTemplate, PlanTask
@@ -66,7 +67,7 @@ def test_api_template_task_without_owner_role_is_the_csm(api):
 def test_viewer_is_not_an_owner_role(tenant):
     phases = copy.deepcopy(STANDARD_PHASES)
     phases[0]["tasks"][0]["owner_role"] = Role.VIEWER
-    with tenant_context(tenant), pytest.raises(services.DomainError, match="owner_role"):
+    with tenant_context(tenant), pytest.raises(DomainError, match="owner_role"):
         services.template_create(name="Viewer work", phases=phases)
 
 

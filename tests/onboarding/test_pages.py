@@ -266,14 +266,16 @@ def test_templates_page_and_settings_card(alice_client, template):
 def editor_post(**overrides):
     data = {
         "name": "Pilot", "description": "", "success_criteria": "Goal?\nMetric?", "check_in_days": "30, 60",
-        "phase_count": "2",
-        "p0-name": "Setup", "p0-start_day": "0", "p0-end_day": "6", "p0-task_count": "3",
-        "p0-t0-title": "Kickoff", "p0-t0-due_day": "1", "p0-t0-owner_role": "csm", "p0-t0-milestone": "kickoff",
-        "p0-t0-checklist": "Agenda\nAttendees",
-        "p0-t1-title": "Go live", "p0-t1-due_day": "6", "p0-t1-owner_role": "onboarding_specialist",
-        "p0-t1-milestone": "go_live",
-        "p0-t2-title": "", "p0-t2-due_day": "", "p0-t2-owner_role": "csm",
-        "p1-name": "", "p1-start_day": "", "p1-end_day": "", "p1-task_count": "0",
+        "phase-TOTAL_FORMS": "2", "phase-INITIAL_FORMS": "0",
+        "phase-0-name": "Setup", "phase-0-start_day": "0", "phase-0-end_day": "6",
+        "phase-0-task-TOTAL_FORMS": "3", "phase-0-task-INITIAL_FORMS": "0",
+        "phase-0-task-0-title": "Kickoff", "phase-0-task-0-due_day": "1", "phase-0-task-0-owner_role": "csm",
+        "phase-0-task-0-milestone": "kickoff", "phase-0-task-0-checklist": "Agenda\nAttendees",
+        "phase-0-task-1-title": "Go live", "phase-0-task-1-due_day": "6",
+        "phase-0-task-1-owner_role": "onboarding_specialist", "phase-0-task-1-milestone": "go_live",
+        "phase-0-task-2-title": "", "phase-0-task-2-due_day": "", "phase-0-task-2-owner_role": "csm",
+        "phase-1-name": "", "phase-1-start_day": "", "phase-1-end_day": "",
+        "phase-1-task-TOTAL_FORMS": "0", "phase-1-task-INITIAL_FORMS": "0",
     }
     return data | overrides
 
@@ -290,13 +292,13 @@ def test_template_editor_creates_and_edits(alice_client, template):
     edit = reverse("onboarding:template_edit", args=[pilot.pk])
     html = alice_client.get(edit).content.decode()
     assert 'value="Kickoff"' in html and "Agenda\nAttendees" in html
-    response = alice_client.post(edit, editor_post(**{"p0-t1-delete": "1"}))
+    response = alice_client.post(edit, editor_post(**{"phase-0-task-1-DELETE": "on"}))
     assert response.status_code == 302
     assert TemplateTask.all_tenants.filter(phase__template=pilot).count() == 1
 
 
 def test_template_editor_bad_input_writes_nothing(alice_client, template):
-    response = alice_client.post(reverse("onboarding:template_create"), editor_post(**{"p0-t0-due_day": "12"}))
+    response = alice_client.post(reverse("onboarding:template_create"), editor_post(**{"phase-0-task-0-due_day": "12"}))
     assert response.status_code == 400
     assert "outside its phase" in response.content.decode()
     assert 'value="Pilot"' in response.content.decode()  # the typed values come back

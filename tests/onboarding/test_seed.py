@@ -9,6 +9,7 @@ from accounts.models import Account, Task
 from core.seeding import SeedContext
 from onboarding import seed, selectors
 from onboarding.models import OnboardingPlan, OnboardingTemplate, PlanTask
+from onboarding.structure import clean_structure
 from ops.demo.accounts import seed_accounts
 from ops.demo.handbooks import HANDBOOKS
 from tenancy.context import tenant_context
@@ -125,8 +126,6 @@ def test_seed_has_late_and_on_track_plans_across_tenants():
 
 
 def test_every_seed_template_is_valid():
-    from onboarding.services import clean_structure
-
     for slug, templates in seed.TEMPLATES.items():
         for spec in templates:
             assert clean_structure(spec["phases"]), slug

@@ -26,9 +26,10 @@ def test_beat_entry_is_the_fan_out_task():
 
 
 def test_fan_out_one_task_per_tenant(tenant, other_tenant):
-    with mock.patch.object(tasks.mark_overdue, "delay") as delay:
+    with mock.patch.object(tasks.mark_overdue, "apply_async") as apply_async:
         assert tasks.mark_overdue_all_tenants() == 2
-    assert sorted(call.args[0] for call in delay.call_args_list) == sorted([tenant.pk, other_tenant.pk])
+    assert sorted(call.kwargs["args"][0] for call in apply_async.call_args_list) == sorted([tenant.pk, other_tenant.pk])
+    assert {call.kwargs["expires"] for call in apply_async.call_args_list} == {tasks.MARK_OVERDUE_EXPIRES}
 
 
 @time_machine.travel(at(START + timedelta(days=11)), tick=False)

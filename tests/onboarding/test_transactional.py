@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import Account, Task, TaskSource, TaskStatus
-from onboarding import services, tasks
+from onboarding import selectors, services, tasks
 from onboarding.models import (
     OnboardingPlan,
     OnboardingTemplate,
@@ -25,6 +25,9 @@ from onboarding.models import (
     TemplatePhase,
     WorkStatus,
 )
+from onboarding.services import milestones as milestone_services
+from onboarding.services import plans as plan_services
+from onboarding.services import templates as template_services
 from tests.factories.onboarding import STANDARD_PHASES, make_template
 from tests.transactional_support import Boom, autocommit, boom, committed  # noqa: F401 (fixture)
 
@@ -65,14 +68,14 @@ def test_template_create_and_update_commit(in_tenant):
 
 
 def test_template_create_failing_midway_writes_nothing(in_tenant, monkeypatch):
-    monkeypatch.setattr(services, "_make_default", boom)  # after the template, phases and tasks
+    monkeypatch.setattr(template_services, "_make_default", boom)  # after the template, phases and tasks
     with pytest.raises(Boom):
         services.template_create(name="Pilot", phases=STANDARD_PHASES)
     assert committed(lambda: (OnboardingTemplate.all_tenants.count(), TemplatePhase.all_tenants.count())) == (0, 0)
 
 
 def test_template_update_failing_midway_keeps_the_old_structure(in_tenant, template, monkeypatch):
-    monkeypatch.setattr(services, "_save_structure", boom)  # after the old phases were deleted
+    monkeypatch.setattr(template_services, "_save_structure", boom)  # after the old phases were deleted
     with pytest.raises(Boom):
         services.template_update(template=template, name="Renamed", phases=STANDARD_PHASES[:1])
     assert committed(lambda: (OnboardingTemplate.all_tenants.get(pk=template.pk).name,
@@ -117,7 +120,7 @@ def test_plan_create_from_template_commits_plan_phases_tasks_and_timeline(in_ten
 
 
 def test_plan_create_failing_midway_writes_nothing(in_tenant, account, template, alice, monkeypatch):
-    monkeypatch.setattr(services, "_record", boom)  # after the plan, phases and tasks were inserted
+    monkeypatch.setattr(plan_services, "plan_event_record", boom)  # after the plan, phases and tasks were inserted
     with pytest.raises(Boom):
         services.plan_create(account=account, template=template, start_date=START, actor=alice)
     assert committed(lambda: (OnboardingPlan.all_tenants.count(), PlanTask.all_tenants.count())) == (0, 0)
@@ -125,8 +128,6 @@ def test_plan_create_failing_midway_writes_nothing(in_tenant, account, template,
 
 def test_plans_save_built_is_all_or_nothing(in_tenant, account, template, monkeypatch):
     """The bulk save (seeding and plan_create use it) writes every table of a plan, or none."""
-    from onboarding import selectors
-
     built = services.plan_build(account=account, template=selectors.template_get(pk=template.pk), start_date=START,
                                 directory=selectors.role_directory())
     monkeypatch.setattr(SuccessCriterion.objects, "bulk_create", boom)  # the last of its four inserts
@@ -166,7 +167,7 @@ def test_task_status_locks_the_plan_and_commits_the_roll_up(in_tenant, plan, ali
 
 
 def test_task_status_failing_midway_changes_nothing(in_tenant, plan, alice, monkeypatch):
-    monkeypatch.setattr(services, "_reach_milestone", boom)  # after the task, phase and progress writes
+    monkeypatch.setattr(milestone_services, "_reach_milestone", boom)  # after the task, phase and progress writes
     with pytest.raises(Boom):
         services.plan_task_set_status(task=task_of(plan, "Kickoff meeting"), status=WorkStatus.DONE, actor=alice)
     assert committed(lambda: task_of(plan, "Kickoff meeting").status) == WorkStatus.NOT_STARTED

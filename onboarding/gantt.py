@@ -1,4 +1,5 @@
-"""Pure date math of onboarding plans (no Django): offsets, roll-ups, progress, timeline geometry.
+"""Gantt date math of onboarding plans (pure, no Django): day offsets, phase roll-ups, progress, and the
+bar geometry (window, bars, lanes, week ticks) the board and the plan page draw.
 
 Offsets are 0-based days from a plan's start: day 0 is the start date itself, so a phase with
 ``start_day=7, end_day=13`` on a plan starting Monday 2026-03-02 runs 2026-03-09 .. 2026-03-15.
