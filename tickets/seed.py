@@ -49,12 +49,8 @@ from tickets.models import (
     TicketSlaEvent,
     TicketStatus,
 )
-from tickets.services import (
-    business_hours_update,
-    next_ticket_numbers,
-    sla_policies_replace,
-    support_settings_update,
-)
+from tickets.services.common import next_ticket_numbers
+from tickets.services.sla_config import business_hours_update, sla_policies_replace, support_settings_update
 
 WEEKDAYS_8_TO_6 = [{"weekday": day, "start": "08:00", "end": "18:00"} for day in range(5)]
 US_HOLIDAYS = [
