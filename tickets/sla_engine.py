@@ -17,8 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tenancy.context import get_current_tenant
-from tickets import sla
-from tickets.escalation import escalate_automatically
+from tickets import escalation, sla
 from tickets.models import SlaClock, SlaPolicy, SupportSettings, Ticket, TicketSlaEvent
 from tickets.states import ESCALATION_WHERE_SQL, SCAN_STEPS, SlaEventKind, SlaMetric, SlaState
 
@@ -327,7 +326,7 @@ def apply_transitions(ticket_ids: Sequence[int], *, now: datetime | None = None)
         )
         due_for_escalation = cursor.fetchall()
         if due_for_escalation:
-            result.escalated = escalate_automatically(dict(due_for_escalation), now=now)
+            result.escalated = escalation.escalate_automatically(dict(due_for_escalation), now=now)
     return result
 
 

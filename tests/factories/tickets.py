@@ -7,10 +7,11 @@ import factory
 
 from tenancy.context import tenant_context
 from tests.factories.accounts import AccountFactory, TenantOwnedFactory
-from tickets import services
-from tickets.models import SlaPolicy, Ticket, TicketComment
+from tests.factories.tenancy import TenantFactory, UserFactory
+from tickets.models import QueueView, SlaPolicy, Ticket, TicketComment
+from tickets.services import lifecycle
 
-__all__ = ["TicketFactory", "TicketCommentFactory", "SlaPolicyFactory"]
+__all__ = ["TicketFactory", "TicketCommentFactory", "SlaPolicyFactory", "QueueViewFactory"]
 
 
 class TicketFactory(factory.Factory):
@@ -29,7 +30,7 @@ class TicketFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         with tenant_context(kwargs["account"].tenant):
-            return services.ticket_create(**kwargs)
+            return lifecycle.ticket_create(**kwargs)
 
     @classmethod
     def _build(cls, model_class, *args, **kwargs):
@@ -58,3 +59,11 @@ class SlaPolicyFactory(TenantOwnedFactory):
     clock = "24x7"
 
 
+class QueueViewFactory(TenantOwnedFactory):
+    class Meta:
+        model = QueueView
+
+    tenant = factory.SubFactory(TenantFactory)
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"View {n}")
+    query = "severity=1"

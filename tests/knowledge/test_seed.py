@@ -40,7 +40,7 @@ def test_seed_links_resolved_tickets_to_their_best_article(in_tenant):
     from knowledge.models import TicketArticleLink
     from tests.factories.accounts import AccountFactory
     from tests.factories.tickets import TicketFactory
-    from tickets import services
+    from tickets.services import lifecycle
 
     account = AccountFactory(tenant=in_tenant)
     sso = TicketFactory(account=account, subject="SSO login loop for some users",
@@ -48,7 +48,7 @@ def test_seed_links_resolved_tickets_to_their_best_article(in_tenant):
     vague = TicketFactory(account=account, subject="Question", description="Hello there")
     still_open = TicketFactory(account=account, subject="Webhook deliveries delayed", description="Webhooks late.")
     for ticket in (sso, vague):
-        services.ticket_transition(ticket=ticket, to_status="resolved")
+        lifecycle.ticket_transition(ticket=ticket, to_status="resolved")
     seed_tenant(make_ctx(in_tenant, "rag-fortress", {}))
     links = {(link.ticket_id, link.article.title) for link in TicketArticleLink.objects.select_related("article")}
     assert links == {(sso.pk, "SSO login setup and login errors")}

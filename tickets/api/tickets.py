@@ -28,6 +28,7 @@ from tickets.api.serializers import (
 )
 from tickets.models import Channel, Ticket
 from tickets.services import assignment, lifecycle
+from tickets.services.attachments import ticket_attach
 from tickets.views.common import attachment_response
 
 
@@ -140,7 +141,7 @@ class TicketViewSet(
         comment = selectors.ticket_comment(ticket, comment_id) if comment_id else None
         if comment_id and comment is None:
             raise DomainError("Unknown comment for this ticket.", field="comment")
-        attachment = attachments.ticket_attach(
+        attachment = ticket_attach(
             ticket=ticket, file=serializer.validated_data["file"], actor=self.acting_user, comment=comment,
             actor_label=self.actor_label,
         )
