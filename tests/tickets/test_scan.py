@@ -228,3 +228,16 @@ def test_beat_names_the_registered_tasks(settings):
     assert "tickets.scan_sla_all_tenants" in scheduled
     assert {"tickets.scan_sla_all_tenants", "tickets.scan_sla", "tickets.send_email"} <= set(app.tasks)
     assert tasks.scan_sla.acks_late
+
+
+def test_send_email_is_sent_in_the_tenants_name(tenant, settings):
+    """``send_email`` uses its ``tenant_id``: the tenant's name is the From display name (the platform's address),
+    and the email of a tenant deleted meanwhile is not sent."""
+    settings.DEFAULT_FROM_EMAIL = "Platform <support@csp.example>"
+    mail.outbox.clear()
+    assert tasks.send_email(tenant.pk, ["peter@initech.example"], "[#1] Hello", "Body", {"Message-ID": "<x@y>"}) == 1
+    sent = mail.outbox[-1]
+    assert sent.from_email == f"{tenant.name} Support <support@csp.example>"
+    assert sent.extra_headers["Message-ID"] == "<x@y>"
+    assert tasks.send_email(10**9, ["peter@initech.example"], "Gone", "Body") == 0
+    assert len(mail.outbox) == 1
