@@ -1,7 +1,6 @@
 """Knowledge base: categories (tenant data) and markdown articles with a stored full-text vector.
 
-Also holds ``QueueView``: a support engineer's saved ticket-queue filters (a named query string),
-kept here until the tickets app grows its own preferences model.
+(The saved ticket-queue views moved to ``tickets.models.QueueView``.)
 """
 
 from __future__ import annotations
@@ -80,24 +79,6 @@ class Article(TenantModel):
     @property
     def is_published(self) -> bool:
         return self.status == ArticleStatus.PUBLISHED
-
-
-class QueueView(TenantModel):
-    """A member's saved ticket-queue view: a name and the queue's query string (``severity=1&mine=1``)."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    name = models.CharField(max_length=60)
-    query = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "user", "name"], name="kb_queue_view_unique_name"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class TicketArticleLink(TenantModel):

@@ -14,9 +14,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from base.limits import CONTROL_CHARACTERS
-from knowledge.models import SEARCH_CONFIG, Article, ArticleStatus, Category, QueueView, TicketArticleLink
+from knowledge.models import SEARCH_CONFIG, Article, ArticleStatus, Category, TicketArticleLink
 from knowledge.rendering import keywords
-from tenancy.models import User
 
 # ts_rank with the title (weight A) counting far more than the body (D, C, B, A order), divided by
 # 1 + log(document length) so long articles don't win on repetition alone.
@@ -150,6 +149,24 @@ def with_link_counts(qs: QuerySet[Article]) -> QuerySet[Article]:
     return qs.annotate(linked_ticket_count=Count("ticket_links", distinct=True))
 
 
-def queue_views(*, user: User) -> QuerySet[QueueView]:
-    """A member's saved ticket-queue views, by name."""
-    return QueueView.objects.filter(user=user).order_by("name")
+SUGGESTED_FOR_TICKET = 3
+
+
+def ticket_links(ticket) -> list[TicketArticleLink]:
+    """The articles linked to a ticket, in the order they were linked (one query)."""
+    return list(
+        TicketArticleLink.objects.filter(ticket=ticket).select_related("article__category").order_by("created_at", "id")
+    )
+
+
+def ticket_kb_panel(ticket, *, text: str, limit: int = SUGGESTED_FOR_TICKET) -> dict:
+    """What a ticket page's knowledge-base panel shows: ``links`` (linked articles) and ``suggested`` (the best
+    matches of ``text`` not linked yet). Two queries."""
+    links = ticket_links(ticket)
+    linked_ids = {link.article_id for link in links}
+    suggested = [a for a in suggested_articles(text, limit=limit + len(linked_ids)) if a.pk not in linked_ids][:limit]
+    return {"links": links, "suggested": suggested}
+
+
+def linked_article_ids(ticket) -> set[int]:
+    return set(TicketArticleLink.objects.filter(ticket=ticket).values_list("article_id", flat=True))

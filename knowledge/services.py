@@ -1,4 +1,4 @@
-"""Writes on the knowledge base (categories, articles, ticket links) and saved queue views.
+"""Writes on the knowledge base (categories, articles, ticket links).
 
 Views, the API and seeding all come here; every function is keyword-only and atomic.
 """
@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from base.errors import DomainError
 from knowledge.defaults import DEFAULT_CATEGORIES
-from knowledge.models import Article, ArticleStatus, Category, QueueView, TicketArticleLink
+from knowledge.models import Article, ArticleStatus, Category, TicketArticleLink
 from tenancy.context import get_current_tenant
 from tenancy.models import User
 
@@ -135,25 +135,4 @@ def article_link_ticket(*, article: Article, ticket, actor: User | None = None) 
 @transaction.atomic
 def article_unlink_ticket(*, article: Article, ticket) -> bool:
     deleted, _ = TicketArticleLink.objects.filter(ticket=ticket, article=article).delete()
-    return bool(deleted)
-
-
-@transaction.atomic
-def queue_view_save(*, user: User, name: str, query: str) -> QueueView:
-    """Save (or overwrite, by name) one of the member's ticket-queue views."""
-    name = _clean_name(name, field="name", max_length=60)
-    query = (query or "").lstrip("?")[:500]
-    try:
-        with transaction.atomic():
-            view, _ = QueueView.objects.update_or_create(
-                user=user, name=name, defaults={"query": query, "tenant": get_current_tenant()}
-            )
-    except IntegrityError as exc:  # a concurrent save of the same name
-        raise DomainError("A view with this name was just saved; try again.", field="name") from exc
-    return view
-
-
-@transaction.atomic
-def queue_view_delete(*, user: User, pk: int) -> bool:
-    deleted, _ = QueueView.objects.filter(user=user, pk=pk).delete()
     return bool(deleted)

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from knowledge import api, views
+from knowledge import api, ticket_links, views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("kb/articles", api.ArticleViewSet, basename="api-kb-article")
@@ -21,4 +21,8 @@ urlpatterns = [
     path("articles/<int:pk>/", views.article_detail, name="article"),
     path("articles/<int:pk>/edit/", views.article_edit, name="article_edit"),
     path("articles/<int:pk>/status/", views.article_status, name="article_status"),
+    # The KB panel of a ticket page (knowledge owns the links; see knowledge/ticket_links.py).
+    path("tickets/<int:pk>/articles/", ticket_links.ticket_link, name="ticket_link"),
+    path("tickets/<int:pk>/articles/search/", ticket_links.ticket_article_search, name="ticket_article_search"),
+    path("tickets/<int:pk>/articles/<int:article_pk>/unlink/", ticket_links.ticket_unlink, name="ticket_unlink"),
 ]

@@ -13,29 +13,27 @@ engine would have left them at the seed's reference instant. Then it times:
 * the served queue page under load: gunicorn as in production (``DEBUG=0``, manifest static files collected
   into a temporary directory, sync workers) on a free loopback port, ``--clients`` concurrent signed-in
   clients for ``--seconds`` seconds (at most ``--max-requests`` requests in all); requests, errors, p50/p95.
-  Gunicorn is stopped at the end whatever happens. ``--clients 0`` skips it.
+  Gunicorn is stopped at the end whatever happens (``tickets.bench_served``). ``--clients 0`` skips it.
 """
 
 from __future__ import annotations
 
-import http.client
 import io
-import os
 import random
-import shutil
-import signal
-import socket
-import statistics
-import subprocess
-import sys
-import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+
+from accounts.models import Account
+from tenancy.context import tenant_context
+from tenancy.models import Membership, Role, Tenant, User
+from tickets import selectors, sla_engine
+from tickets.bench_served import concurrent_run, percentiles, plain_static_files
+from tickets.models import Ticket, TicketNumberSequence
 
 SLUG = "bench-tickets"
 ACCOUNTS = 5000
@@ -139,10 +137,6 @@ def _row(number: int, *, opened: datetime, unresolved: bool, ref: datetime, rng:
 
 
 def _seed(tenant, options, out) -> datetime:
-    from accounts.models import Account
-    from tenancy.models import Membership, Role, User
-    from tickets.models import TicketNumberSequence
-
     total, unresolved = options["tickets"], options["open"]
     ref = datetime.now(UTC).replace(second=0, microsecond=0)
     rng = random.Random(2026)
@@ -189,8 +183,6 @@ def _seed(tenant, options, out) -> datetime:
 
 
 def _timed_scan(now: datetime) -> tuple[float, int, dict]:
-    from tickets import sla_engine
-
     with transaction.atomic():
         started = time.perf_counter()
         result = sla_engine.scan(now=now)
@@ -201,18 +193,7 @@ def _timed_scan(now: datetime) -> tuple[float, int, dict]:
                                         "escalated": transitions.escalated}
 
 
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return round(statistics.median(ordered), 1), round(p95, 1)
-
-
 def _queue_timings(tenant, requests: int, out) -> dict:
-    from django.test import Client
-
-    from tenancy.models import Membership
-    from tickets import selectors
-
     member = Membership.all_tenants.filter(tenant=tenant).select_related("user").first()
     try:
         url = reverse("tickets:queue")
@@ -226,8 +207,6 @@ def _queue_timings(tenant, requests: int, out) -> dict:
         return [(t.number, t.subject, t.account.name, t.assignee and t.assignee.email, t.contact_id, t.comment_count,
                  t.sla_state, t.sla_next_due_at) for t in page], total
 
-    from tenancy.context import tenant_context
-
     def timed_selector() -> float:
         with tenant_context(tenant):
             started = time.perf_counter()
@@ -235,7 +214,7 @@ def _queue_timings(tenant, requests: int, out) -> dict:
             return (time.perf_counter() - started) * 1000
 
     selector_samples = []
-    with _plain_static_files():
+    with plain_static_files():
         client = Client()
         client.force_login(member.user)
         if url is not None:
@@ -269,181 +248,10 @@ def _queue_timings(tenant, requests: int, out) -> dict:
     selector_queries = len(captured)
     if mode == "selector":
         samples, queries = selector_samples, selector_queries
-    p50, p95 = _percentiles(samples)
-    s50, s95 = _percentiles(selector_samples)
+    p50, p95 = percentiles(samples)
+    s50, s95 = percentiles(selector_samples)
     return {"queue_mode": mode, "queue_p50_ms": p50, "queue_p95_ms": p95, "queue_queries": queries,
             "selector_p50_ms": s50, "selector_p95_ms": s95, "selector_queries": selector_queries}
-
-
-def _plain_static_files():
-    """The manifest storage needs `collectstatic`; the bench renders pages without it."""
-    from django.conf import settings
-    from django.test.utils import override_settings
-
-    return override_settings(STORAGES={
-        **settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    })
-
-
-# --------------------------------------------------------------------------- the served page under load
-
-LOOPBACK = "127.0.0.1"  # the concurrent run never leaves this machine
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
-
-
-def _signed_in_session(user, tenant) -> str:
-    """A server-side session for ``user`` in ``tenant``, as the login view would leave it: its key is the cookie."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    from tenancy.middleware import SESSION_TENANT_KEY
-
-    session = SessionStore()
-    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session[SESSION_TENANT_KEY] = tenant.pk
-    session.create()
-    return session.session_key
-
-
-def _get(port: int, path: str, headers: dict[str, str], timeout: float) -> tuple[int, float]:
-    """One GET on a fresh connection (gunicorn's sync workers close it after each response): status, ms."""
-    started = time.perf_counter()
-    connection_ = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
-    try:
-        connection_.request("GET", path, headers=headers)
-        response = connection_.getresponse()
-        response.read()
-        return response.status, (time.perf_counter() - started) * 1000
-    finally:
-        connection_.close()
-
-
-def _production_env(static_root: str) -> dict[str, str]:
-    """The environment gunicorn runs with: production settings (``DEBUG=0``: manifest static files, secure
-    cookies, HSTS, SSL redirect honouring ``X-Forwarded-Proto`` as behind a TLS proxy), this database."""
-    env = {key: value for key, value in os.environ.items() if key not in ("CSP_TESTING", "DJANGO_DEBUG")}
-    env.update({"DEBUG": "0", "STATIC_ROOT": static_root, "PYTHONUNBUFFERED": "1",
-                "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings")})
-    return env
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop gunicorn (its master and the workers, one process group that this bench started)."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=5)
-
-
-def _concurrent_run(tenant, user, options, out) -> dict:
-    """``clients`` threads GET the queue page from gunicorn for ``seconds`` (bounded by ``max_requests``)."""
-    from django.conf import settings
-    from django.contrib.sessions.models import Session
-
-    clients, seconds, cap, workers = options["clients"], options["seconds"], options["max_requests"], options["workers"]
-    root = settings.BASE_DIR
-    work = tempfile.mkdtemp(prefix="bench-tickets-")
-    static_root, log_path = os.path.join(work, "static"), os.path.join(work, "gunicorn.log")
-    env = _production_env(static_root)
-    collected = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=root,
-                               env=env, capture_output=True, text=True, timeout=300)
-    if collected.returncode != 0:
-        shutil.rmtree(work, ignore_errors=True)
-        reason = (collected.stderr.strip().splitlines() or ["?"])[-1]
-        out.write(f"concurrent run skipped: collectstatic with production settings failed: {reason}")
-        return {"concurrent_error": f"collectstatic failed: {reason}"}
-    port = _free_port()
-    session_key = _signed_in_session(user, tenant)
-    path = reverse("tickets:queue")
-    headers = {"Host": f"{LOOPBACK}:{port}", "Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}",
-               "X-Forwarded-Proto": "https", "Accept": "text/html"}
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"{LOOPBACK}:{port}", "-w", str(workers),
-             "--timeout", "60", "--graceful-timeout", "10"],
-            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        status = None
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                status, _ = _get(port, path, headers, timeout=30)
-                break
-            except OSError:
-                time.sleep(0.2)
-        if status != 200:
-            tail = open(log_path).read()[-2000:]
-            out.write(f"concurrent run aborted: gunicorn answered {status} (log tail: {tail})")
-            return {"concurrent_error": f"gunicorn answered {status}", "concurrent_workers": workers}
-        warm = [threading.Thread(target=lambda: [_get(port, path, headers, 30) for _ in range(3)])
-                for _ in range(workers)]
-        for thread in warm:
-            thread.start()
-        for thread in warm:
-            thread.join()
-
-        samples: list[float] = []
-        failures: list[str] = []
-        lock = threading.Lock()
-        issued = [0]
-        stop_at = time.monotonic() + seconds
-
-        def client() -> None:
-            while time.monotonic() < stop_at:
-                with lock:
-                    if issued[0] >= cap:
-                        return
-                    issued[0] += 1
-                try:
-                    code, ms = _get(port, path, headers, timeout=30)
-                except OSError as exc:
-                    with lock:
-                        failures.append(type(exc).__name__)
-                    continue
-                with lock:
-                    samples.append(ms)
-                    if code != 200:
-                        failures.append(str(code))
-
-        started = time.monotonic()
-        threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=seconds + 60)
-        elapsed = time.monotonic() - started
-    finally:
-        _stop(process)
-        Session.objects.filter(session_key=session_key).delete()
-        shutil.rmtree(work, ignore_errors=True)
-    requests = len(samples) + sum(1 for f in failures if not f.isdigit())
-    p50, p95 = _percentiles(samples) if samples else (None, None)
-    result = {
-        "concurrent_clients": clients, "concurrent_seconds": round(elapsed, 1), "concurrent_workers": workers,
-        "concurrent_requests": requests, "concurrent_errors": len(failures),
-        "concurrent_rps": round(requests / elapsed, 1) if elapsed else None,
-        "concurrent_p50_ms": p50, "concurrent_p95_ms": p95,
-    }
-    if failures:
-        result["concurrent_error_kinds"] = {kind: failures.count(kind) for kind in sorted(set(failures))}
-    out.write(f"served queue page, {clients} clients for {elapsed:.0f}s on gunicorn -w {workers}: {result}")
-    return result
 
 
 def _plan(tenant, now: datetime) -> str:
@@ -457,10 +265,6 @@ def _plan(tenant, now: datetime) -> str:
 
 
 def run(options, out) -> dict:
-    from tenancy.context import tenant_context
-    from tenancy.models import Membership, Tenant
-    from tickets.models import Ticket
-
     tenant, _ = Tenant.objects.get_or_create(slug=SLUG, defaults={"name": "Bench Tickets", "timezone": "UTC"})
     size = [options["tickets"], options["open"]]
     reference = (tenant.settings or {}).get("bench_reference")
@@ -480,7 +284,7 @@ def run(options, out) -> dict:
     concurrent = {}
     if options["clients"] > 0 and queue["queue_mode"] == "page":
         member = Membership.all_tenants.filter(tenant=tenant).select_related("user").first()
-        concurrent = _concurrent_run(tenant, member.user, options, out)
+        concurrent = concurrent_run(tenant, member.user, options, out)
     with tenant_context(tenant):
         unresolved = Ticket.objects.filter(status__in=["new", "open", "pending_customer"]).count()
         _timed_scan(ref + timedelta(seconds=60))  # warm the caches once

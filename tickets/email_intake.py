@@ -30,8 +30,8 @@ from base.errors import DomainError, InvalidTransition
 from tenancy.models import Membership, User
 from tenancy.permissions import TICKETS_WRITE, role_can
 from tenancy.selectors import tenant_user_by_email
-from tickets import services
 from tickets.models import Channel, InboundEmail, InboundEmailOutcome, Ticket, TicketStatus
+from tickets.services import lifecycle, notify
 
 NUMBER_IN_SUBJECT = re.compile(r"\[#(\d{1,9})\]")
 MESSAGE_ID = re.compile(r"<[^<>\s]{1,490}>")
@@ -102,7 +102,7 @@ def thread_ticket(thread_ids: list[str]) -> Ticket | None:
     """The ticket an email answers, by its In-Reply-To / References: one of our outgoing Message-IDs
     (``<ticket-ID...@domain>``, the tenant's own tickets only) or an email already on a ticket."""
     for message_id in thread_ids:
-        ticket_id = services.thread_ticket_id(message_id)
+        ticket_id = notify.thread_ticket_id(message_id)
         ticket = Ticket.objects.select_related("account").filter(pk=ticket_id).first() if ticket_id else None
         if ticket is None:
             earlier = InboundEmail.objects.filter(message_id=message_id, ticket__isnull=False).first()
@@ -121,10 +121,10 @@ def _route(email: InboundEmail, thread_ids: list[str] = ()) -> None:
     body = email.text.strip() or "(empty message)"
     if contact is not None:
         if ticket is not None and ticket.account_id == contact.account_id and ticket.status != TicketStatus.CLOSED:
-            comment = services.ticket_reply(ticket=ticket, body=body, contact=contact, channel=Channel.EMAIL)
+            comment = lifecycle.ticket_reply(ticket=ticket, body=body, contact=contact, channel=Channel.EMAIL)
             _done(email, InboundEmailOutcome.COMMENTED, ticket=ticket, comment=comment)
         else:
-            ticket = services.ticket_create(
+            ticket = lifecycle.ticket_create(
                 account=contact.account, contact=contact, subject=clean_subject(email.subject), description=body,
                 channel=Channel.EMAIL, actor_label=f"Email from {email.from_email}", acknowledge=True,
             )
@@ -132,7 +132,7 @@ def _route(email: InboundEmail, thread_ids: list[str] = ()) -> None:
         return
     member = tenant_user_by_email(email.from_email) if ticket is not None else None
     if member is not None and _can_work_tickets(member) and ticket.status != TicketStatus.CLOSED:
-        comment = services.ticket_reply(ticket=ticket, body=body, author=member, channel=Channel.EMAIL)
+        comment = lifecycle.ticket_reply(ticket=ticket, body=body, actor=member, channel=Channel.EMAIL)
         _done(email, InboundEmailOutcome.COMMENTED, ticket=ticket, comment=comment)
     # Otherwise it stays in triage (outcome set on insert).
 
@@ -167,7 +167,7 @@ def triage_convert(
                                      name=email.from_name or email.from_email.split("@")[0])
         elif known.account_id == account.pk:
             contact = known
-    ticket = services.ticket_create(
+    ticket = lifecycle.ticket_create(
         account=account, contact=contact, subject=clean_subject(email.subject),
         description=email.text.strip() or "(empty message)", severity=severity, channel=Channel.EMAIL,
         opened_at=email.received_at, actor=actor, actor_label=actor_label, acknowledge=True,

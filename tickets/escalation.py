@@ -14,10 +14,12 @@ from datetime import datetime, timedelta
 from django.db.models import F
 from django.db.models.functions import Least
 
-from accounts.models import Activity, ActivityKind, Task, TaskPriority, TaskSource, TaskStatus
-from accounts.services import activities_record_bulk
+from accounts.models import Activity, ActivityKind, Task, TaskPriority, TaskSource
+from accounts.services import activities_record_bulk, cta_open_bulk
+from core import outbox
 from tenancy.models import User
-from tickets.models import MAX_SUPPORT_LEVEL, SlaState, Ticket, TicketChange
+from tickets.models import MAX_SUPPORT_LEVEL, Ticket, TicketChange
+from tickets.states import SlaState
 
 ESCALATION_DEDUPE_PREFIX = "ticket-escalation:"
 
@@ -55,9 +57,8 @@ def escalation_follow_up(
     escalated: list[tuple[Ticket, int, str]], *, now: datetime, actor: User | None, actor_label: str = ""
 ) -> None:
     """For each (ticket, old level, reason): change log, account timeline, a CTA for Sev1/Sev2 (one open per
-    ticket) and an email to the assignee and the account's CSM. A constant number of queries."""
-    from core import outbox
-
+    ticket, opened with ``accounts.services.cta_open_bulk``) and an email to the assignee and the account's CSM.
+    A constant number of queries."""
     if not escalated:
         return
     changes, activities, tasks, emails = [], [], [], []
@@ -88,29 +89,5 @@ def escalation_follow_up(
             ], {}))
     TicketChange.objects.bulk_create(changes)
     outbox.enqueue_many("tickets.send_email", emails, tenant_id=escalated[0][0].tenant_id)
-    activities += _open_ctas(tasks, now=now)
     activities_record_bulk(activities)
-
-
-def _open_ctas(tasks: list[Task], *, now: datetime) -> list[Activity]:
-    """Open the escalation CTAs with ``task_open_once``'s meaning (one open task per dedupe key: the partial
-    unique index drops duplicates; escalations of one ticket are serialised by its row lock anyway);
-    returns their "Alert opened" timeline entries."""
-    if not tasks:
-        return []
-    keys = [task.dedupe_key for task in tasks]
-    already_open = set(
-        Task.objects.filter(dedupe_key__in=keys, status=TaskStatus.OPEN).values_list("dedupe_key", flat=True)
-    )
-    new = [task for task in tasks if task.dedupe_key not in already_open]
-    if not new:
-        return []
-    Task.objects.bulk_create(new, ignore_conflicts=True)
-    created = dict(Task.objects.filter(dedupe_key__in=[t.dedupe_key for t in new], status=TaskStatus.OPEN)
-                   .values_list("dedupe_key", "pk"))
-    return [
-        Activity(account_id=task.account_id, kind=ActivityKind.SYSTEM, subject=f"Alert opened: {task.title}"[:200],
-                 body=task.description, source=TaskSource.TICKET, ref_type="task", ref_id=created[task.dedupe_key],
-                 occurred_at=now)
-        for task in new if task.dedupe_key in created
-    ]
+    cta_open_bulk(ctas=tasks, moment=now)

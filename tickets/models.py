@@ -12,8 +12,11 @@ SLA bookkeeping on a ticket (all instants UTC):
   or stopped); ``resolution_due_at`` is NULL while paused;
 * ``sla_state``, ``response_breached``, ``resolution_breached``, ``sla_next_check_at`` (the next
   instant the scan must look at the ticket) and ``sla_next_due_at`` (queue order: the earliest
-  pending due, NULL when paused or done) are stored generated columns: PostgreSQL keeps them
-  consistent with the columns above, however the row was written (ORM, UPDATE, COPY).
+  pending due, NULL when paused or done) are stored generated columns (their expressions are in
+  ``tickets.states``): PostgreSQL keeps them consistent with the columns above, however the row was
+  written (ORM, UPDATE, COPY).
+
+Also ``QueueView``: a member's saved queue views (moved from knowledge; its table keeps its name).
 """
 
 from __future__ import annotations
@@ -23,29 +26,35 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Least, Upper
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accounts.models import Account, Contact
 from tenancy.models import Tenant, TenantModel
+from tickets.states import (
+    DONE_STATUSES,
+    PENDING_SLA_STATES,
+    RUNNING_STATUSES,
+    SLA_NEXT_CHECK_EXPRESSION,
+    SLA_NEXT_DUE_EXPRESSION,
+    SLA_STATE_EXPRESSION,
+    UNRESOLVED_STATUSES,
+    SlaEventKind,
+    SlaMetric,
+    SlaState,
+    TicketStatus,
+)
+
+# The enums live in ``tickets.states`` (one definition of ticket and SLA state); re-exported for the models' users.
+__all__ = [
+    "DONE_STATUSES", "PENDING_SLA_STATES", "RUNNING_STATUSES", "UNRESOLVED_STATUSES", "SlaEventKind", "SlaMetric",
+    "SlaState", "TicketStatus",
+]
 
 SEVERITY_CHOICES = [(1, "Sev1 - Critical"), (2, "Sev2 - High"), (3, "Sev3 - Medium"), (4, "Sev4 - Low")]
 SUPPORT_LEVEL_CHOICES = [(1, "L1"), (2, "L2"), (3, "L3")]
 MAX_SUPPORT_LEVEL = 3
-
-
-class TicketStatus(models.TextChoices):
-    NEW = "new", "New"
-    OPEN = "open", "Open"
-    PENDING_CUSTOMER = "pending_customer", "Pending customer"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
-
-
-UNRESOLVED_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING_CUSTOMER)
-RUNNING_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN)  # the resolution clock runs
-DONE_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
 class Channel(models.TextChoices):
@@ -54,17 +63,6 @@ class Channel(models.TextChoices):
     PORTAL = "portal", "Portal"
     PHONE = "phone", "Phone"
     API = "api", "API"
-
-
-class SlaState(models.TextChoices):
-    ON_TRACK = "on_track", "On track"
-    AT_RISK = "at_risk", "At risk"
-    PAUSED = "paused", "Paused"
-    BREACHED = "breached", "Breached"
-    MET = "met", "Met"
-
-
-PENDING_SLA_STATES = (SlaState.ON_TRACK, SlaState.AT_RISK)
 
 
 class SlaClock(models.TextChoices):
@@ -130,44 +128,6 @@ class TicketNumberSequence(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant"], name="ticket_number_sequence_one_per_tenant")]
-
-
-# --------------------------------------------------------------------------- generated SLA columns
-
-_UNRESOLVED = Q(status__in=[s.value for s in UNRESOLVED_STATUSES])
-_RUNNING = Q(status__in=[s.value for s in RUNNING_STATUSES])
-_PENDING = [s.value for s in PENDING_SLA_STATES]
-
-
-def _when(condition: Q, field: str) -> Case:
-    return Case(When(condition, then=F(field)), default=Value(None), output_field=models.DateTimeField())
-
-
-SLA_STATE_EXPRESSION = Case(
-    When(Q(response_state=SlaState.BREACHED) | Q(resolution_state=SlaState.BREACHED), then=Value(SlaState.BREACHED.value)),
-    When(~_UNRESOLVED, then=Value(SlaState.MET.value)),
-    When(status=TicketStatus.PENDING_CUSTOMER, then=Value(SlaState.PAUSED.value)),
-    When(Q(response_state=SlaState.AT_RISK) | Q(resolution_state=SlaState.AT_RISK), then=Value(SlaState.AT_RISK.value)),
-    default=Value(SlaState.ON_TRACK.value),
-    output_field=models.CharField(max_length=16),
-)
-
-# The next instant the scan has work on this ticket: a pending at-risk or due instant, or escalation.
-SLA_NEXT_CHECK_EXPRESSION = Least(
-    _when(_UNRESOLVED & Q(response_state=SlaState.ON_TRACK), "response_at_risk_at"),
-    _when(_UNRESOLVED & Q(response_state__in=_PENDING), "response_due_at"),
-    _when(_RUNNING & Q(resolution_state=SlaState.ON_TRACK), "resolution_at_risk_at"),
-    _when(_RUNNING & Q(resolution_state__in=_PENDING), "resolution_due_at"),
-    _when(_RUNNING & Q(escalated_at__isnull=True), "escalate_at"),
-)
-
-# Queue order: response due until the first response, then resolution due; NULL (last) while paused or done.
-SLA_NEXT_DUE_EXPRESSION = Case(
-    When(_RUNNING & Q(first_response_at__isnull=True), then=F("response_due_at")),
-    When(_RUNNING, then=F("resolution_due_at")),
-    default=Value(None),
-    output_field=models.DateTimeField(),
-)
 
 
 def _tenant_fk() -> models.ForeignKey:
@@ -360,21 +320,6 @@ class TicketAttachment(TenantModel):
         return self.filename
 
 
-class SlaEventKind(models.TextChoices):
-    APPLIED = "applied", "Policy applied"
-    PAUSED = "paused", "Paused"
-    RESUMED = "resumed", "Resumed"
-    WARNED = "warned", "At risk"
-    BREACHED = "breached", "Breached"
-    MET = "met", "Met"
-
-
-class SlaMetric(models.TextChoices):
-    RESPONSE = "response", "First response"
-    RESOLUTION = "resolution", "Resolution"
-    BOTH = "", "Both"
-
-
 class TicketSlaEvent(TenantModel):
     """Append-only SLA log of a ticket: one row per transition (rows are never updated or deleted)."""
 
@@ -456,3 +401,24 @@ class InboundEmail(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.from_email}: {self.subject}"
+
+
+class QueueView(TenantModel):
+    """A member's saved ticket-queue view: a name and the queue's query string (``severity=1&mine=1``).
+
+    Moved from the knowledge app (``SeparateDatabaseAndState``): the table keeps its old name."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "knowledge_queueview"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user", "name"], name="kb_queue_view_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -49,12 +49,8 @@ from tickets.models import (
     TicketSlaEvent,
     TicketStatus,
 )
-from tickets.services import (
-    business_hours_update,
-    next_ticket_numbers,
-    sla_policies_replace,
-    support_settings_update,
-)
+from tickets.services.common import next_ticket_numbers
+from tickets.services.sla_config import business_hours_update, sla_policies_replace, support_settings_update
 
 WEEKDAYS_8_TO_6 = [{"weekday": day, "start": "08:00", "end": "18:00"} for day in range(5)]
 US_HOLIDAYS = [
@@ -260,41 +256,10 @@ def _plan(ctx: SeedContext, sim: _Sim, now: datetime, engineers: list) -> None:
             sim.status(TicketStatus.OPEN, assigned_at, actor=agent, note="Assigned")
         sim.advance(now)
         return
-    sim.advance(responded_at)
-    if agent is not None:
-        t.assignee = agent
-        sim.change("assigned", responded_at, {"assignee": [None, agent.email]}, actor=agent)
-    sim.comment(rng.choice(AGENT_REPLIES), responded_at, author=agent)
-    t.first_response_at = responded_at
-    if t.response_state in PENDING_SLA_STATES:
-        t.response_state = SlaState.MET
-        sim.event(SlaEventKind.MET, SlaMetric.RESPONSE, responded_at, t.response_due_at)
-    sim.change("first_response", responded_at, {"first_response_at": [None, responded_at.isoformat()]}, actor=agent)
-    sim.status(TicketStatus.OPEN, responded_at, actor=agent, note="Replied")
-
+    _first_reply(ctx, sim, responded_at, agent)
     work = resolution_target * (rng.uniform(1.05, 1.6) if rng.random() < 0.08 else rng.uniform(0.3, 0.95))
-    if rng.random() < 0.35:  # the agent needs something from the customer
-        elapsed = sla_engine.pause_resolution(t, config, at=responded_at) or 0.0
-        sim.event(SlaEventKind.PAUSED, SlaMetric.RESOLUTION, t.resolution_due_at, elapsed_minutes=round(elapsed, 2))
-        if t.resolution_state in PENDING_SLA_STATES:
-            t.resolution_state, t.resolution_due_at, t.resolution_at_risk_at = SlaState.PAUSED, None, None
-        sim.status(TicketStatus.PENDING_CUSTOMER, responded_at, actor=agent)
-        if rng.random() < 0.2:  # the customer never answers: resolved after a few days of silence
-            give_up_at = responded_at + timedelta(days=rng.uniform(3, 5))
-            if give_up_at >= now:
-                sim.advance(now)
-            else:
-                _resolve(ctx, sim, give_up_at, agent, now, note="No reply from the customer")
-            return
-        replied_at = responded_at + timedelta(hours=rng.uniform(1, 72))
-        if replied_at >= now:
-            sim.advance(now)
-            return
-        sim.comment(rng.choice(CUSTOMER_REPLIES), replied_at, contact=t.contact)
-        due = sla_engine.resume_resolution(t, config, at=replied_at)
-        if t.resolution_state != SlaState.BREACHED:
-            sim.event(SlaEventKind.RESUMED, SlaMetric.RESOLUTION, replied_at, due)
-        sim.status(TicketStatus.OPEN, replied_at, note="Customer replied")
+    if rng.random() < 0.35 and _pending_customer(ctx, sim, responded_at, agent, now):  # needs the customer
+        return
     not_due_yet = t.resolution_due_at is not None and t.resolution_due_at > now
     if now - t.opened_at < timedelta(days=10) and rng.random() < (0.7 if not_due_yet else 0.15):  # still worked on
         sim.advance(now)
@@ -306,6 +271,49 @@ def _plan(ctx: SeedContext, sim: _Sim, now: datetime, engineers: list) -> None:
         sim.advance(now)
         return
     _resolve(ctx, sim, resolved_at, agent, now)
+
+
+def _first_reply(ctx: SeedContext, sim: _Sim, responded_at: datetime, agent) -> None:
+    """The agent takes the ticket and answers: the first response (met, or breached by the scan before)."""
+    t = sim.ticket
+    sim.advance(responded_at)
+    if agent is not None:
+        t.assignee = agent
+        sim.change("assigned", responded_at, {"assignee": [None, agent.email]}, actor=agent)
+    sim.comment(ctx.rng.choice(AGENT_REPLIES), responded_at, author=agent)
+    t.first_response_at = responded_at
+    if t.response_state in PENDING_SLA_STATES:
+        t.response_state = SlaState.MET
+        sim.event(SlaEventKind.MET, SlaMetric.RESPONSE, responded_at, t.response_due_at)
+    sim.change("first_response", responded_at, {"first_response_at": [None, responded_at.isoformat()]}, actor=agent)
+    sim.status(TicketStatus.OPEN, responded_at, actor=agent, note="Replied")
+
+
+def _pending_customer(ctx: SeedContext, sim: _Sim, responded_at: datetime, agent, now: datetime) -> bool:
+    """The agent waits on the customer (the resolution clock pauses); True when the ticket's story ends here."""
+    rng, t, config = ctx.rng, sim.ticket, sim.config
+    elapsed = sla_engine.pause_resolution(t, config, at=responded_at) or 0.0
+    sim.event(SlaEventKind.PAUSED, SlaMetric.RESOLUTION, t.resolution_due_at, elapsed_minutes=round(elapsed, 2))
+    if t.resolution_state in PENDING_SLA_STATES:
+        t.resolution_state, t.resolution_due_at, t.resolution_at_risk_at = SlaState.PAUSED, None, None
+    sim.status(TicketStatus.PENDING_CUSTOMER, responded_at, actor=agent)
+    if rng.random() < 0.2:  # the customer never answers: resolved after a few days of silence
+        give_up_at = responded_at + timedelta(days=rng.uniform(3, 5))
+        if give_up_at >= now:
+            sim.advance(now)
+        else:
+            _resolve(ctx, sim, give_up_at, agent, now, note="No reply from the customer")
+        return True
+    replied_at = responded_at + timedelta(hours=rng.uniform(1, 72))
+    if replied_at >= now:
+        sim.advance(now)
+        return True
+    sim.comment(rng.choice(CUSTOMER_REPLIES), replied_at, contact=t.contact)
+    due = sla_engine.resume_resolution(t, config, at=replied_at)
+    if t.resolution_state != SlaState.BREACHED:
+        sim.event(SlaEventKind.RESUMED, SlaMetric.RESOLUTION, replied_at, due)
+    sim.status(TicketStatus.OPEN, replied_at, note="Customer replied")
+    return False
 
 
 def _resolve(ctx: SeedContext, sim: _Sim, resolved_at: datetime, agent, now: datetime, note: str = "") -> None:

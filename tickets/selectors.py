@@ -8,7 +8,8 @@ For the pages:
   due: response until the first response, then resolution; paused and done last); account, assignee,
   contact joined; ``comment_count`` annotated. A page of 50 costs one query (+ one COUNT to paginate).
 * ``queue_counts(*, user) -> dict``: counts for the queue tabs (one query).
-* ``ticket_detail(pk) -> Ticket`` (404 if not the tenant's), ``ticket_by_number(number)``.
+* ``ticket_detail_queryset()`` (``access.access_ticket`` fetches one), ``queue_ticket(pk, *, user)``,
+  ``ticket_comment(ticket, pk)``, ``ticket_by_number(number)``, ``queue_views(*, user)`` (saved views).
 * ``ticket_comments(ticket, *, include_internal=True)`` (authors, contacts and attachments loaded).
 * ``ticket_attachments(ticket)``.
 * ``ticket_events(ticket) -> list[TicketEvent]``: the SLA event log and the change log, merged by time.
@@ -26,7 +27,6 @@ from typing import Any
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Account, Contact
@@ -41,6 +41,7 @@ from tickets.models import (
     Channel,
     InboundEmail,
     InboundEmailOutcome,
+    QueueView,
     SlaClock,
     SlaPolicy,
     SlaState,
@@ -53,6 +54,7 @@ from tickets.models import (
     TicketStatus,
 )
 from tickets.sla_engine import DEFAULT_TARGETS, support_settings_get
+from tickets.states import BREACHING_STATES
 
 SEVERITY_LABELS = dict(SEVERITY_CHOICES)
 
@@ -70,7 +72,6 @@ _VIEW_STATUSES: dict[str, tuple[str, ...] | None] = {
     "done": tuple(DONE_STATUSES),
     "all": None,
 }
-BREACHING_STATES = (SlaState.AT_RISK, SlaState.BREACHED)
 
 
 @dataclass(frozen=True)
@@ -121,14 +122,15 @@ def ticket_queue(*, filters: QueueFilters, user: User | None) -> QuerySet[Ticket
     if filters.tag:
         queryset = queryset.filter(tags__contains=[filters.tag.strip().lower()])
     if filters.search.strip():
-        queryset = queryset.filter(_search_q(filters.search.strip()))
+        queryset = queryset.filter(search_q(filters.search.strip()))
     queryset = queryset.annotate(comment_count=_comment_count())
     if statuses is not None and set(statuses) <= set(UNRESOLVED_STATUSES):
         return queryset.order_by(F("sla_next_due_at").asc(nulls_last=True), "id")
     return queryset.order_by("-number")
 
 
-def _search_q(term: str) -> Q:
+def search_q(term: str) -> Q:
+    """Subject, account name or ticket number ("123" / "#123") matches ``term`` (queue and API search)."""
     accounts = Account.objects.filter(name__icontains=term).values("pk")
     query = Q(subject__icontains=term) | Q(account_id__in=accounts)
     digits = term.lstrip("#")
@@ -161,11 +163,34 @@ def queue_counts(*, user: User | None) -> dict[str, int]:
     return counts
 
 
-def ticket_detail(pk: int) -> Ticket:
-    """One ticket of the tenant with what its page shows joined in; 404 otherwise."""
-    return get_object_or_404(
-        Ticket.objects.select_related("account__csm", "contact", "assignee", "sla_policy", "created_by"), pk=pk
-    )
+def ticket_detail_queryset() -> QuerySet[Ticket]:
+    """The tenant's tickets with what a ticket page shows joined in (``access.access_ticket`` fetches one)."""
+    return Ticket.objects.select_related("account__csm", "contact", "assignee", "sla_policy", "created_by")
+
+
+def queue_ticket(pk: int, *, user: User | None) -> Ticket | None:
+    """One ticket as a queue row shows it (same joins and annotations as ``ticket_queue``)."""
+    return ticket_queue(filters=QueueFilters(view="all"), user=user).filter(pk=pk).first()
+
+
+def ticket_comment(ticket: Ticket, pk: int) -> TicketComment | None:
+    """One comment of this ticket, or None."""
+    return TicketComment.objects.filter(pk=pk, ticket=ticket).first()
+
+
+def queue_views(*, user: User) -> QuerySet[QueueView]:
+    """A member's saved queue views, by name."""
+    return QueueView.objects.filter(user=user).order_by("name")
+
+
+def ticket_list_queryset() -> QuerySet[Ticket]:
+    """The tenant's tickets as the API lists them (newest first)."""
+    return Ticket.objects.select_related("account", "contact", "assignee").order_by("-number")
+
+
+def inbound_emails() -> QuerySet[InboundEmail]:
+    """Every email the tenant received, newest first (the API's list; ``triage_emails`` for the triage list)."""
+    return InboundEmail.objects.select_related("ticket").order_by("-received_at", "-id")
 
 
 def ticket_by_number(number: int) -> Ticket | None:
@@ -386,6 +411,7 @@ def sla_compliance(*, start: datetime, end: datetime) -> dict[str, Any]:
 __all__ = [
     "QUEUE_VIEWS", "QueueFilters", "TicketEvent", "account_ticket_summary", "account_tickets", "assignable_users",
     "business_hours_get", "queue_counts", "sla_compliance", "sla_policies_effective", "support_settings_get",
-    "ticket_attachments", "ticket_by_number", "ticket_comments", "ticket_detail", "ticket_events", "ticket_queue",
+    "queue_ticket", "queue_views", "ticket_attachments", "ticket_by_number", "ticket_comment", "ticket_comments",
+    "ticket_detail_queryset", "ticket_events", "ticket_queue",
     "triage_emails",
 ]

@@ -25,8 +25,9 @@ from django.views.decorators.http import require_http_methods
 from base.errors import DomainError
 from tenancy.decorators import member_can
 from tenancy.permissions import TICKETS_CONFIGURE
-from tickets import services, sla
+from tickets import sla
 from tickets.models import SEVERITY_CHOICES, SlaClock
+from tickets.services import sla_config
 from tickets.settings_forms import (
     WEEKDAYS,
     BusinessHoursForm,
@@ -37,7 +38,7 @@ from tickets.settings_forms import (
     policy_formset,
 )
 from tickets.sla_engine import DEFAULT_TARGETS, SlaConfig, load_config
-from tickets.views import member_view
+from tickets.views.common import member_view
 
 SEVERITY_LABELS = dict(SEVERITY_CHOICES)
 DAY_ABBR = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -307,7 +308,7 @@ def _save(request):
         formset = policy_formset(request.POST, segment_choices=context["segment_choices"])
         if formset.is_valid():
             try:
-                saved = services.sla_policies_replace(policies=formset.policies())
+                saved = sla_config.sla_policies_replace(policies=formset.policies())
             except DomainError as exc:
                 context["policy_error"] = str(exc)
             else:
@@ -320,7 +321,7 @@ def _save(request):
         intervals = interval_formset(request.POST)
         if form.is_valid() and intervals.is_valid():
             try:
-                services.business_hours_update(
+                sla_config.business_hours_update(
                     timezone_name=form.cleaned_data["timezone"], intervals=intervals.intervals(),
                     holidays=form.cleaned_data["holidays"],
                 )
@@ -334,7 +335,7 @@ def _save(request):
         form = EscalationForm(request.POST)
         if form.is_valid():
             try:
-                services.support_settings_update(**form.service_kwargs())
+                sla_config.support_settings_update(**form.service_kwargs())
             except DomainError as exc:
                 context["escalation_error"] = str(exc)
             else:

@@ -11,8 +11,8 @@ All arithmetic is done on real (UTC) instants with integer microseconds, so DST 
 handled as "real elapsed time": a local interval that contains a skipped hour is shorter
 and one that contains a repeated hour is longer.  Results are returned in UTC.
 
-The caller owns ticket state (opened/paused/resumed instants); this module only supplies
-the arithmetic, plus the small immutable helper :class:`SlaClockState`.
+The caller owns ticket state (opened/paused/resumed instants, SLA states: ``tickets.states``);
+this module only supplies the arithmetic.
 """
 
 from __future__ import annotations
@@ -21,31 +21,23 @@ import heapq
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any, Final, Literal
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "MINUTES_PER_DAY",
-    "SLA_STATES",
     "BusinessCalendar",
     "Interval",
-    "SlaClockState",
-    "SlaState",
     "add_business_minutes",
-    "at_risk_at",
     "business_minutes_between",
     "due_after_resume",
     "remaining_minutes",
-    "sla_state",
 ]
 
 MINUTES_PER_DAY: Final = 1440
-
-SlaState = Literal["on_track", "at_risk", "paused", "breached", "met"]
-SLA_STATES: Final[tuple[SlaState, ...]] = ("on_track", "at_risk", "paused", "breached", "met")
 
 _US_PER_SECOND: Final = 1_000_000
 _US_PER_MINUTE: Final = 60 * _US_PER_SECOND
@@ -242,16 +234,6 @@ def business_minutes_between(start: datetime, end: datetime, calendar: BusinessC
     return total / _US_PER_MINUTE
 
 
-def at_risk_at(
-    started_at: datetime, target_minutes: int | float, calendar: BusinessCalendar, ratio: float = 0.75
-) -> datetime:
-    """Instant (UTC) the at-risk threshold is crossed: ``add_business_minutes(started_at, ratio * target)``."""
-    _check_ratio(ratio)
-    return add_business_minutes(
-        started_at, ratio * _check_minutes(target_minutes, "target_minutes"), calendar
-    )
-
-
 # --------------------------------------------------------------------------- pause / resume
 
 
@@ -274,137 +256,6 @@ def due_after_resume(
     ``resumed_at`` itself, i.e. the ticket is due immediately.
     """
     return add_business_minutes(resumed_at, remaining_minutes(target_minutes, elapsed_before_pause), calendar)
-
-
-@dataclass(frozen=True)
-class SlaClockState:
-    """Immutable resolution-clock state of one ticket.
-
-    ``elapsed_minutes`` are the business minutes banked before the current running segment
-    (or before the pause); ``running_since`` is the start of the running segment, ``None``
-    while paused.  Transitions return new instances.
-    """
-
-    target_minutes: float
-    elapsed_minutes: float = 0.0
-    running_since: datetime | None = None
-
-    @classmethod
-    def start(cls, at: datetime, target_minutes: int | float) -> SlaClockState:
-        """A fresh clock running from ``at``."""
-        _to_us(at, "at")
-        return cls(target_minutes=float(_check_minutes(target_minutes, "target_minutes")), running_since=at)
-
-    @property
-    def paused(self) -> bool:
-        """True while the clock is stopped."""
-        return self.running_since is None
-
-    def elapsed(self, now: datetime, calendar: BusinessCalendar) -> float:
-        """Business minutes counted up to ``now`` (pauses excluded)."""
-        if self.running_since is None:
-            return self.elapsed_minutes
-        return self.elapsed_minutes + business_minutes_between(self.running_since, now, calendar)
-
-    def remaining(self, now: datetime, calendar: BusinessCalendar) -> float:
-        """Business minutes left at ``now`` (never negative)."""
-        return remaining_minutes(self.target_minutes, self.elapsed(now, calendar))
-
-    def due_at(self, calendar: BusinessCalendar) -> datetime | None:
-        """Due instant (UTC) of the running clock; ``None`` while paused."""
-        if self.running_since is None:
-            return None
-        return due_after_resume(self.running_since, self.target_minutes, self.elapsed_minutes, calendar)
-
-    def pause(self, at: datetime, calendar: BusinessCalendar) -> SlaClockState:
-        """Stop the clock at ``at``, banking the minutes elapsed so far (no-op if paused)."""
-        if self.running_since is None:
-            return self
-        return replace(self, elapsed_minutes=self.elapsed(at, calendar), running_since=None)
-
-    def resume(self, at: datetime) -> SlaClockState:
-        """Restart the clock at ``at``; the remaining minutes continue from then (no-op if running)."""
-        _to_us(at, "at")
-        if self.running_since is not None:
-            return self
-        return replace(self, running_since=at)
-
-    def with_target(self, target_minutes: int | float) -> SlaClockState:
-        """Same clock with a new target (severity change; elapsed time since opening is kept)."""
-        return replace(self, target_minutes=float(_check_minutes(target_minutes, "target_minutes")))
-
-    def state(
-        self,
-        now: datetime,
-        calendar: BusinessCalendar,
-        *,
-        completed_at: datetime | None = None,
-        at_risk_ratio: float = 0.75,
-    ) -> SlaState:
-        """Pause-aware status; see :func:`sla_state` for the meaning of each value.
-
-        While paused: ``"breached"`` if the banked minutes already reach the target, else
-        ``"paused"`` (completion while paused is ``"met"`` under the same condition).
-        While running, at-risk uses the pause-excluded elapsed minutes.
-        """
-        _check_ratio(at_risk_ratio)
-        now_us = _to_us(now, "now")
-        if self.running_since is None:
-            used_up = self.elapsed_minutes >= self.target_minutes
-            if completed_at is not None:
-                _to_us(completed_at, "completed_at")
-                return "breached" if used_up else "met"
-            return "breached" if used_up else "paused"
-        due_us = _to_us(
-            due_after_resume(self.running_since, self.target_minutes, self.elapsed_minutes, calendar),
-            "due_at",
-        )
-        if completed_at is not None:
-            return "met" if _to_us(completed_at, "completed_at") <= due_us else "breached"
-        if now_us > due_us:
-            return "breached"
-        if self.elapsed(now, calendar) >= at_risk_ratio * self.target_minutes:
-            return "at_risk"
-        return "on_track"
-
-
-def sla_state(
-    *,
-    now: datetime,
-    due_at: datetime,
-    started_at: datetime,
-    calendar: BusinessCalendar,
-    target_minutes: int | float,
-    completed_at: datetime | None = None,
-    paused: bool = False,
-    at_risk_ratio: float = 0.75,
-) -> SlaState:
-    """Status of one SLA target at ``now``; the first matching rule wins.
-
-    1. ``completed_at`` given: ``"met"`` if ``completed_at <= due_at`` else ``"breached"``.
-    2. ``now > due_at``: ``"breached"`` (even when paused: pass the ``due_at`` that was in
-       force when the clock stopped).
-    3. ``paused``: ``"paused"``.
-    4. business minutes in ``[started_at, now)`` >= ``at_risk_ratio * target_minutes``:
-       ``"at_risk"`` (the same instant as :func:`at_risk_at`).
-    5. otherwise ``"on_track"``.
-
-    All datetimes must be timezone-aware (``ValueError`` otherwise).
-    """
-    _check_ratio(at_risk_ratio)
-    target = _check_minutes(target_minutes, "target_minutes")
-    now_us = _to_us(now, "now")
-    due_us = _to_us(due_at, "due_at")
-    _to_us(started_at, "started_at")
-    if completed_at is not None:
-        return "met" if _to_us(completed_at, "completed_at") <= due_us else "breached"
-    if now_us > due_us:
-        return "breached"
-    if paused:
-        return "paused"
-    if business_minutes_between(started_at, now, calendar) >= at_risk_ratio * target:
-        return "at_risk"
-    return "on_track"
 
 
 # --------------------------------------------------------------------------- internals
@@ -496,11 +347,6 @@ def _minutes_to_us(minutes: int | float) -> int:
     if isinstance(checked, int):
         return checked * _US_PER_MINUTE
     return round(checked * _US_PER_MINUTE)
-
-
-def _check_ratio(ratio: float) -> None:
-    if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 <= ratio <= 1:
-        raise ValueError(f"at-risk ratio must be between 0 and 1, got {ratio!r}")
 
 
 def _offset_seconds(zone: ZoneInfo, epoch_seconds: int) -> int:

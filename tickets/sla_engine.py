@@ -17,17 +17,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tenancy.context import get_current_tenant
-from tickets import sla
-from tickets.models import (
-    SlaClock,
-    SlaEventKind,
-    SlaMetric,
-    SlaPolicy,
-    SlaState,
-    SupportSettings,
-    Ticket,
-    TicketSlaEvent,
-)
+from tickets import escalation, sla
+from tickets.models import SlaClock, SlaPolicy, SupportSettings, Ticket, TicketSlaEvent
+from tickets.states import ESCALATION_WHERE_SQL, SCAN_STEPS, SlaEventKind, SlaMetric, SlaState
 
 # API.md defaults: severity -> (response minutes, resolution minutes), every segment, 24x7 clock.
 DEFAULT_TARGETS: dict[int, tuple[int, int]] = {1: (60, 240), 2: (240, 480), 3: (480, 1440), 4: (1440, 7200)}
@@ -211,10 +203,12 @@ def pause_resolution(ticket: Ticket, config: SlaConfig, *, at: datetime) -> floa
     if ticket.resolution_clock_started_at is None:
         return None
     calendar = config.calendar(ticket.sla_clock)
-    state = clock_state(ticket).pause(at, calendar)
-    ticket.resolution_elapsed_minutes = state.elapsed_minutes
+    elapsed = ticket.resolution_elapsed_minutes + sla.business_minutes_between(
+        ticket.resolution_clock_started_at, at, calendar
+    )
+    ticket.resolution_elapsed_minutes = elapsed
     ticket.resolution_clock_started_at = None
-    return state.elapsed_minutes
+    return elapsed
 
 
 def resume_resolution(ticket: Ticket, config: SlaConfig, *, at: datetime) -> datetime | None:
@@ -230,14 +224,6 @@ def resume_resolution(ticket: Ticket, config: SlaConfig, *, at: datetime) -> dat
     ticket.resolution_state = SlaState.AT_RISK if banked_at_risk else SlaState.ON_TRACK
     _set_resolution_due(ticket, config, calendar, now=at)
     return ticket.resolution_due_at
-
-
-def clock_state(ticket: Ticket) -> sla.SlaClockState:
-    return sla.SlaClockState(
-        target_minutes=float(ticket.resolution_target_minutes or 0),
-        elapsed_minutes=ticket.resolution_elapsed_minutes,
-        running_since=ticket.resolution_clock_started_at,
-    )
 
 
 def banked_minutes_from_log(ticket: Ticket, calendar: sla.BusinessCalendar) -> float:
@@ -286,50 +272,6 @@ def resolution_due_from_log(ticket: Ticket, calendar: sla.BusinessCalendar) -> d
 
 # --------------------------------------------------------------------------- time-driven transitions
 
-_UNRESOLVED_SQL = "status IN ('new', 'open', 'pending_customer')"
-_RUNNING_SQL = "status IN ('new', 'open')"
-
-
-@dataclass(frozen=True)
-class _Transition:
-    metric: str
-    kind: str
-    set_sql: str
-    where_sql: str
-    due_column: str
-
-
-TRANSITIONS: tuple[_Transition, ...] = (
-    _Transition(
-        SlaMetric.RESPONSE, SlaEventKind.WARNED, "response_state = 'at_risk'",
-        f"response_state = 'on_track' AND {_UNRESOLVED_SQL} AND response_at_risk_at <= %(now)s "
-        "AND response_due_at >= %(now)s",
-        "response_due_at",
-    ),
-    _Transition(
-        SlaMetric.RESPONSE, SlaEventKind.BREACHED, "response_state = 'breached'",
-        f"response_state IN ('on_track', 'at_risk') AND {_UNRESOLVED_SQL} AND response_due_at < %(now)s",
-        "response_due_at",
-    ),
-    _Transition(
-        SlaMetric.RESOLUTION, SlaEventKind.WARNED, "resolution_state = 'at_risk'",
-        f"resolution_state = 'on_track' AND {_RUNNING_SQL} AND resolution_at_risk_at <= %(now)s "
-        "AND resolution_due_at >= %(now)s",
-        "resolution_due_at",
-    ),
-    _Transition(
-        SlaMetric.RESOLUTION, SlaEventKind.BREACHED, "resolution_state = 'breached'",
-        f"resolution_state IN ('on_track', 'at_risk') AND {_RUNNING_SQL} AND resolution_due_at < %(now)s",
-        "resolution_due_at",
-    ),
-)
-
-ESCALATION_WHERE_SQL = (
-    f"escalated_at IS NULL AND {_RUNNING_SQL} AND (escalate_at <= %(now)s "
-    "OR response_state = 'breached' OR resolution_state = 'breached')"
-)
-
-
 @dataclass
 class TransitionResult:
     warned: int = 0
@@ -359,7 +301,7 @@ def apply_transitions(ticket_ids: Sequence[int], *, now: datetime | None = None)
     params = {"now": now, "tenant": tenant_id, "ids": list(ticket_ids)}
     events: list[TicketSlaEvent] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        for step in TRANSITIONS:
+        for step in SCAN_STEPS:
             cursor.execute(
                 f"UPDATE tickets_ticket SET {step.set_sql} "  # noqa: S608 - fixed SQL fragments, values are params
                 f"WHERE tenant_id = %(tenant)s AND id = ANY(%(ids)s) AND {step.where_sql} "
@@ -384,9 +326,7 @@ def apply_transitions(ticket_ids: Sequence[int], *, now: datetime | None = None)
         )
         due_for_escalation = cursor.fetchall()
         if due_for_escalation:
-            from tickets.escalation import escalate_automatically
-
-            result.escalated = escalate_automatically(dict(due_for_escalation), now=now)
+            result.escalated = escalation.escalate_automatically(dict(due_for_escalation), now=now)
     return result
 
 

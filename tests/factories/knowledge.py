@@ -1,11 +1,11 @@
 import factory
 from django.utils.text import slugify
 
-from knowledge.models import Article, ArticleStatus, Category, QueueView, TicketArticleLink
+from knowledge.models import Article, ArticleStatus, Category, TicketArticleLink
 from tests.factories.accounts import TenantOwnedFactory
-from tests.factories.tenancy import TenantFactory, UserFactory
+from tests.factories.tenancy import TenantFactory
 
-__all__ = ["CategoryFactory", "ArticleFactory", "TicketArticleLinkFactory", "QueueViewFactory"]
+__all__ = ["CategoryFactory", "ArticleFactory", "TicketArticleLinkFactory"]
 
 
 class CategoryFactory(TenantOwnedFactory):
@@ -36,13 +36,3 @@ class TicketArticleLinkFactory(TenantOwnedFactory):
     article = factory.SubFactory(ArticleFactory)
     tenant = factory.LazyAttribute(lambda o: o.article.tenant)
     ticket = None  # pass a ticket of the same tenant
-
-
-class QueueViewFactory(TenantOwnedFactory):
-    class Meta:
-        model = QueueView
-
-    tenant = factory.SubFactory(TenantFactory)
-    user = factory.SubFactory(UserFactory)
-    name = factory.Sequence(lambda n: f"View {n}")
-    query = "severity=1"

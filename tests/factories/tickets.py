@@ -7,18 +7,21 @@ import factory
 
 from tenancy.context import tenant_context
 from tests.factories.accounts import AccountFactory, TenantOwnedFactory
-from tickets import services
+from tests.factories.tenancy import TenantFactory, UserFactory
 from tickets.models import (
     InboundEmail,
     InboundEmailOutcome,
+    QueueView,
     SlaPolicy,
     Ticket,
     TicketAttachment,
     TicketComment,
 )
+from tickets.services import lifecycle
 
 __all__ = [
     "TicketFactory", "TicketCommentFactory", "SlaPolicyFactory", "TicketAttachmentFactory", "InboundEmailFactory",
+    "QueueViewFactory",
 ]
 
 
@@ -38,7 +41,7 @@ class TicketFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         with tenant_context(kwargs["account"].tenant):
-            return services.ticket_create(**kwargs)
+            return lifecycle.ticket_create(**kwargs)
 
     @classmethod
     def _build(cls, model_class, *args, **kwargs):
@@ -95,3 +98,13 @@ class InboundEmailFactory(TenantOwnedFactory):
     subject = "Help, please"
     text = "Nothing works."
     outcome = InboundEmailOutcome.TRIAGE
+
+
+class QueueViewFactory(TenantOwnedFactory):
+    class Meta:
+        model = QueueView
+
+    tenant = factory.SubFactory(TenantFactory)
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"View {n}")
+    query = "severity=1"

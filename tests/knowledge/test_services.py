@@ -3,7 +3,7 @@ import pytest
 from base.errors import DomainError
 from knowledge import services
 from knowledge.defaults import DEFAULT_CATEGORIES
-from knowledge.models import Article, ArticleStatus, Category, QueueView, TicketArticleLink
+from knowledge.models import Article, ArticleStatus, Category, TicketArticleLink
 from tests.factories.knowledge import ArticleFactory, CategoryFactory
 
 
@@ -82,14 +82,3 @@ def test_link_refuses_another_tenants_ticket(in_tenant, other_tenant, make_ticke
     assert TicketArticleLink.all_tenants.count() == 0
 
 
-def test_queue_views_save_overwrite_delete(in_tenant, alice, member):
-    other = member()
-    view = services.queue_view_save(user=alice, name="Sev1 mine", query="?severity=1&mine=1")
-    assert view.query == "severity=1&mine=1"
-    services.queue_view_save(user=alice, name="Sev1 mine", query="severity=1")
-    services.queue_view_save(user=other, name="Sev1 mine", query="severity=2")
-    assert QueueView.objects.filter(user=alice).get().query == "severity=1"
-    assert services.queue_view_delete(user=other, pk=view.pk) is False  # not theirs
-    assert services.queue_view_delete(user=alice, pk=view.pk) is True
-    with pytest.raises(DomainError):
-        services.queue_view_save(user=alice, name=" ", query="")

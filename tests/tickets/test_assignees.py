@@ -11,9 +11,10 @@ from tenancy.context import tenant_context
 from tenancy.models import Role
 from tenancy.permissions import TICKETS_WRITE, role_can
 from tests.factories.tickets import TicketFactory
-from tickets import selectors, services
+from tickets import selectors
 from tickets.forms import BulkAssignForm, PropertiesForm, TicketCreateForm
 from tickets.models import Ticket, TicketChange
+from tickets.services import assignment, lifecycle
 
 pytestmark = pytest.mark.django_db
 
@@ -45,17 +46,17 @@ def test_every_assignee_list_uses_it(in_tenant, people):
 def test_services_refuse_a_role_that_cannot_work_tickets(in_tenant, people, account, ticket, alice):
     viewer = people[Role.VIEWER]
     with pytest.raises(DomainError) as refused:
-        services.ticket_assign(ticket=ticket, assignee=viewer, actor=alice)
+        assignment.ticket_assign(ticket=ticket, assignee=viewer, actor=alice)
     assert refused.value.field == "assignee" and "can't work tickets" in str(refused.value)
     with pytest.raises(DomainError):
-        services.tickets_bulk_assign(ticket_ids=[ticket.pk], assignee=viewer, actor=alice)
+        assignment.tickets_bulk_assign(ticket_ids=[ticket.pk], assignee=viewer, actor=alice)
     with pytest.raises(DomainError):
-        services.ticket_create(account=account, subject="x", assignee=people[Role.ONBOARDING_SPECIALIST])
+        lifecycle.ticket_create(account=account, subject="x", assignee=people[Role.ONBOARDING_SPECIALIST])
     with pytest.raises(DomainError):
-        services.ticket_update(ticket=ticket, assignee=viewer)
+        lifecycle.ticket_update(ticket=ticket, assignee=viewer)
     stored = Ticket.objects.get(pk=ticket.pk)
     assert stored.assignee is None and not TicketChange.objects.filter(action="assigned").exists()
-    services.ticket_assign(ticket=ticket, assignee=people[Role.SUPPORT_ENGINEER], actor=alice)  # still works
+    assignment.ticket_assign(ticket=ticket, assignee=people[Role.SUPPORT_ENGINEER], actor=alice)  # still works
 
 
 def test_api_answers_400_for_a_viewer_assignee(api, people, account, ticket):

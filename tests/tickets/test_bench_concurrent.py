@@ -13,7 +13,7 @@ from django.db import connection
 from tenancy.models import Role
 from tests.factories.accounts import AccountFactory
 from tests.factories.tickets import TicketFactory
-from tickets import bench
+from tickets import bench_served
 
 
 class Out:
@@ -30,13 +30,13 @@ def test_concurrent_run_is_bounded_and_stops_gunicorn(monkeypatch, tenant, membe
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/x").rsplit("/", 1)[0]
     monkeypatch.setenv("DATABASE_URL", f"{base}/{connection.settings_dict['NAME']}")
     ports: list[int] = []
-    free_port = bench._free_port
-    monkeypatch.setattr(bench, "_free_port", lambda: ports.append(free_port()) or ports[-1])
+    free_port = bench_served._free_port
+    monkeypatch.setattr(bench_served, "_free_port", lambda: ports.append(free_port()) or ports[-1])
     engineer = member(Role.SUPPORT_ENGINEER)
     TicketFactory(account=AccountFactory(tenant=tenant), subject="Served under load")
     out = Out()
 
-    result = bench._concurrent_run(tenant, engineer, {"clients": 3, "seconds": 2.0, "max_requests": 12,
+    result = bench_served.concurrent_run(tenant, engineer, {"clients": 3, "seconds": 2.0, "max_requests": 12,
                                                       "workers": 1}, out)
 
     assert "concurrent_error" not in result, out.lines
@@ -45,6 +45,6 @@ def test_concurrent_run_is_bounded_and_stops_gunicorn(monkeypatch, tenant, membe
     assert result["concurrent_seconds"] < 30 and result["concurrent_workers"] == 1
     assert result["concurrent_p50_ms"] <= result["concurrent_p95_ms"]
     assert ports and ports[0] > 0
-    with pytest.raises(OSError), socket.create_connection((bench.LOOPBACK, ports[0]), timeout=2):
+    with pytest.raises(OSError), socket.create_connection((bench_served.LOOPBACK, ports[0]), timeout=2):
         pass  # gunicorn is gone
     assert not Session.objects.exists()

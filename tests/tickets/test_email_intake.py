@@ -38,9 +38,9 @@ def test_known_contact_opens_a_ticket_and_gets_an_acknowledgement(api, clock, co
 def test_reply_with_the_number_threads_as_a_customer_comment(api, clock, contact, alice):
     with tenant_context(contact.tenant):
         ticket = TicketFactory(account=contact.account, contact=contact)
-        from tickets import services
+        from tickets.services import lifecycle
 
-        services.ticket_transition(ticket=ticket, to_status="pending_customer", actor=alice)
+        lifecycle.ticket_transition(ticket=ticket, to_status="pending_customer", actor=alice)
     response = api.post(URL, email("<m2@mail>", subject=f"Re: [#{ticket.number}] TPS reports", text="Logs attached"),
                         format="json")
     assert response.json()["outcome"] == "commented"
@@ -170,10 +170,10 @@ def test_reply_threads_by_the_number_in_the_subject_after_a_sent_reply(api, cloc
                                                                       django_capture_on_commit_callbacks):
     with tenant_context(contact.tenant):
         ticket = TicketFactory(account=contact.account, contact=contact)
-        from tickets import services
+        from tickets.services import lifecycle
 
         with django_capture_on_commit_callbacks(execute=True):
-            services.ticket_reply(ticket=ticket, body="Please send logs", author=alice)
+            lifecycle.ticket_reply(ticket=ticket, body="Please send logs", actor=alice)
     subject = mail.outbox[-1].subject
     answer = api.post(URL, email("<logs@initech>", subject=f"Re: {subject}", text="Here"), format="json").json()
     assert (answer["outcome"], answer["ticket"]) == ("commented", ticket.pk)
@@ -182,11 +182,11 @@ def test_reply_threads_by_the_number_in_the_subject_after_a_sent_reply(api, cloc
 def test_only_public_replies_from_the_tenant_leave(api, clock, contact, alice, django_capture_on_commit_callbacks):
     with tenant_context(contact.tenant):
         ticket = TicketFactory(account=contact.account, contact=contact)
-        from tickets import services
+        from tickets.services import lifecycle
 
         with django_capture_on_commit_callbacks(execute=True):
-            services.ticket_reply(ticket=ticket, body="Secret internal analysis", public=False, author=alice)
-            services.ticket_reply(ticket=ticket, body="My own words", contact=contact)
+            lifecycle.ticket_reply(ticket=ticket, body="Secret internal analysis", public=False, actor=alice)
+            lifecycle.ticket_reply(ticket=ticket, body="My own words", contact=contact)
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
         note = api.post(f"/api/v1/tickets/{ticket.pk}/comments/", {"body": "Internal", "public": False}, format="json")
@@ -202,7 +202,8 @@ def test_reply_to_an_email_ticket_without_contact_goes_to_the_requester(api, clo
     """A triaged email whose sender is another account's contact: the ticket has no contact, the reply
     goes to the address that wrote in."""
     from tests.factories.accounts import ContactFactory
-    from tickets import email_intake, services
+    from tickets import email_intake
+    from tickets.services import lifecycle
 
     with tenant_context(tenant):
         other = AccountFactory(tenant=tenant, name="Other")
@@ -214,7 +215,7 @@ def test_reply_to_an_email_ticket_without_contact_goes_to_the_requester(api, clo
         Ticket.all_tenants.filter(pk=ticket.pk).update(contact=None)
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            services.ticket_reply(ticket=Ticket.objects.get(pk=ticket.pk), body="Hello", author=alice)
+            lifecycle.ticket_reply(ticket=Ticket.objects.get(pk=ticket.pk), body="Hello", actor=alice)
     assert [m.to for m in mail.outbox] == [["stranger@nowhere.example"]]
 
 
@@ -230,13 +231,13 @@ def test_a_thread_id_of_another_tenant_does_not_thread(api, other_api, clock, co
     "<ticket-42.acme@localhost>", "<ticket-42-c7.acme_corp@mail.example>", "ticket-42-c7.x-y@example.org",
 ])
 def test_our_thread_ids_name_their_ticket(message_id):
-    from tickets import services
+    from tickets.services import notify
 
-    assert services.thread_ticket_id(message_id) == 42
+    assert notify.thread_ticket_id(message_id) == 42
 
 
 @pytest.mark.parametrize("message_id", ["<ticket-x.acme@localhost>", "<42@localhost>", "<ticket-42@localhost>", ""])
 def test_other_message_ids_name_no_ticket(message_id):
-    from tickets import services
+    from tickets.services import notify
 
-    assert services.thread_ticket_id(message_id) is None
+    assert notify.thread_ticket_id(message_id) is None

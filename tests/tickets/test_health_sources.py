@@ -10,7 +10,8 @@ import pytest
 from tests.factories.accounts import AccountFactory
 from tests.factories.tickets import TicketFactory
 from tests.tickets.conftest import T0
-from tickets import health_sources, services
+from tickets import health_sources
+from tickets.services import lifecycle
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 3, 2)
@@ -26,7 +27,7 @@ def accounts(in_tenant, clock):
     TicketFactory(account=busy, severity=3, opened_at=T0 - timedelta(days=40))
     TicketFactory(account=calm, severity=4, opened_at=T0 - timedelta(days=1))
     old = TicketFactory(account=calm, severity=1, opened_at=T0 - timedelta(days=100))
-    services.ticket_transition(ticket=old, to_status="resolved")
+    lifecycle.ticket_transition(ticket=old, to_status="resolved")
     return busy, calm, quiet
 
 

@@ -54,10 +54,10 @@ def test_account_panel_lists_open_tickets(alice_client, account, tenant, other_t
     TicketFactory(account=account, subject="Minor", severity=4)
     done = TicketFactory(account=account, subject="Already done")
     from tenancy.context import tenant_context
-    from tickets import services
+    from tickets.services import lifecycle
 
     with tenant_context(tenant):
-        services.ticket_transition(ticket=Ticket.objects.get(pk=done.pk), to_status="resolved")
+        lifecycle.ticket_transition(ticket=Ticket.objects.get(pk=done.pk), to_status="resolved")
     TicketFactory(account=AccountFactory(tenant=other_tenant), subject="Globex ticket")
     page = alice_client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
     html = page.split('id="account-tickets-panel"')[1].split("</section>")[0]
@@ -70,7 +70,7 @@ def test_account_panel_lists_open_tickets(alice_client, account, tenant, other_t
 def test_account_panel_query_count_is_constant(account, django_assert_max_num_queries):
     from accounts.panels import _PANELS
     from tenancy.context import tenant_context
-    from tickets.views import account_panel_context
+    from tickets.views.panel import account_panel_context
 
     assert _PANELS["tickets"].context is account_panel_context  # registered by TicketsConfig.ready()
 

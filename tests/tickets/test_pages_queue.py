@@ -8,14 +8,13 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from knowledge.models import QueueView
 from tenancy.models import Role
 from tests.factories.accounts import AccountFactory
-from tests.factories.knowledge import QueueViewFactory
-from tests.factories.tickets import TicketFactory
-from tickets import services
-from tickets.models import Ticket
-from tickets.views import duration_label, queue_filters
+from tests.factories.tickets import QueueViewFactory, TicketFactory
+from tickets.models import QueueView, Ticket
+from tickets.services import lifecycle
+from tickets.sla_display import duration_label
+from tickets.views.queue import queue_filters
 
 QUEUE = "/tickets/"
 
@@ -64,7 +63,7 @@ def with_tenant_transition(tenant, t, status, user=None):
     from tenancy.context import tenant_context
 
     with tenant_context(tenant):
-        services.ticket_transition(ticket=Ticket.objects.get(pk=t.pk), to_status=status, actor=user)
+        lifecycle.ticket_transition(ticket=Ticket.objects.get(pk=t.pk), to_status=status, actor=user)
 
 
 def test_filters(alice_client, alice, account, member, tenant):

@@ -11,8 +11,8 @@ from django.urls import reverse
 from tenancy.context import tenant_context
 from tenancy.models import Role
 from tests.factories.tickets import SlaPolicyFactory
-from tickets import services
 from tickets.models import SlaPolicy, SupportSettings
+from tickets.services import sla_config
 
 URL = "/tickets/settings/"
 MANAGEMENT = {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000}
@@ -108,17 +108,17 @@ def csm_client(client, member):
 def acme_config(tenant):
     """Acme: a segment row, business hours in Los Angeles with two intervals on Monday, a holiday."""
     with tenant_context(tenant):
-        services.sla_policies_replace(policies=[
+        sla_config.sla_policies_replace(policies=[
             row(1, 60, 240), row(1, 30, 120, segment="enterprise"), row(2, 240, 480, clock="business_hours"),
             row(3, 480, 1440), row(4, 1440, 7200),
         ])
-        services.business_hours_update(
+        sla_config.business_hours_update(
             timezone_name="America/Los_Angeles",
             intervals=[{"weekday": 0, "start": "08:00", "end": "12:00"}, {"weekday": 0, "start": "13:00", "end": "18:00"}]
             + [{"weekday": d, "start": "08:00", "end": "18:00"} for d in range(1, 5)],
             holidays=["2026-05-25", "2026-12-25"],
         )
-        services.support_settings_update(at_risk_percent=80, escalate_after_minutes=36 * 60)
+        sla_config.support_settings_update(at_risk_percent=80, escalate_after_minutes=36 * 60)
 
 
 # --------------------------------------------------------------------------- reading
@@ -187,7 +187,7 @@ def test_saving_the_forms_as_rendered_changes_nothing(manager_client, tenant, ac
 
 def test_coverage_gaps_are_pointed_out(csm_client, tenant):
     with tenant_context(tenant):
-        services.sla_policies_replace(policies=[row(1, 60, 240), row(2, 240, 480, segment="enterprise")])
+        sla_config.sla_policies_replace(policies=[row(1, 60, 240), row(2, 240, 480, segment="enterprise")])
     html = main_html(csm_client.get(URL))
     assert "Sev2 tickets of Mid-Market, SMB accounts get the default (4 h / 8 h, 24x7)" in html
     assert "Sev3 has no row: every Sev3 ticket gets the default (8 h / 1 d, 24x7)." in html
@@ -196,10 +196,10 @@ def test_coverage_gaps_are_pointed_out(csm_client, tenant):
 def test_preview_uses_the_saved_policy_and_calendar(csm_client, tenant, clock):
     """Monday 2 March 2026 09:00 UTC; business hours Mon-Fri 09:00-17:00 UTC."""
     with tenant_context(tenant):
-        services.sla_policies_replace(policies=[
+        sla_config.sla_policies_replace(policies=[
             row(2, 240, 600, clock="business_hours"), row(2, 30, 90, segment="enterprise"),
         ])
-        services.business_hours_update(
+        sla_config.business_hours_update(
             timezone_name="UTC", intervals=[{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
         )
     html = main_html(csm_client.get(URL))
@@ -223,8 +223,8 @@ def test_preview_times_are_in_the_tenant_time_zone(csm_client, tenant, clock):
 
 def test_other_tenant_sees_only_its_own_settings(client, tenant, other_tenant, bob, acme_config):
     with tenant_context(other_tenant):
-        services.sla_policies_replace(policies=[row(1, 45, 333)])
-        services.business_hours_update(
+        sla_config.sla_policies_replace(policies=[row(1, 45, 333)])
+        sla_config.business_hours_update(
             timezone_name="Europe/Berlin", intervals=[{"weekday": 5, "start": "10:00", "end": "14:00"}],
         )
     client.force_login(bob)
@@ -249,11 +249,11 @@ def test_query_count_does_not_grow_with_the_configuration(manager_client, tenant
     manager_client.get(URL)  # the first request after signing in also touches the session
     small = count()
     with tenant_context(tenant):
-        services.sla_policies_replace(policies=[
+        sla_config.sla_policies_replace(policies=[
             row(sev, 10 * sev, 100 * sev, segment=seg, clock="business_hours")
             for sev in range(1, 5) for seg in ("", "enterprise", "mid_market", "smb")
         ])
-        services.business_hours_update(
+        sla_config.business_hours_update(
             timezone_name="Europe/Paris",
             intervals=[{"weekday": d, "start": f"{h:02d}:00", "end": f"{h + 1:02d}:00"} for d in range(7)
                        for h in range(0, 24, 2)],
@@ -404,7 +404,7 @@ def test_a_post_changes_only_the_members_tenant(client, bob, tenant, other_tenan
 
 def test_a_row_for_a_segment_that_no_longer_exists(manager_client, tenant):
     with tenant_context(tenant):
-        services.sla_policies_replace(policies=[row(1, 60, 240), row(1, 30, 120, segment="smb")])
+        sla_config.sla_policies_replace(policies=[row(1, 60, 240), row(1, 30, 120, segment="smb")])
     tenant.segment_thresholds = [{"key": "large", "label": "Large", "min_arr": "50000"},
                                  {"key": "small", "label": "Small", "min_arr": "0"}]
     tenant.save()

@@ -23,10 +23,9 @@ from hypothesis import strategies as st
 
 from tenancy.models import Role
 from tests.factories.accounts import AccountFactory, ContactFactory
-from tests.factories.knowledge import QueueViewFactory
-from tests.factories.tickets import TicketCommentFactory, TicketFactory
+from tests.factories.tickets import QueueViewFactory, TicketCommentFactory, TicketFactory
 from tickets.models import Ticket
-from tickets.views import opened_ago
+from tickets.views.queue_rows import opened_ago
 
 QUEUE = "/tickets/"
 FROZEN = datetime(2026, 3, 2, 15, 30, 12, tzinfo=UTC)
@@ -167,7 +166,9 @@ def test_python_rows_match_the_template_they_replaced(alice_client, alice, membe
 
     from tenancy.context import tenant_context
     from tickets import selectors
-    from tickets.views import QueueRows, _decorate, _segment_labels
+    from tickets.views.common import segment_labels as _segment_labels
+    from tickets.views.queue_rows import QueueRows
+    from tickets.views.queue_rows import decorate as _decorate
 
     reference = engines["django"].from_string(
         (Path(__file__).parent / "queue_row_reference.html").read_text())
@@ -190,7 +191,8 @@ def test_python_rows_match_the_template_they_replaced(alice_client, alice, membe
 
 def test_tab_counts_are_one_query_also_with_nothing_open(tenant, alice, django_assert_num_queries):
     from tenancy.context import tenant_context
-    from tickets import selectors, services
+    from tickets import selectors
+    from tickets.services import lifecycle
 
     account = AccountFactory(tenant=tenant)
     made = [TicketFactory(account=account) for _ in range(3)]
@@ -199,7 +201,7 @@ def test_tab_counts_are_one_query_also_with_nothing_open(tenant, alice, django_a
             counts = selectors.queue_counts(user=alice)
         assert (counts["open"], counts["all"], counts["done"]) == (3, 3, 0)
         for t in made:
-            services.ticket_transition(ticket=Ticket.objects.get(pk=t.pk), to_status="resolved", actor=None)
+            lifecycle.ticket_transition(ticket=Ticket.objects.get(pk=t.pk), to_status="resolved", actor=None)
         with django_assert_num_queries(1):
             counts = selectors.queue_counts(user=alice)
         assert (counts["open"], counts["active"], counts["all"], counts["done"]) == (0, 0, 3, 3)

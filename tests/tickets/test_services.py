@@ -14,8 +14,9 @@ from tenancy.models import Role
 from tests.factories.accounts import AccountFactory, ContactFactory
 from tests.factories.tickets import TicketFactory
 from tests.tickets.conftest import T0
-from tickets import services, sla_engine
+from tickets import sla_engine
 from tickets.models import SlaPolicy, TicketChange, TicketSlaEvent, TicketStatus
+from tickets.services import assignment, attachments, lifecycle, sla_config
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def events(ticket, kind=None, metric=None):
 
 
 def test_create_applies_default_targets_and_logs(in_tenant, clock, account, contact, alice):
-    ticket = services.ticket_create(account=account, contact=contact, subject="Outage", severity=1, actor=alice)
+    ticket = lifecycle.ticket_create(account=account, contact=contact, subject="Outage", severity=1, actor=alice)
     assert ticket.number == 1
     assert ticket.status == TicketStatus.NEW
     assert ticket.response_due_at == T0 + timedelta(minutes=60)
@@ -46,32 +47,32 @@ def test_create_applies_default_targets_and_logs(in_tenant, clock, account, cont
     assert TicketChange.objects.get(ticket=ticket).action == "created"
     activity = Activity.objects.get(account=account, source="tickets")
     assert (activity.ref_type, activity.ref_id, activity.author) == ("ticket", ticket.pk, alice)
-    assert services.ticket_create(account=account, subject="Second").number == 2
+    assert lifecycle.ticket_create(account=account, subject="Second").number == 2
 
 
 def test_create_refuses_foreign_objects_and_bad_input(bob, other_tenant, in_tenant, account):
     stranger = ContactFactory(account=AccountFactory(tenant=other_tenant))
     with pytest.raises(DomainError) as exc:
-        services.ticket_create(account=account, subject="x", contact=stranger)
+        lifecycle.ticket_create(account=account, subject="x", contact=stranger)
     assert exc.value.field == "contact"
     with pytest.raises(DomainError) as exc:
-        services.ticket_create(account=account, subject="x", assignee=bob)
+        lifecycle.ticket_create(account=account, subject="x", assignee=bob)
     assert exc.value.field == "assignee"
     with pytest.raises(DomainError):
-        services.ticket_create(account=account, subject=" ")
+        lifecycle.ticket_create(account=account, subject=" ")
     with pytest.raises(DomainError):
-        services.ticket_create(account=account, subject="x", severity=5)
+        lifecycle.ticket_create(account=account, subject="x", severity=5)
 
 
 def test_assignment_opens_a_new_ticket(in_tenant, clock, account, alice, member):
     engineer = member(Role.SUPPORT_ENGINEER)
     ticket = TicketFactory(account=account)
-    services.ticket_assign(ticket=ticket, assignee=engineer, actor=alice)
+    assignment.ticket_assign(ticket=ticket, assignee=engineer, actor=alice)
     assert ticket.status == TicketStatus.OPEN
     assert ticket.assignee == engineer
     actions = list(TicketChange.objects.filter(ticket=ticket).values_list("action", flat=True))
     assert actions == ["created", "assigned", "status"]
-    services.ticket_claim(ticket=ticket, user=alice)
+    assignment.ticket_claim(ticket=ticket, actor=alice)
     assert ticket.assignee == alice
 
 
@@ -81,7 +82,7 @@ def test_assignment_opens_a_new_ticket(in_tenant, clock, account, alice, member)
 def test_valid_lifecycle_and_reopen(in_tenant, clock, account, alice):
     ticket = TicketFactory(account=account)
     for status in ("open", "pending_customer", "open", "resolved", "open", "resolved", "closed"):
-        services.ticket_transition(ticket=ticket, to_status=status, actor=alice)
+        lifecycle.ticket_transition(ticket=ticket, to_status=status, actor=alice)
         assert ticket.status == status
     assert ticket.closed_at == T0
     assert TicketChange.objects.filter(ticket=ticket, action="reopened").count() == 1
@@ -94,10 +95,10 @@ def test_valid_lifecycle_and_reopen(in_tenant, clock, account, alice):
 def test_invalid_transitions_are_refused(in_tenant, account, path, refused):
     ticket = TicketFactory(account=account)
     for status in path:
-        services.ticket_transition(ticket=ticket, to_status=status)
+        lifecycle.ticket_transition(ticket=ticket, to_status=status)
     before = TicketChange.objects.count()
     with pytest.raises(InvalidTransition) as exc:
-        services.ticket_transition(ticket=ticket, to_status=refused)
+        lifecycle.ticket_transition(ticket=ticket, to_status=refused)
     assert exc.value.status_code == 409
     assert "can't move" in str(exc.value)
     assert str(exc.value).startswith("An open " if path == ("open",) else "A ")
@@ -108,7 +109,7 @@ def test_invalid_transitions_are_refused(in_tenant, account, path, refused):
 
 def test_unknown_status_is_a_400(in_tenant, account):
     with pytest.raises(DomainError) as exc:
-        services.ticket_transition(ticket=TicketFactory(account=account), to_status="done")
+        lifecycle.ticket_transition(ticket=TicketFactory(account=account), to_status="done")
     assert exc.value.status_code == 400
 
 
@@ -118,17 +119,17 @@ def test_unknown_status_is_a_400(in_tenant, account):
 def test_first_public_tenant_comment_is_the_first_response(in_tenant, clock, account, contact, alice):
     ticket = TicketFactory(account=account, severity=1, contact=contact)
     clock.shift(timedelta(minutes=10))
-    services.ticket_reply(ticket=ticket, body="internal", public=False, author=alice)
-    services.ticket_reply(ticket=ticket, body="From the customer", contact=contact)
+    lifecycle.ticket_reply(ticket=ticket, body="internal", public=False, actor=alice)
+    lifecycle.ticket_reply(ticket=ticket, body="From the customer", contact=contact)
     assert ticket.first_response_at is None
     assert ticket.status == TicketStatus.NEW
     clock.shift(timedelta(minutes=20))
-    services.ticket_reply(ticket=ticket, body="Looking now", author=alice)
+    lifecycle.ticket_reply(ticket=ticket, body="Looking now", actor=alice)
     assert ticket.first_response_at == T0 + timedelta(minutes=30)
     assert ticket.response_state == "met"
     assert ticket.status == TicketStatus.OPEN
     clock.shift(timedelta(minutes=20))
-    services.ticket_reply(ticket=ticket, body="Still looking", author=alice)
+    lifecycle.ticket_reply(ticket=ticket, body="Still looking", actor=alice)
     ticket.refresh_from_db()
     assert ticket.first_response_at == T0 + timedelta(minutes=30)
     assert len(events(ticket, "met", "response")) == 1
@@ -136,14 +137,14 @@ def test_first_public_tenant_comment_is_the_first_response(in_tenant, clock, acc
 
 def test_api_key_comment_counts_as_tenant_side(in_tenant, clock, account):
     ticket = TicketFactory(account=account)
-    services.ticket_reply(ticket=ticket, body="Automated triage reply", actor_label="API key: bot")
+    lifecycle.ticket_reply(ticket=ticket, body="Automated triage reply", actor_label="API key: bot")
     assert ticket.first_response_at == T0
 
 
 def test_late_first_response_is_breached_once(in_tenant, clock, account, alice):
     ticket = TicketFactory(account=account, severity=1)
     clock.shift(timedelta(minutes=90))
-    services.ticket_reply(ticket=ticket, body="Sorry for the wait", author=alice)
+    lifecycle.ticket_reply(ticket=ticket, body="Sorry for the wait", actor=alice)
     assert ticket.response_state == "breached"
     assert ticket.response_breached is True
     assert [e.kind for e in events(ticket, metric="response")] == ["breached"]
@@ -151,28 +152,28 @@ def test_late_first_response_is_breached_once(in_tenant, clock, account, alice):
 
 def test_customer_comment_reopens_pending_and_resolved(in_tenant, clock, account, contact, alice):
     ticket = TicketFactory(account=account, contact=contact)
-    services.ticket_reply(ticket=ticket, body="Can you send logs?", author=alice)
-    services.ticket_transition(ticket=ticket, to_status="pending_customer", actor=alice)
-    services.ticket_reply(ticket=ticket, body="Logs attached", contact=contact)
+    lifecycle.ticket_reply(ticket=ticket, body="Can you send logs?", actor=alice)
+    lifecycle.ticket_transition(ticket=ticket, to_status="pending_customer", actor=alice)
+    lifecycle.ticket_reply(ticket=ticket, body="Logs attached", contact=contact)
     assert ticket.status == TicketStatus.OPEN
-    services.ticket_transition(ticket=ticket, to_status="resolved", actor=alice)
-    services.ticket_reply(ticket=ticket, body="It's broken again", contact=contact)
+    lifecycle.ticket_transition(ticket=ticket, to_status="resolved", actor=alice)
+    lifecycle.ticket_reply(ticket=ticket, body="It's broken again", contact=contact)
     assert ticket.status == TicketStatus.OPEN
-    services.ticket_transition(ticket=ticket, to_status="resolved")
-    services.ticket_transition(ticket=ticket, to_status="closed")
+    lifecycle.ticket_transition(ticket=ticket, to_status="resolved")
+    lifecycle.ticket_transition(ticket=ticket, to_status="closed")
     with pytest.raises(InvalidTransition):
-        services.ticket_reply(ticket=ticket, body="Hello?", contact=contact)
+        lifecycle.ticket_reply(ticket=ticket, body="Hello?", contact=contact)
 
 
 def test_comment_rules(in_tenant, account, contact, other_tenant):
     ticket = TicketFactory(account=account)
     with pytest.raises(DomainError):
-        services.ticket_reply(ticket=ticket, body="   ")
+        lifecycle.ticket_reply(ticket=ticket, body="   ")
     with pytest.raises(DomainError):
-        services.ticket_reply(ticket=ticket, body="secret", public=False, contact=contact)
+        lifecycle.ticket_reply(ticket=ticket, body="secret", public=False, contact=contact)
     other_contact = ContactFactory(account=AccountFactory(tenant=account.tenant))
     with pytest.raises(DomainError) as exc:
-        services.ticket_reply(ticket=ticket, body="hi", contact=other_contact)
+        lifecycle.ticket_reply(ticket=ticket, body="hi", contact=other_contact)
     assert exc.value.field == "contact"
     assert ticket.comments.count() == 0
 
@@ -183,16 +184,16 @@ def test_comment_rules(in_tenant, account, contact, other_tenant):
 def test_pause_and_resume_continue_with_the_minutes_left(in_tenant, clock, account, contact, alice):
     ticket = TicketFactory(account=account, severity=1, contact=contact)  # 60 / 240, 24x7
     clock.shift(timedelta(minutes=30))
-    services.ticket_reply(ticket=ticket, body="Need logs", author=alice)
+    lifecycle.ticket_reply(ticket=ticket, body="Need logs", actor=alice)
     clock.shift(timedelta(minutes=30))
-    services.ticket_transition(ticket=ticket, to_status="pending_customer", actor=alice)
+    lifecycle.ticket_transition(ticket=ticket, to_status="pending_customer", actor=alice)
     assert ticket.sla_state == "paused"
     assert ticket.resolution_due_at is None
     assert ticket.resolution_elapsed_minutes == 60
     assert ticket.sla_next_due_at is None
     clock.shift(timedelta(hours=4))  # longer than the whole target: the clock is stopped
     assert sla_engine.scan().transitions.breached == 0
-    services.ticket_reply(ticket=ticket, body="Here", contact=contact)
+    lifecycle.ticket_reply(ticket=ticket, body="Here", contact=contact)
     assert ticket.status == TicketStatus.OPEN
     assert ticket.resolution_due_at == T0 + timedelta(hours=5, minutes=180)
     assert ticket.resolution_at_risk_at == T0 + timedelta(hours=5, minutes=120)  # 75% of 240 = 180 elapsed
@@ -210,11 +211,11 @@ def test_pause_and_resume_continue_with_the_minutes_left(in_tenant, clock, accou
 
 def test_pause_after_the_at_risk_point_resumes_at_risk_without_a_second_warning(in_tenant, clock, account, alice):
     ticket = TicketFactory(account=account, severity=1)
-    services.ticket_reply(ticket=ticket, body="On it", author=alice)
+    lifecycle.ticket_reply(ticket=ticket, body="On it", actor=alice)
     clock.shift(timedelta(minutes=200))  # 200 of 240 elapsed: at risk (logged by the settle before pausing)
-    services.ticket_transition(ticket=ticket, to_status="pending_customer")
+    lifecycle.ticket_transition(ticket=ticket, to_status="pending_customer")
     clock.shift(timedelta(hours=1))
-    services.ticket_transition(ticket=ticket, to_status="open")
+    lifecycle.ticket_transition(ticket=ticket, to_status="open")
     assert ticket.resolution_state == "at_risk"
     assert ticket.resolution_due_at == T0 + timedelta(minutes=200 + 60 + 40)
     sla_engine.scan()
@@ -224,12 +225,12 @@ def test_pause_after_the_at_risk_point_resumes_at_risk_without_a_second_warning(
 def test_resolve_meets_and_reopen_resumes(in_tenant, clock, account, alice):
     ticket = TicketFactory(account=account, severity=2)  # 240 / 480
     clock.shift(timedelta(minutes=100))
-    services.ticket_transition(ticket=ticket, to_status="resolved", actor=alice)
+    lifecycle.ticket_transition(ticket=ticket, to_status="resolved", actor=alice)
     assert (ticket.response_state, ticket.resolution_state, ticket.sla_state) == ("met", "met", "met")
     assert ticket.resolved_at == T0 + timedelta(minutes=100)
     assert ticket.sla_next_check_at is None
     clock.shift(timedelta(days=1))
-    services.ticket_transition(ticket=ticket, to_status="open", actor=alice)
+    lifecycle.ticket_transition(ticket=ticket, to_status="open", actor=alice)
     assert ticket.resolved_at is None
     assert ticket.resolution_state == "on_track"
     assert ticket.resolution_due_at == T0 + timedelta(days=1, minutes=100 + 380)
@@ -239,7 +240,7 @@ def test_resolve_meets_and_reopen_resumes(in_tenant, clock, account, alice):
 def test_severity_change_recomputes_from_opened_at(in_tenant, clock, account, alice):
     ticket = TicketFactory(account=account, severity=3)  # 480 / 1440
     clock.shift(timedelta(minutes=30))
-    services.ticket_set_severity(ticket=ticket, severity=1, actor=alice)
+    lifecycle.ticket_set_severity(ticket=ticket, severity=1, actor=alice)
     assert ticket.response_due_at == T0 + timedelta(minutes=60)
     assert ticket.resolution_due_at == T0 + timedelta(minutes=240)
     change = TicketChange.objects.get(ticket=ticket, action="severity")
@@ -248,13 +249,13 @@ def test_severity_change_recomputes_from_opened_at(in_tenant, clock, account, al
     applied = events(ticket, "applied")
     assert len(applied) == 2 and applied[1].detail["reason"] == "severity"
     clock.shift(timedelta(minutes=20))  # 50 minutes after opening: back to Sev2, the response is on track again
-    services.ticket_set_severity(ticket=ticket, severity=2, actor=alice)
+    lifecycle.ticket_set_severity(ticket=ticket, severity=2, actor=alice)
     assert ticket.response_due_at == T0 + timedelta(minutes=240)
     assert ticket.response_state == "on_track"
     clock.shift(timedelta(minutes=40))  # a breach under Sev1 is logged; back to Sev2 the state follows the new due
-    services.ticket_set_severity(ticket=ticket, severity=1, actor=alice)
+    lifecycle.ticket_set_severity(ticket=ticket, severity=1, actor=alice)
     assert ticket.response_state == "breached"
-    services.ticket_set_severity(ticket=ticket, severity=2, actor=alice)
+    lifecycle.ticket_set_severity(ticket=ticket, severity=2, actor=alice)
     assert (ticket.response_state, ticket.response_due_at) == ("on_track", T0 + timedelta(minutes=240))
     assert len(events(ticket, "breached", "response")) == 1  # the breach stays in the log as history
 
@@ -263,14 +264,14 @@ def test_severity_change_after_a_breach_shows_the_new_target(in_tenant, clock, a
     """Once a target passed, a severity change still moves both due instants to the new target."""
     ticket = TicketFactory(account=account, severity=3)  # 480 / 1440
     clock.shift(timedelta(hours=2))
-    services.ticket_set_severity(ticket=ticket, severity=1)  # 60 / 240: the response is overdue
+    lifecycle.ticket_set_severity(ticket=ticket, severity=1)  # 60 / 240: the response is overdue
     assert (ticket.response_state, ticket.response_due_at) == ("breached", T0 + timedelta(minutes=60))
     assert ticket.resolution_due_at == T0 + timedelta(minutes=240)
     clock.shift(timedelta(hours=3))  # 5h: the resolution target passed too
-    services.ticket_set_severity(ticket=ticket, severity=2)  # 240 / 480
+    lifecycle.ticket_set_severity(ticket=ticket, severity=2)  # 240 / 480
     assert (ticket.response_due_at, ticket.resolution_due_at) == (T0 + timedelta(hours=4), T0 + timedelta(hours=8))
     assert (ticket.response_state, ticket.resolution_state, ticket.sla_state) == ("breached", "on_track", "breached")
-    services.ticket_set_severity(ticket=ticket, severity=4)  # 1440 / 7200: nothing overdue any more
+    lifecycle.ticket_set_severity(ticket=ticket, severity=4)  # 1440 / 7200: nothing overdue any more
     ticket.refresh_from_db()
     assert ticket.response_due_at == T0 + timedelta(minutes=1440)
     assert ticket.resolution_due_at == T0 + timedelta(minutes=7200)
@@ -283,36 +284,36 @@ def test_severity_change_after_a_breach_shows_the_new_target(in_tenant, clock, a
 def test_severity_change_after_the_response_judges_it_by_the_new_target(in_tenant, clock, account, alice):
     ticket = TicketFactory(account=account, severity=3)  # response 480
     clock.shift(timedelta(minutes=90))
-    services.ticket_reply(ticket=ticket, body="On it", author=alice)
+    lifecycle.ticket_reply(ticket=ticket, body="On it", actor=alice)
     assert ticket.response_state == "met"
-    services.ticket_set_severity(ticket=ticket, severity=1)  # response 60: the reply at 90 was late
+    lifecycle.ticket_set_severity(ticket=ticket, severity=1)  # response 60: the reply at 90 was late
     assert (ticket.response_state, ticket.response_due_at) == ("breached", T0 + timedelta(minutes=60))
     assert len(events(ticket, "breached", "response")) == 1
-    services.ticket_set_severity(ticket=ticket, severity=2)  # 240: on time again; the breach entry stays
+    lifecycle.ticket_set_severity(ticket=ticket, severity=2)  # 240: on time again; the breach entry stays
     assert (ticket.response_state, ticket.response_due_at) == ("met", T0 + timedelta(minutes=240))
     assert len(events(ticket, "breached", "response")) == 1
 
 
 def test_severity_change_while_paused_past_the_new_target(in_tenant, clock, account, contact, alice):
     ticket = TicketFactory(account=account, severity=3, contact=contact)  # resolution 1440
-    services.ticket_reply(ticket=ticket, body="Logs please", author=alice)
+    lifecycle.ticket_reply(ticket=ticket, body="Logs please", actor=alice)
     clock.shift(timedelta(minutes=300))
-    services.ticket_transition(ticket=ticket, to_status="pending_customer")
-    services.ticket_set_severity(ticket=ticket, severity=1)  # 240 < 300 used: breached at T0 + 240
+    lifecycle.ticket_transition(ticket=ticket, to_status="pending_customer")
+    lifecycle.ticket_set_severity(ticket=ticket, severity=1)  # 240 < 300 used: breached at T0 + 240
     assert (ticket.resolution_state, ticket.resolution_due_at) == ("breached", T0 + timedelta(minutes=240))
     assert len(events(ticket, "breached", "resolution")) == 1
-    services.ticket_set_severity(ticket=ticket, severity=2)  # 480 > 300: paused with time left
+    lifecycle.ticket_set_severity(ticket=ticket, severity=2)  # 480 > 300: paused with time left
     assert (ticket.resolution_state, ticket.resolution_due_at) == ("paused", None)
 
 
 def test_severity_change_excludes_paused_time(in_tenant, clock, account, contact, alice):
     ticket = TicketFactory(account=account, severity=3, contact=contact)  # resolution 1440
-    services.ticket_reply(ticket=ticket, body="Logs please", author=alice)
+    lifecycle.ticket_reply(ticket=ticket, body="Logs please", actor=alice)
     clock.shift(timedelta(minutes=60))
-    services.ticket_transition(ticket=ticket, to_status="pending_customer")
+    lifecycle.ticket_transition(ticket=ticket, to_status="pending_customer")
     clock.shift(timedelta(hours=10))
-    services.ticket_reply(ticket=ticket, body="Logs", contact=contact)
-    services.ticket_set_severity(ticket=ticket, severity=1)  # 240: 60 used before the pause
+    lifecycle.ticket_reply(ticket=ticket, body="Logs", contact=contact)
+    lifecycle.ticket_set_severity(ticket=ticket, severity=1)  # 240: 60 used before the pause
     assert ticket.resolution_due_at == T0 + timedelta(hours=11, minutes=180)
 
 
@@ -332,7 +333,7 @@ def test_policy_by_segment_falls_back_to_any_segment_then_defaults(in_tenant, cl
 
 
 def test_business_hours_targets(in_tenant, tenant):
-    services.business_hours_update(
+    sla_config.business_hours_update(
         timezone_name="America/Los_Angeles",
         intervals=[{"weekday": d, "start": "08:00", "end": "18:00"} for d in range(5)],
         holidays=["2026-03-09"],
@@ -351,18 +352,18 @@ def test_business_hours_targets(in_tenant, tenant):
 
 def test_business_hours_validation(in_tenant):
     with pytest.raises(DomainError) as exc:
-        services.business_hours_update(timezone_name="Mars/Olympus", intervals=[{"weekday": 0, "start": "09:00", "end": "17:00"}])
+        sla_config.business_hours_update(timezone_name="Mars/Olympus", intervals=[{"weekday": 0, "start": "09:00", "end": "17:00"}])
     assert exc.value.field == "timezone"
     with pytest.raises(DomainError) as exc:
-        services.business_hours_update(timezone_name="UTC", intervals=[{"weekday": 0, "start": "18:00", "end": "09:00"}])
+        sla_config.business_hours_update(timezone_name="UTC", intervals=[{"weekday": 0, "start": "18:00", "end": "09:00"}])
     assert exc.value.field == "intervals"
     with pytest.raises(DomainError) as exc:
-        services.business_hours_update(timezone_name="UTC", intervals=[])
+        sla_config.business_hours_update(timezone_name="UTC", intervals=[])
     assert exc.value.field == "intervals"
 
 
 def test_policy_table_validation_writes_nothing(in_tenant):
-    services.sla_policies_replace(policies=[{"severity": 1, "segment": None, "response_minutes": 30,
+    sla_config.sla_policies_replace(policies=[{"severity": 1, "segment": None, "response_minutes": 30,
                                              "resolution_minutes": 60, "clock": "24x7"}])
     bad = [
         [{"severity": 5, "response_minutes": 1, "resolution_minutes": 1}],
@@ -373,16 +374,16 @@ def test_policy_table_validation_writes_nothing(in_tenant):
     ]
     for policies in bad:
         with pytest.raises(DomainError):
-            services.sla_policies_replace(policies=policies)
+            sla_config.sla_policies_replace(policies=policies)
     assert list(SlaPolicy.objects.values_list("response_minutes", flat=True)) == [30]
 
 
 def test_reapply_logs_a_policy_change(in_tenant, clock, account):
     ticket = TicketFactory(account=account, severity=2)
-    services.ticket_reapply_sla(ticket=ticket)
+    lifecycle.ticket_reapply_sla(ticket=ticket)
     assert not TicketChange.objects.filter(ticket=ticket, action="sla_policy").exists()
     SlaPolicy.objects.create(severity=2, segment="mid_market", response_minutes=120, resolution_minutes=480)
-    services.ticket_reapply_sla(ticket=ticket)
+    lifecycle.ticket_reapply_sla(ticket=ticket)
     change = TicketChange.objects.get(ticket=ticket, action="sla_policy")
     assert change.changes["response_target_minutes"] == [240, 120]
     assert ticket.response_due_at == T0 + timedelta(minutes=120)
@@ -391,8 +392,8 @@ def test_reapply_logs_a_policy_change(in_tenant, clock, account):
 def test_bulk_assign(in_tenant, account, alice, member):
     engineer = member(Role.SUPPORT_ENGINEER)
     tickets = [TicketFactory(account=account) for _ in range(3)]
-    assert services.tickets_bulk_assign(ticket_ids=[t.pk for t in tickets], assignee=engineer, actor=alice) == 3
-    assert services.tickets_bulk_assign(ticket_ids=[t.pk for t in tickets], assignee=engineer, actor=alice) == 0
+    assert assignment.tickets_bulk_assign(ticket_ids=[t.pk for t in tickets], assignee=engineer, actor=alice) == 3
+    assert assignment.tickets_bulk_assign(ticket_ids=[t.pk for t in tickets], assignee=engineer, actor=alice) == 0
     for ticket in tickets:
         ticket.refresh_from_db()
         assert (ticket.assignee, ticket.status) == (engineer, "open")
@@ -401,7 +402,7 @@ def test_bulk_assign(in_tenant, account, alice, member):
 
 def test_update_routes_each_change(in_tenant, clock, account, alice):
     ticket = TicketFactory(account=account)
-    services.ticket_update(ticket=ticket, actor=alice, subject="New subject", tags=["Bug", "bug", "sso"],
+    lifecycle.ticket_update(ticket=ticket, actor=alice, subject="New subject", tags=["Bug", "bug", "sso"],
                            severity=2, status="open", support_level=2)
     ticket.refresh_from_db()
     assert (ticket.subject, ticket.tags, ticket.severity, ticket.status, ticket.support_level) == (
@@ -409,7 +410,7 @@ def test_update_routes_each_change(in_tenant, clock, account, alice):
     actions = set(TicketChange.objects.filter(ticket=ticket).values_list("action", flat=True))
     assert {"updated", "severity", "status", "support_level"} <= actions
     with pytest.raises(DomainError):
-        services.ticket_update(ticket=ticket, number=7)
+        lifecycle.ticket_update(ticket=ticket, number=7)
 
 
 def test_sla_log_is_append_only(in_tenant, account):
@@ -424,8 +425,8 @@ def test_attachment_is_stored_with_the_ticket(in_tenant, account, alice, setting
 
     settings.MEDIA_ROOT = tmp_path
     ticket = TicketFactory(account=account)
-    attachment = services.ticket_attach(ticket=ticket, file=SimpleUploadedFile("log.txt", b"boom", "text/plain"),
-                                        uploaded_by=alice)
+    attachment = attachments.ticket_attach(ticket=ticket, file=SimpleUploadedFile("log.txt", b"boom", "text/plain"),
+                                        actor=alice)
     assert attachment.filename == "log.txt" and attachment.size == 4
     assert attachment.file.name.startswith(f"tickets/{ticket.tenant_id}/{ticket.pk}/")
     assert attachment.file.read() == b"boom"
@@ -445,11 +446,11 @@ def test_severity_change_onto_another_clock_recounts_the_running_time(in_tenant,
     SlaPolicy.objects.create(severity=2, response_minutes=240, resolution_minutes=480, clock="business_hours")
     ticket = TicketFactory(account=account, severity=1)  # 24x7, opened Monday 09:00
     clock.shift(timedelta(hours=1))
-    services.ticket_transition(ticket=ticket, to_status="pending_customer")  # 60 minutes banked
+    lifecycle.ticket_transition(ticket=ticket, to_status="pending_customer")  # 60 minutes banked
     clock.shift(timedelta(hours=1))
-    services.ticket_transition(ticket=ticket, to_status="open")  # running again from 11:00
+    lifecycle.ticket_transition(ticket=ticket, to_status="open")  # running again from 11:00
     clock.shift(timedelta(hours=1))
-    services.ticket_set_severity(ticket=ticket, severity=2)
+    lifecycle.ticket_set_severity(ticket=ticket, severity=2)
     assert ticket.sla_clock == "business_hours"
     # Sev1's hour passed at 10:00 (logged, and kept as history); the state follows Sev2's 13:00 due.
     assert (ticket.response_state, ticket.response_due_at) == ("at_risk", T0 + timedelta(hours=4))
@@ -463,7 +464,7 @@ def test_update_with_unchanged_fields_does_not_undo_an_escalation(in_tenant, clo
     """The properties form sends every field: a severity change that escalates keeps its new level."""
     ticket = TicketFactory(account=account, severity=3)
     clock.shift(timedelta(hours=2))
-    services.ticket_update(ticket=ticket, actor=alice, severity=1, support_level=1, assignee=None)
+    lifecycle.ticket_update(ticket=ticket, actor=alice, severity=1, support_level=1, assignee=None)
     ticket.refresh_from_db()
     assert (ticket.severity, ticket.support_level) == (1, 2)  # breached at once, escalated to L2
     assert not TicketChange.objects.filter(ticket=ticket, action="support_level").exists()

@@ -15,13 +15,10 @@ from hypothesis import strategies as st
 from tickets.sla import (
     BusinessCalendar,
     Interval,
-    SlaClockState,
     add_business_minutes,
-    at_risk_at,
     business_minutes_between,
     due_after_resume,
     remaining_minutes,
-    sla_state,
 )
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -228,14 +225,6 @@ def test_naive_datetimes_are_rejected() -> None:
         business_minutes_between(naive, utc(2025, 6, 17), OFFICE)
     with pytest.raises(ValueError, match="timezone-aware"):
         business_minutes_between(utc(2025, 6, 17), naive, BusinessCalendar.always())
-    with pytest.raises(ValueError, match="timezone-aware"):
-        sla_state(
-            now=naive,
-            due_at=utc(2025, 6, 17),
-            started_at=utc(2025, 6, 16),
-            calendar=OFFICE,
-            target_minutes=60,
-        )
 
 
 def test_negative_or_non_finite_minutes_are_rejected() -> None:
@@ -294,52 +283,6 @@ def test_config_round_trip() -> None:
     assert hash(cal) == hash(BusinessCalendar.from_config(**config))  # type: ignore[arg-type]
 
 
-# --------------------------------------------------------------------------- SLA state
-
-
-def _state(**overrides: object) -> str:
-    opened = local(PARIS, 2025, 6, 16, 9)  # Monday 09:00, target 240 -> due 13:00
-    kwargs: dict[str, object] = {
-        "now": local(PARIS, 2025, 6, 16, 10),
-        "due_at": add_business_minutes(opened, 240, OFFICE),
-        "started_at": opened,
-        "calendar": OFFICE,
-        "target_minutes": 240,
-    }
-    kwargs.update(overrides)
-    return sla_state(**kwargs)  # type: ignore[arg-type]
-
-
-def test_sla_state_branches() -> None:
-    due = local(PARIS, 2025, 6, 16, 13)
-    assert _state() == "on_track"
-    assert _state(now=local(PARIS, 2025, 6, 16, 11, 59)) == "on_track"
-    assert _state(now=local(PARIS, 2025, 6, 16, 12)) == "at_risk"  # 180 >= 0.75 * 240
-    assert _state(now=local(PARIS, 2025, 6, 16, 11), at_risk_ratio=0.5) == "at_risk"
-    assert _state(now=due) == "at_risk"
-    assert _state(now=due + timedelta(microseconds=1)) == "breached"
-    assert _state(paused=True) == "paused"
-    assert _state(paused=True, now=local(PARIS, 2025, 6, 16, 12, 30)) == "paused"
-    assert _state(paused=True, now=local(PARIS, 2025, 6, 16, 14)) == "breached"
-    assert _state(completed_at=due) == "met"
-    assert _state(completed_at=local(PARIS, 2025, 6, 16, 9, 30), now=local(PARIS, 2025, 6, 20)) == "met"
-    assert _state(completed_at=due + timedelta(seconds=1)) == "breached"
-    assert _state(completed_at=local(PARIS, 2025, 6, 16, 10), paused=True) == "met"
-    with pytest.raises(ValueError, match="ratio"):
-        _state(at_risk_ratio=1.5)
-
-
-def test_at_risk_at_matches_sla_state_threshold() -> None:
-    opened = local(PARIS, 2025, 6, 13, 16)  # Friday 16:00, target 240 -> at risk after 180 minutes
-    threshold = at_risk_at(opened, 240, OFFICE)
-    assert threshold == local(PARIS, 2025, 6, 16, 10)
-    due = add_business_minutes(opened, 240, OFFICE)
-    common = {"due_at": due, "started_at": opened, "calendar": OFFICE, "target_minutes": 240}
-    assert sla_state(now=threshold - timedelta(seconds=1), **common) == "on_track"  # type: ignore[arg-type]
-    assert sla_state(now=threshold, **common) == "at_risk"  # type: ignore[arg-type]
-    assert at_risk_at(opened, 240, OFFICE, ratio=1.0) == due
-
-
 def test_pause_and_resume_helpers() -> None:
     opened = local(PARIS, 2025, 6, 16, 9)
     target = 480
@@ -354,37 +297,6 @@ def test_pause_and_resume_helpers() -> None:
     assert business_minutes_between(resumed_at, due, OFFICE) == target - elapsed
     # Already used up before the pause: due immediately on resume.
     assert due_after_resume(resumed_at, 60, 90, OFFICE) == resumed_at
-
-
-def test_clock_state_pause_resume_and_severity_change() -> None:
-    opened = local(PARIS, 2025, 6, 16, 9)
-    clock = SlaClockState.start(opened, 480)
-    assert clock.due_at(OFFICE) == local(PARIS, 2025, 6, 16, 17)
-    assert clock.state(local(PARIS, 2025, 6, 16, 10), OFFICE) == "on_track"
-
-    clock = clock.pause(local(PARIS, 2025, 6, 16, 11), OFFICE)
-    assert clock.paused and clock.elapsed_minutes == 120
-    assert clock.due_at(OFFICE) is None
-    assert clock.state(local(PARIS, 2025, 6, 25), OFFICE) == "paused"  # long past the original due
-    assert clock.pause(local(PARIS, 2025, 6, 17), OFFICE) == clock  # idempotent
-    assert clock.elapsed(local(PARIS, 2025, 6, 30), OFFICE) == 120
-
-    clock = clock.resume(local(PARIS, 2025, 6, 18, 16))
-    assert clock.elapsed_minutes == 120  # preserved
-    assert clock.due_at(OFFICE) == local(PARIS, 2025, 6, 19, 13)
-    assert clock.remaining(local(PARIS, 2025, 6, 19, 9), OFFICE) == 240
-    assert clock.state(local(PARIS, 2025, 6, 19, 11), OFFICE) == "at_risk"  # 120 + 120 + 120 = 360 >= 360
-    assert clock.state(local(PARIS, 2025, 6, 19, 10, 59), OFFICE) == "on_track"
-    assert clock.state(local(PARIS, 2025, 6, 19, 13, 1), OFFICE) == "breached"
-    assert clock.state(local(PARIS, 2025, 6, 20), OFFICE, completed_at=local(PARIS, 2025, 6, 19, 12)) == "met"
-
-    # Severity change: the target is recomputed from opening, pauses still excluded.
-    tighter = clock.with_target(240)
-    assert tighter.due_at(OFFICE) == local(PARIS, 2025, 6, 18, 18)
-    assert tighter.state(local(PARIS, 2025, 6, 19, 9, 30), OFFICE) == "breached"
-    used_up = tighter.pause(local(PARIS, 2025, 6, 19, 10), OFFICE)
-    assert used_up.elapsed_minutes == 300
-    assert used_up.state(local(PARIS, 2025, 6, 19, 10), OFFICE) == "breached"
 
 
 # --------------------------------------------------------------------------- property tests

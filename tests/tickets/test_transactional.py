@@ -24,7 +24,7 @@ from tests.factories import MembershipFactory, UserFactory, make_api_key
 from tests.factories.accounts import AccountFactory, ContactFactory
 from tests.factories.tickets import TicketFactory
 from tests.tickets.conftest import T0
-from tickets import email_intake, services, sla_engine
+from tickets import email_intake, sla_engine
 from tickets.models import (
     InboundEmail,
     SlaPolicy,
@@ -35,6 +35,7 @@ from tickets.models import (
     TicketComment,
     TicketSlaEvent,
 )
+from tickets.services import assignment, attachments, lifecycle, sla_config, transitions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -128,25 +129,25 @@ def page(client, alice):
 
 
 def test_create_lands_and_a_failure_leaves_nothing(account, contact, monkeypatch):
-    ticket = services.ticket_create(account=account, contact=contact, subject="Search down", acknowledge=True)
+    ticket = lifecycle.ticket_create(account=account, contact=contact, subject="Search down", acknowledge=True)
     assert Ticket.objects.get(pk=ticket.pk).number == 1
     assert TicketChange.objects.filter(ticket=ticket, action="created").exists()
     assert TicketSlaEvent.objects.filter(ticket=ticket, kind="applied").exists()
     assert len(mail.outbox) == 1  # the acknowledgement, sent on commit
     before = counts()
-    monkeypatch.setattr(services, "_settle", boom)
+    monkeypatch.setattr(lifecycle, "settle", boom)
     with pytest.raises(Boom):
-        services.ticket_create(account=account, contact=contact, subject="Half", acknowledge=True)
+        lifecycle.ticket_create(account=account, contact=contact, subject="Half", acknowledge=True)
     assert counts() == before
     assert len(mail.outbox) == 1  # nothing sent for the rolled-back ticket
     monkeypatch.undo()
-    assert services.ticket_create(account=account, subject="Next").number == 2  # the number was not used up
+    assert lifecycle.ticket_create(account=account, subject="Next").number == 2  # the number was not used up
 
 
 def test_reply_note_and_customer_comment_land(ticket, alice, contact):
-    services.ticket_reply(ticket=ticket, body="Looking into it", author=alice)
-    services.ticket_reply(ticket=ticket, body="Check the indexer", public=False, author=alice)
-    services.ticket_reply(ticket=ticket, body="Thanks", contact=contact)
+    lifecycle.ticket_reply(ticket=ticket, body="Looking into it", actor=alice)
+    lifecycle.ticket_reply(ticket=ticket, body="Check the indexer", public=False, actor=alice)
+    lifecycle.ticket_reply(ticket=ticket, body="Thanks", contact=contact)
     stored = Ticket.objects.get(pk=ticket.pk)
     assert stored.first_response_at == T0 and stored.status == "open"
     assert TicketComment.objects.filter(ticket=ticket).count() == 3
@@ -155,19 +156,19 @@ def test_reply_note_and_customer_comment_land(ticket, alice, contact):
 
 def test_reply_failure_midway_leaves_nothing(ticket, alice, monkeypatch):
     before = counts()
-    monkeypatch.setattr(services, "_first_response", boom)
+    monkeypatch.setattr(lifecycle, "_first_response", boom)
     with pytest.raises(Boom):
-        services.ticket_reply(ticket=ticket, body="Looking into it", author=alice)
+        lifecycle.ticket_reply(ticket=ticket, body="Looking into it", actor=alice)
     monkeypatch.undo()
-    send = services._email_customer
+    send = lifecycle.email_customer
 
     def send_then_fail(*args, **kwargs):  # fails after the email to the customer was enqueued
         send(*args, **kwargs)
         raise Boom("after the email")
 
-    monkeypatch.setattr(services, "_email_customer", send_then_fail)
+    monkeypatch.setattr(lifecycle, "email_customer", send_then_fail)
     with pytest.raises(Boom):
-        services.ticket_reply(ticket=ticket, body="Looking into it", author=alice)
+        lifecycle.ticket_reply(ticket=ticket, body="Looking into it", actor=alice)
     assert counts() == before
     assert mail.outbox == []  # a reply that was rolled back never reaches the customer
     stored = Ticket.objects.get(pk=ticket.pk)
@@ -177,7 +178,7 @@ def test_reply_failure_midway_leaves_nothing(ticket, alice, monkeypatch):
 def test_concurrent_first_replies_record_one_first_response(acme, ticket, alice):
     def reply():
         with tenant_context(acme):
-            services.ticket_reply(ticket=Ticket.objects.get(pk=ticket.pk), body="On it", author=alice)
+            lifecycle.ticket_reply(ticket=Ticket.objects.get(pk=ticket.pk), body="On it", actor=alice)
 
     in_threads(4, reply)
     assert TicketComment.objects.filter(ticket=ticket).count() == 4
@@ -187,11 +188,11 @@ def test_concurrent_first_replies_record_one_first_response(acme, ticket, alice)
 
 
 def test_pause_resume_and_resolve_land(ticket, alice, clock):
-    services.ticket_transition(ticket=ticket, to_status="pending_customer", actor=alice)
+    lifecycle.ticket_transition(ticket=ticket, to_status="pending_customer", actor=alice)
     assert Ticket.objects.get(pk=ticket.pk).resolution_state == "paused"
     clock.shift(timedelta(hours=1))
-    services.ticket_transition(ticket=ticket, to_status="open", actor=alice)
-    services.ticket_transition(ticket=ticket, to_status="resolved", actor=alice)
+    lifecycle.ticket_transition(ticket=ticket, to_status="open", actor=alice)
+    lifecycle.ticket_transition(ticket=ticket, to_status="resolved", actor=alice)
     stored = Ticket.objects.get(pk=ticket.pk)
     assert stored.status == "resolved" and stored.resolution_state == "met"
     kinds = list(TicketSlaEvent.objects.filter(ticket=ticket, metric="resolution").values_list("kind", flat=True))
@@ -200,9 +201,9 @@ def test_pause_resume_and_resolve_land(ticket, alice, clock):
 
 def test_transition_failure_midway_leaves_nothing(ticket, alice, monkeypatch):
     before = counts()
-    monkeypatch.setattr(services, "log_sla_events", boom)
+    monkeypatch.setattr(transitions, "log_sla_events", boom)
     with pytest.raises(Boom):
-        services.ticket_transition(ticket=ticket, to_status="pending_customer", actor=alice)
+        lifecycle.ticket_transition(ticket=ticket, to_status="pending_customer", actor=alice)
     assert counts() == before
     stored = Ticket.objects.get(pk=ticket.pk)
     assert (stored.status, stored.resolution_state) == ("new", "on_track")
@@ -213,7 +214,7 @@ def test_concurrent_transitions_are_serialised(acme, ticket, alice):
 
     def pause():
         with tenant_context(acme):
-            services.ticket_transition(ticket=Ticket.objects.get(pk=ticket.pk), to_status="pending_customer")
+            lifecycle.ticket_transition(ticket=Ticket.objects.get(pk=ticket.pk), to_status="pending_customer")
 
     in_threads(4, pause)
     assert TicketChange.objects.filter(ticket=ticket, action="status").count() == 1
@@ -221,13 +222,13 @@ def test_concurrent_transitions_are_serialised(acme, ticket, alice):
 
 
 def test_assign_claim_and_bulk_assign_land(account, ticket, alice, engineer):
-    services.ticket_assign(ticket=ticket, assignee=engineer, actor=alice)
+    assignment.ticket_assign(ticket=ticket, assignee=engineer, actor=alice)
     assert Ticket.objects.get(pk=ticket.pk).assignee == engineer
     assert [m.to for m in mail.outbox] == [["eng@acme.example"]]
-    services.ticket_claim(ticket=ticket, user=alice)
+    assignment.ticket_claim(ticket=ticket, actor=alice)
     assert Ticket.objects.get(pk=ticket.pk).assignee == alice
     others = [TicketFactory(account=account) for _ in range(3)]
-    assert services.tickets_bulk_assign(ticket_ids=[t.pk for t in others], assignee=engineer, actor=alice) == 3
+    assert assignment.tickets_bulk_assign(ticket_ids=[t.pk for t in others], assignee=engineer, actor=alice) == 3
     assert set(Ticket.objects.filter(pk__in=[t.pk for t in others]).values_list("status", flat=True)) == {"open"}
 
 
@@ -235,27 +236,27 @@ def test_assign_and_bulk_assign_failures_leave_nothing(account, ticket, alice, e
     others = [TicketFactory(account=account) for _ in range(3)]
     mail.outbox.clear()
     before = counts()
-    monkeypatch.setattr(services, "_transition", boom)
+    monkeypatch.setattr(assignment, "apply_transition", boom)
     with pytest.raises(Boom):
-        services.ticket_assign(ticket=ticket, assignee=engineer, actor=alice)
-    monkeypatch.setattr(services, "activities_record_bulk", boom)
+        assignment.ticket_assign(ticket=ticket, assignee=engineer, actor=alice)
+    monkeypatch.setattr(assignment, "activities_record_bulk", boom)
     with pytest.raises(Boom):
-        services.tickets_bulk_assign(ticket_ids=[t.pk for t in others], assignee=engineer, actor=alice)
+        assignment.tickets_bulk_assign(ticket_ids=[t.pk for t in others], assignee=engineer, actor=alice)
     assert counts() == before
     assert not Ticket.objects.filter(assignee=engineer).exists()
     assert mail.outbox == []
 
 
 def test_severity_and_reapply_land_and_a_failure_leaves_nothing(ticket, alice, clock, monkeypatch):
-    services.ticket_set_severity(ticket=ticket, severity=1, actor=alice)
+    lifecycle.ticket_set_severity(ticket=ticket, severity=1, actor=alice)
     assert Ticket.objects.get(pk=ticket.pk).response_due_at == T0 + timedelta(minutes=60)
     SlaPolicy.objects.create(severity=1, segment=None, response_minutes=30, resolution_minutes=120)
-    services.ticket_reapply_sla(ticket=ticket, actor=alice)
+    lifecycle.ticket_reapply_sla(ticket=ticket, actor=alice)
     assert Ticket.objects.get(pk=ticket.pk).response_due_at == T0 + timedelta(minutes=30)
     before = counts()
-    monkeypatch.setattr(services, "_record", boom)
+    monkeypatch.setattr(lifecycle, "record_change", boom)
     with pytest.raises(Boom):
-        services.ticket_set_severity(ticket=ticket, severity=4, actor=alice)
+        lifecycle.ticket_set_severity(ticket=ticket, severity=4, actor=alice)
     assert counts() == before
     stored = Ticket.objects.get(pk=ticket.pk)
     assert (stored.severity, stored.response_target_minutes) == (1, 30)
@@ -266,33 +267,33 @@ def test_update_is_all_or_nothing(ticket, alice):
     from base.errors import InvalidTransition
 
     with pytest.raises(InvalidTransition):
-        services.ticket_update(ticket=ticket, actor=alice, subject="New subject", severity=1, status="closed")
+        lifecycle.ticket_update(ticket=ticket, actor=alice, subject="New subject", severity=1, status="closed")
     stored = Ticket.objects.get(pk=ticket.pk)
     assert (stored.subject, stored.severity) != ("New subject", 1)
     assert stored.severity == 2
 
 
 def test_escalate_lands(ticket, alice):
-    services.ticket_escalate(ticket=ticket, reason="Customer is blocked", actor=alice)
+    assignment.ticket_escalate(ticket=ticket, reason="Customer is blocked", actor=alice)
     assert Ticket.objects.get(pk=ticket.pk).support_level == 2
     assert TicketChange.objects.filter(ticket=ticket, action="escalated").exists()
 
 
 def test_configuration_services_land_and_failures_leave_the_old_table(acme, monkeypatch):
-    services.business_hours_update(
+    sla_config.business_hours_update(
         timezone_name="Europe/Berlin", intervals=[{"weekday": 0, "start": "08:00", "end": "16:00"}],
         holidays=["2026-12-25"],
     )
     stored = SupportSettings.objects.get()
     assert (stored.timezone, stored.holidays) == ("Europe/Berlin", ["2026-12-25"])
-    services.support_settings_update(at_risk_percent=50, escalate_after_minutes=120)
+    sla_config.support_settings_update(at_risk_percent=50, escalate_after_minutes=120)
     assert SupportSettings.objects.get().at_risk_percent == 50
     rows = [{"severity": 1, "segment": None, "response_minutes": 30, "resolution_minutes": 90, "clock": "24x7"}]
-    services.sla_policies_replace(policies=rows)
+    sla_config.sla_policies_replace(policies=rows)
     assert SlaPolicy.objects.get().response_minutes == 30
     monkeypatch.setattr(SlaPolicy.objects, "bulk_create", boom)  # after the old table was deleted
     with pytest.raises(Boom):
-        services.sla_policies_replace(policies=[{**rows[0], "response_minutes": 45}])
+        sla_config.sla_policies_replace(policies=[{**rows[0], "response_minutes": 45}])
     assert list(SlaPolicy.objects.values_list("response_minutes", flat=True)) == [30]
 
 
@@ -301,7 +302,7 @@ def test_concurrent_business_hours_saves_do_not_collide(acme):
 
     def save(i):
         with tenant_context(acme):
-            services.business_hours_update(
+            sla_config.business_hours_update(
                 timezone_name="UTC", intervals=[{"weekday": i % 5, "start": "09:00", "end": "17:00"}],
             )
 
@@ -312,12 +313,12 @@ def test_concurrent_business_hours_saves_do_not_collide(acme):
 
 def test_attach_lands_and_a_failure_leaves_nothing(ticket, alice, settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path
-    services.ticket_attach(ticket=ticket, file=SimpleUploadedFile("log.txt", b"trace"), uploaded_by=alice)
+    attachments.ticket_attach(ticket=ticket, file=SimpleUploadedFile("log.txt", b"trace"), actor=alice)
     assert TicketAttachment.objects.filter(ticket=ticket).count() == 1
     before = counts()
     monkeypatch.setattr(TicketChange.objects, "create", boom)
     with pytest.raises(Boom):
-        services.ticket_attach(ticket=ticket, file=SimpleUploadedFile("more.txt", b"x"), uploaded_by=alice)
+        attachments.ticket_attach(ticket=ticket, file=SimpleUploadedFile("more.txt", b"x"), actor=alice)
     assert counts() == before
 
 
