@@ -26,6 +26,7 @@ check-production: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench-health: $(STAMP)
 	$(PY) manage.py bench health --accounts 20000 --days 90

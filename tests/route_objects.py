@@ -124,7 +124,7 @@ def _membership(t):
 
 
 def _invitation(t):
-    invitation, _ = invitation_create(tenant=t, email=f"invitee{next(_seq)}@new.example", role=Role.CSM, invited_by=None)
+    invitation, _ = invitation_create(tenant=t, email=f"invitee{next(_seq)}@new.example", role=Role.CSM, actor=None)
     return {"pk": invitation.pk}
 
 
@@ -240,9 +240,9 @@ BUILDERS: dict[str, Builder] = {
     "tickets:properties": _ticket,
     "tickets:escalate": _ticket,
     "tickets:attachment": _attachment,
-    "tickets:link_article": _link_article,
-    "tickets:article_search": _ticket,
-    "tickets:unlink_article": _linked_article,
+    "knowledge:ticket_link": _link_article,
+    "knowledge:ticket_article_search": _ticket,
+    "knowledge:ticket_unlink": _linked_article,
     "api-ticket-detail": _ticket,
     "api-ticket-assign": _ticket,
     "api-ticket-attachment-download": _api_attachment,
@@ -311,8 +311,8 @@ MIXED: dict[str, Callable[[Tenant, Tenant], dict]] = {
     "accounts:contact_edit": _mixed_contact_edit,
     "tickets:attachment": _mixed_attachment,
     "api-ticket-attachment-download": _mixed_api_attachment,
-    "tickets:unlink_article": _mixed_unlink,
-    "tickets:link_article": _mixed_link_article,
+    "knowledge:ticket_unlink": _mixed_unlink,
+    "knowledge:ticket_link": _mixed_link_article,
 }
 
 
@@ -335,5 +335,5 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
     make_plan(account, template=template)
     MembershipFactory(tenant=t, role=Role.CSM, user=UserFactory(email=f"{marker}-member@{t.slug}.example"))
     api_key_create(tenant=t, name=f"{marker} key", scopes=["read"])
-    invitation_create(tenant=t, email=f"{marker}-invitee@new.example", role=Role.CSM, invited_by=None)
+    invitation_create(tenant=t, email=f"{marker}-invitee@new.example", role=Role.CSM, actor=None)
     QueueViewFactory(tenant=t, name=f"{marker} view")

@@ -307,7 +307,7 @@ def test_password_reset_link_with_a_tampered_token_is_refused(bob):
 
 def test_invitation_link_tampered_or_another_tenants_never_joins(acme_admin_session, alice, tenant, other_tenant):
     invitation, link = invitation_create(tenant=other_tenant, email="carol@new.example", role=Role.ADMIN,
-                                         invited_by=None)
+                                         actor=None)
     tampered = link[:-2] + ("xx" if not link.endswith("xx") else "yy")
     assert Client().get(reverse("invitation_accept", kwargs={"token": tampered})).status_code == 404
     forged = signing.dumps("not-a-token", salt="wrong-salt")
@@ -330,7 +330,7 @@ def test_schema_and_docs_have_no_tenant_data(other_tenant):
 
 def test_api_key_reveal_of_another_tenant_is_never_shown(acme_admin_session, bob, other_tenant):
     key, raw = api_key_create(tenant=other_tenant, name="globex key", scopes=["read"])
-    token = api_key_reveal_create(key=key, raw=raw, user=bob)
+    token = api_key_reveal_create(key=key, raw=raw, actor=bob)
     before = fingerprint(other_tenant)
     response = acme_admin_session.get(reverse("settings_api_key_created", kwargs={"token": token}))
     assert response.status_code == 302 and response["Location"] == reverse("settings_api_keys")

@@ -6,14 +6,7 @@ class TicketsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        import importlib
-
-        from tickets import health_sources
+        # Imported here, not at the top: an AppConfig module loads before the app registry is ready.
+        from tickets import health_sources, panels  # noqa: F401 - panels registers the account 360 panel
 
         health_sources.register()
-        # Account 360 panel and other page hooks live with the pages (tickets/panels.py), when present.
-        try:
-            importlib.import_module("tickets.panels")
-        except ModuleNotFoundError as exc:
-            if exc.name != "tickets.panels":
-                raise

@@ -105,11 +105,11 @@ def test_the_drain_keeps_a_countdown_and_forgets_old_sent_rows():
 
 
 @pytest.mark.django_db
-def test_without_a_broker_the_task_runs_inline_on_commit_and_no_row_is_kept(django_capture_on_commit_callbacks):
+def test_without_a_broker_the_task_runs_inline_on_commit_and_no_row_is_kept(django_capture_on_commit_callbacks, tenant):
     from django.core import mail
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert outbox.enqueue("tickets.send_email", args=[1, ["a@example.com"], "Hello", "Body"]) is None
+        assert outbox.enqueue("tickets.send_email", args=[tenant.pk, ["a@example.com"], "Hello", "Body"]) is None
     assert [m.subject for m in mail.outbox] == ["Hello"] and not OutboxMessage.objects.exists()
 
 
