@@ -35,3 +35,9 @@ def healthz(request):
 @tenant_required
 def dashboard(request):
     return render(request, "core/dashboard.html", dashboard_summary(user=request.user))
+
+
+@require_GET
+def accessibility(request):
+    """The accessibility statement (public: it is linked from every page's footer, signed in or not)."""
+    return render(request, "core/accessibility.html")

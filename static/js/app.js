@@ -1,4 +1,15 @@
 // Small progressive enhancements; every page works without them.
+const announcer = () => document.getElementById("sr-announcer");
+
+// Say something to screen readers politely (the live region in base.html), without moving focus.
+function announce(text) {
+  const region = announcer();
+  if (!region) return;
+  region.textContent = "";
+  window.setTimeout(() => { region.textContent = text; }, 50);
+}
+window.cspAnnounce = announce;
+
 document.addEventListener("htmx:responseError", (event) => {
   const box = document.getElementById("htmx-error") || document.createElement("div");
   box.id = "htmx-error";
@@ -7,8 +18,76 @@ document.addEventListener("htmx:responseError", (event) => {
   box.textContent = `Request failed (${event.detail.xhr.status}). Please retry.`;
   document.querySelector("main")?.prepend(box);
 });
+
+// Tabs that swap the panel below them: the one shown is the current one.
 document.addEventListener("click", (event) => {
   const tab = event.target.closest("[data-tab]");
   if (!tab) return;
-  document.querySelectorAll("[data-tab]").forEach((t) => t.setAttribute("aria-selected", t === tab ? "true" : "false"));
+  document.querySelectorAll("[data-tab]").forEach((t) => {
+    if (t === tab) t.setAttribute("aria-current", "page"); else t.removeAttribute("aria-current");
+  });
+});
+
+// Focus after an HTMX swap (WCAG 2.4.3): only for a swap the person started (a trusted key press, click or
+// submit), never for a timed refresh such as the queue's. A refused form sends focus to its first error;
+// typing in a filter box or changing a filter keeps focus where it is and announces the result instead.
+const FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+let started = null;
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const trigger = event.detail.requestConfig?.triggeringEvent;
+  started = trigger && trigger.isTrusted
+    ? { elt: event.detail.elt, id: document.activeElement?.id || "", kind: trigger.type, active: document.activeElement }
+    : null;
+});
+
+function firstError(root) {
+  const invalid = root.querySelector("[aria-invalid='true']");
+  if (invalid) return invalid;
+  const list = root.querySelector(".errorlist, .flash-error");
+  if (!list) return null;
+  const field = list.closest(".field, td, fieldset, form");
+  return field?.querySelector("input:not([type=hidden]), select, textarea") || list;
+}
+
+function focusOn(el) {
+  if (!el) return;
+  if (!el.matches(FOCUSABLE) && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
+  el.focus({ preventScroll: false });
+}
+
+document.addEventListener("htmx:afterSettle", (event) => {
+  const start = started;
+  started = null;
+  if (!start) return; // a timed refresh or a script: focus stays where it is
+  let target = event.detail.target;
+  if (!target || !target.isConnected) target = document.getElementById(event.detail.target?.id || "") || null;
+  if (!target) return;
+  const error = firstError(target);
+  if (error) { focusOn(error); return; }
+  const typing = start.elt.matches?.("input, select, textarea") || start.active?.matches?.("input[type=search], input[type=text], select");
+  if (typing && start.active?.isConnected && start.kind !== "submit") {
+    const rows = target.querySelectorAll("tbody tr").length;
+    announce(rows ? `Results updated: ${rows} row${rows === 1 ? "" : "s"}.` : "Results updated.");
+    return;
+  }
+  // The control pressed came back in the new content (a row re-rendered in place): keep focus on it.
+  if (start.id) {
+    const again = document.getElementById(start.id);
+    if (again && again !== document.activeElement && again.isConnected) { again.focus(); return; }
+    if (again && again === document.activeElement) return;
+  }
+  if (start.active && start.active.isConnected && target.contains(start.active)) return;
+  const heading = target.querySelector("h1, h2, h3, [data-focus-first]");
+  if (heading) { focusOn(heading); return; }
+  if (start.active && start.active.isConnected && !target.contains(start.active) && start.elt.closest?.("tr, li") && start.elt.closest("tr, li").isConnected) return;
+  const first = target.matches("tr") ? target.querySelector(FOCUSABLE) : null;
+  focusOn(first || target);
+});
+
+// A page that comes back with form errors (no HTMX): focus the first one.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("main form [aria-invalid='true'], main form .errorlist");
+  if (!form) return;
+  focusOn(firstError(document.querySelector("main")));
 });
