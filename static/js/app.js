@@ -44,10 +44,11 @@ document.addEventListener("htmx:beforeRequest", (event) => {
 function firstError(root) {
   const invalid = root.querySelector("[aria-invalid='true']");
   if (invalid) return invalid;
-  const list = root.querySelector(".errorlist, .flash-error");
-  if (!list) return null;
-  const field = list.closest(".field, td, fieldset, form");
-  return field?.querySelector("input:not([type=hidden]), select, textarea") || list;
+  const list = root.querySelector(".errorlist");
+  const field = list?.closest(".field, td, fieldset");
+  const control = field?.querySelector("input:not([type=hidden]), select, textarea");
+  if (control) return control;
+  return root.querySelector(".flash-error") || list; // an error about the whole form: the message itself
 }
 
 function focusOn(el) {
@@ -91,3 +92,28 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!form) return;
   focusOn(firstError(document.querySelector("main")));
 });
+
+// A table box that scrolls sideways (narrow screens, zoom) and holds nothing focusable gets a tab stop and a
+// name, so it can be scrolled with the arrow keys (WCAG 2.1.1).
+function scrollBoxesReachable() {
+  document.querySelectorAll(".table-wrap, .scroll-x").forEach((box) => {
+    if (box.dataset.a11yScroll === "own") return;
+    const scrolls = box.scrollWidth > box.clientWidth + 1;
+    const hasFocusable = box.querySelector(FOCUSABLE);
+    if (scrolls && !hasFocusable) {
+      box.dataset.a11yScroll = "set";
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      if (!box.hasAttribute("aria-label")) {
+        const heading = box.closest("section, .panel, details, main")?.querySelector("h1, h2, h3, summary, caption");
+        box.setAttribute("aria-label", `${heading ? heading.textContent.trim() : "Table"} (scrolls sideways)`);
+      }
+    } else if (box.dataset.a11yScroll === "set") {
+      delete box.dataset.a11yScroll;
+      ["tabindex", "role", "aria-label"].forEach((name) => box.removeAttribute(name));
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", scrollBoxesReachable);
+document.addEventListener("htmx:afterSettle", scrollBoxesReachable);
+window.addEventListener("resize", scrollBoxesReachable);
