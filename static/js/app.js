@@ -36,9 +36,14 @@ let started = null;
 
 document.addEventListener("htmx:beforeRequest", (event) => {
   const trigger = event.detail.requestConfig?.triggeringEvent;
-  started = trigger && trigger.isTrusted
-    ? { elt: event.detail.elt, id: document.activeElement?.id || "", kind: trigger.type, active: document.activeElement }
-    : null;
+  const active = document.activeElement;
+  started = trigger && trigger.isTrusted ? {
+    elt: event.detail.elt, kind: trigger.type, active,
+    id: active?.id || "",
+    action: active?.form?.getAttribute("action") || null,
+    index: active?.form ? [...active.form.querySelectorAll("button, input, select, textarea")].indexOf(active) : -1,
+    ordinal: active?.form ? formsWithAction(document, active.form.getAttribute("action")).indexOf(active.form) : -1,
+  } : null;
 });
 
 function firstError(root) {
@@ -54,7 +59,25 @@ function firstError(root) {
 function focusOn(el) {
   if (!el) return;
   if (!el.matches(FOCUSABLE) && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
-  el.focus({ preventScroll: false });
+  el.focus();
+}
+
+const formsWithAction = (root, action) => [...root.querySelectorAll("form")].filter((f) => f.getAttribute("action") === action);
+
+// The control the person used, if the swap brought it back (a row or form re-rendered in place).
+function sameControl(start, root) {
+  if (start.id) {
+    const byId = document.getElementById(start.id);
+    if (byId && root.contains(byId)) return byId;
+  }
+  if (start.action) {
+    const forms = formsWithAction(root, start.action);
+    const form = forms[start.ordinal] || forms[0];
+    const controls = form ? [...form.querySelectorAll("button, input, select, textarea")] : [];
+    const again = controls[start.index] || controls.find((c) => c.matches("button, [type=submit]"));
+    if (again && again.matches(FOCUSABLE)) return again;
+  }
+  return null;
 }
 
 document.addEventListener("htmx:afterSettle", (event) => {
@@ -66,24 +89,17 @@ document.addEventListener("htmx:afterSettle", (event) => {
   if (!target) return;
   const error = firstError(target);
   if (error) { focusOn(error); return; }
-  const typing = start.elt.matches?.("input, select, textarea") || start.active?.matches?.("input[type=search], input[type=text], select");
-  if (typing && start.active?.isConnected && start.kind !== "submit") {
+  const active = start.active;
+  const typing = active?.matches?.("input:not([type=checkbox]):not([type=radio]), select, textarea");
+  if (typing && active.isConnected && start.kind !== "submit") {
     const rows = target.querySelectorAll("tbody tr").length;
     announce(rows ? `Results updated: ${rows} row${rows === 1 ? "" : "s"}.` : "Results updated.");
     return;
   }
-  // The control pressed came back in the new content (a row re-rendered in place): keep focus on it.
-  if (start.id) {
-    const again = document.getElementById(start.id);
-    if (again && again !== document.activeElement && again.isConnected) { again.focus(); return; }
-    if (again && again === document.activeElement) return;
-  }
-  if (start.active && start.active.isConnected && target.contains(start.active)) return;
-  const heading = target.querySelector("h1, h2, h3, [data-focus-first]");
-  if (heading) { focusOn(heading); return; }
-  if (start.active && start.active.isConnected && !target.contains(start.active) && start.elt.closest?.("tr, li") && start.elt.closest("tr, li").isConnected) return;
-  const first = target.matches("tr") ? target.querySelector(FOCUSABLE) : null;
-  focusOn(first || target);
+  if (active?.isConnected && target.contains(active)) return; // the control is still there: stay on it
+  const again = sameControl(start, target);
+  if (again) { again.focus(); return; }
+  focusOn(target); // a tab, a pager link, a refreshed list: the new content itself, read from its start
 });
 
 // A page that comes back with form errors (no HTMX): focus the first one.
