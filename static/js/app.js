@@ -102,11 +102,11 @@ document.addEventListener("htmx:afterSettle", (event) => {
   focusOn(target); // a tab, a pager link, a refreshed list: the new content itself, read from its start
 });
 
-// A page that comes back with form errors (no HTMX): focus the first one.
+// A page that comes back with a refused form (no HTMX): focus its first error (WCAG 3.3.1).
 document.addEventListener("DOMContentLoaded", () => {
-  const form = document.querySelector("main form [aria-invalid='true'], main form .errorlist");
-  if (!form) return;
-  focusOn(firstError(document.querySelector("main")));
+  const form = [...document.querySelectorAll("main form")].find((f) =>
+    f.querySelector("[aria-invalid='true'], .errorlist, .flash-error"));
+  if (form) focusOn(firstError(form));
 });
 
 // A table box that scrolls sideways (narrow screens, zoom) and holds nothing focusable gets a tab stop and a

@@ -375,3 +375,45 @@ def test_csm_day_by_keyboard(live_server, browser_page, world):
     page.wait_for_function("t => document.activeElement.getAttribute('aria-label') === 'Reopen ' + t", arg=title)
     assert focused(page)["outline"]
     shot(page, "kbd-plan-ticked")
+
+
+def test_editors_by_keyboard(live_server, browser_page, world):
+    """The onboarding template editor and the scorecard editor: edited and saved with the keyboard; a refused
+    scorecard puts focus on its error."""
+    page, base = browser_page, live_server.url
+    keyboard_sign_in(page, base, "alice@acme.example")
+    template_id = world["plan"].template_id
+    page.goto(f"{base}/onboarding/templates/{template_id}/")
+    tab_to(page, lambda f: f["id"] == "p0-t0-title")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Kickoff call with the sponsor")
+    tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Save template", limit=600)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.goto(f"{base}/onboarding/templates/{template_id}/")
+    assert page.input_value("#p0-t0-title") == "Kickoff call with the sponsor"
+
+    page.goto(f"{base}/health/scorecard/")
+    tab_to(page, lambda f: f["id"] == "c-0-weight")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("7")
+    tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Save scorecard", limit=600)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.classList.contains('flash-error')")  # the refusal, read first
+    assert "Not saved." in focused(page)["text"]
+    shot(page, "kbd-scorecard-refused")
+    page.console_errors[:] = [e for e in page.console_errors if "400 (Bad Request)" not in e]
+
+
+def test_reduced_motion_is_respected(live_server, chromium_browser, world):
+    context = chromium_browser.new_context(reduced_motion="reduce")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/")
+        duration = page.evaluate("getComputedStyle(document.querySelector('.btn')).transitionDuration")
+        assert all(float(d.rstrip("s")) <= 0.001 for d in duration.split(","))
+        page.evaluate("document.body.insertAdjacentHTML('beforeend', '<span class=\"htmx-indicator\" id=i></span>')")
+        assert float(page.evaluate("getComputedStyle(document.getElementById('i')).transitionDuration").rstrip("s")) < 0.001
+    finally:
+        context.close()
