@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core.broker import broker_state, cache_state
@@ -26,3 +27,9 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "degraded", "database": database, "broker": broker,
                          "cache": cache_})
 
+
+
+@require_GET
+def accessibility(request):
+    """The accessibility statement (public: it is linked from every page's footer, signed in or not)."""
+    return render(request, "core/accessibility.html")

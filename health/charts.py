@@ -19,6 +19,9 @@ class Chart:
     x_ticks: list[dict] = field(default_factory=list)  # {"x", "label"}
     guides: list[dict] = field(default_factory=list)  # {"y", "css", "label"}
     empty: bool = True
+    # The numbers drawn, for the table that goes with the chart (WCAG 1.1.1): one row per day with a value.
+    columns: list[str] = field(default_factory=list)  # the series' labels
+    rows: list[dict] = field(default_factory=list)  # {"day": date, "values": [str per column, "—" for none]}
 
     @property
     def plot_left(self) -> int:
@@ -89,7 +92,20 @@ def line_chart(
             chart.empty = False
             chart.lines.append({"d": " ".join(commands), "css": item.get("css", ""), "label": item["label"],
                                 "dashed": item.get("dashed", False)})
+    _tabulate(chart, days, [item["label"] for item in series], [item["values"] for item in series])
     return chart
+
+
+def _tabulate(chart: Chart, days: list[date], labels: list[str], columns: list[list[float | None]]) -> None:
+    chart.columns = list(labels)
+    for i, day in enumerate(days):
+        values = [column[i] if i < len(column) else None for column in columns]
+        if any(v is not None for v in values):
+            chart.rows.append({"day": day, "values": ["—" if v is None else _cell(v) for v in values]})
+
+
+def _cell(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def bar_chart(days: list[date], values: list[float | None], *, label: str, width: int = 640, height: int = 110) -> Chart:
@@ -104,6 +120,7 @@ def bar_chart(days: list[date], values: list[float | None], *, label: str, width
         chart.bars.append({"x": round(x_at(i) - slot * 0.4, 1), "y": top, "w": round(max(slot * 0.8, 1), 1),
                            "h": round(chart.plot_bottom - top, 1),
                            "title": f"{days[i]:%Y-%m-%d}: {_fmt(value)} {label}"})
+    _tabulate(chart, days, [label[:1].upper() + label[1:]], [values])
     return chart
 
 
