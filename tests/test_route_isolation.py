@@ -73,6 +73,7 @@ LISTS = {
 # Routes open without a tenant, or reached by a token rather than an id: each has its own test (named here).
 PUBLIC_ROUTES = {
     "healthz": "test_healthz_is_public_and_has_no_tenant_data",
+    "accessibility": "test_accessibility_statement_is_public_and_has_no_tenant_data",
     "login": "test_sign_in_pages_are_public",
     "logout": "test_sign_in_pages_are_public",
     "password_reset": "test_sign_in_pages_are_public",
@@ -284,6 +285,15 @@ def test_healthz_is_public_and_has_no_tenant_data(other_tenant):
     assert response.status_code in (200, 503)
     assert set(response.json()) == {"status", "database", "broker", "cache"}
     assert MARKER not in response.content.decode().lower()
+
+
+def test_accessibility_statement_is_public_and_has_no_tenant_data(other_tenant, client, bob):
+    tenant_world(other_tenant)
+    response = Client().get(reverse("accessibility"))
+    assert response.status_code == 200 and b"WCAG) 2.1" in response.content
+    assert MARKER not in response.content.decode().lower()
+    client.force_login(bob)  # a member of another tenant sees the same statement
+    assert MARKER not in client.get(reverse("accessibility")).content.decode().lower()
 
 
 def test_sign_in_pages_are_public(other_tenant):
