@@ -384,14 +384,14 @@ def test_editors_by_keyboard(live_server, browser_page, world):
     keyboard_sign_in(page, base, "alice@acme.example")
     template_id = world["plan"].template_id
     page.goto(f"{base}/onboarding/templates/{template_id}/")
-    tab_to(page, lambda f: f["id"] == "p0-t0-title")
+    tab_to(page, lambda f: f["id"] == "id_phase-0-task-0-title")
     page.keyboard.press("Control+A")
     page.keyboard.type("Kickoff call with the sponsor")
     tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Save template", limit=600)
     with page.expect_navigation():
         page.keyboard.press("Enter")
     page.goto(f"{base}/onboarding/templates/{template_id}/")
-    assert page.input_value("#p0-t0-title") == "Kickoff call with the sponsor"
+    assert page.input_value("#id_phase-0-task-0-title") == "Kickoff call with the sponsor"
 
     page.goto(f"{base}/health/scorecard/")
     tab_to(page, lambda f: f["id"] == "c-0-weight")
