@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "tickets",
     "knowledge",
     "onboarding",
+    "renewals",
     "workspace",
     "ops",
 ]

@@ -1,0 +1,4 @@
+"""Renewals and retention: the ARR ledger, renewals, expansion, touchpoint cadences.
+
+One module per part (this package re-exports the models so Django and migrations find them).
+"""
