@@ -218,6 +218,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=15),
         "options": {"expires": 6 * 60 * 60},
     },
+    "renewals-open-due-touchpoints": {
+        "task": "renewals.open_due_touchpoints_all_tenants",
+        "schedule": crontab(hour=6, minute=25),
+        "options": {"expires": 6 * 60 * 60},
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

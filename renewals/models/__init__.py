@@ -2,3 +2,12 @@
 
 One module per part (this package re-exports the models so Django and migrations find them).
 """
+
+from renewals.models.cadences import (
+    CadenceScope,
+    IntervalUnit,
+    TouchpointCadence,
+    TouchpointKind,
+)
+
+__all__ = ["CadenceScope", "IntervalUnit", "TouchpointCadence", "TouchpointKind"]
