@@ -18,7 +18,7 @@ class CadenceForm(forms.Form):
     match = forms.CharField(max_length=50, label="Segment or tier",
                             help_text="A segment key (e.g. enterprise) or a tier name (e.g. Pro).")
     interval_count = forms.IntegerField(min_value=1, label="Every")
-    interval_unit = forms.ChoiceField(choices=IntervalUnit.choices, label="Unit")
+    interval_unit = forms.ChoiceField(choices=IntervalUnit.choices, initial=IntervalUnit.MONTHS, label="Unit")
     lead_days = forms.IntegerField(min_value=0, max_value=MAX_LEAD_DAYS, initial=14, label="Lead time (days)",
                                    help_text="The prepare CTA opens this many days before the due date.")
     automated = forms.BooleanField(required=False, label="Automated (digital touch, no CTA)")
