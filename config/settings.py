@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "tickets",
     "knowledge",
     "onboarding",
+    "renewals",
     "workspace",
     "ops",
 ]
@@ -215,6 +216,11 @@ CELERY_BEAT_SCHEDULE = {
     "onboarding-mark-overdue": {
         "task": "onboarding.mark_overdue_all_tenants",
         "schedule": crontab(hour=6, minute=15),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "renewals-open-due-touchpoints": {
+        "task": "renewals.open_due_touchpoints_all_tenants",
+        "schedule": crontab(hour=6, minute=25),
         "options": {"expires": 6 * 60 * 60},
     },
 }

@@ -8,6 +8,7 @@ from core.api.jobs import JobView
 from health import urls as health_urls
 from knowledge import urls as knowledge_urls
 from onboarding import urls as onboarding_urls
+from renewals import cadence_urls
 from tenancy import urls as tenancy_urls
 from tickets import urls as tickets_urls
 from workspace import urls as workspace_urls
@@ -28,6 +29,7 @@ api_v1 = [
     *tickets_urls.api_urlpatterns,
     *knowledge_urls.api_urlpatterns,
     *onboarding_urls.api_urlpatterns,
+    *cadence_urls.api_urlpatterns,
     path("jobs/<str:id>/", JobView.as_view(), name="api-job"),
 ]
 
@@ -43,4 +45,5 @@ urlpatterns = [
     path("tickets/", include((tickets_urls.urlpatterns, "tickets"))),
     path("kb/", include((knowledge_urls.urlpatterns, "knowledge"))),
     path("onboarding/", include((onboarding_urls.urlpatterns, "onboarding"))),
+    path("renewals/cadences/", include((cadence_urls.urlpatterns, "cadences"))),
 ]

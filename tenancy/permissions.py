@@ -18,6 +18,7 @@ TICKETS_CONFIGURE = "tickets.configure"  # SLA policies, business hours, escalat
 KB_WRITE = "kb.write"  # knowledge-base articles
 ONBOARDING_WRITE = "onboarding.write"  # plans and their tasks
 ONBOARDING_CONFIGURE = "onboarding.configure"  # plan templates
+RENEWALS_CONFIGURE = "renewals.configure"  # touchpoint cadences (and renewal settings)
 TENANT_MANAGE = "tenant.manage"  # people, roles, API keys, tenant settings
 
 ALL_CAPABILITIES = frozenset(
@@ -31,6 +32,7 @@ ALL_CAPABILITIES = frozenset(
         KB_WRITE,
         ONBOARDING_WRITE,
         ONBOARDING_CONFIGURE,
+        RENEWALS_CONFIGURE,
         TENANT_MANAGE,
     }
 )
@@ -39,7 +41,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMIN: ALL_CAPABILITIES,
     Role.VP: frozenset(
         {ACCOUNTS_WRITE, ACCOUNTS_ENGAGE, HEALTH_WRITE, HEALTH_CONFIGURE, TICKETS_WRITE, ONBOARDING_WRITE,
-         ONBOARDING_CONFIGURE}
+         ONBOARDING_CONFIGURE, RENEWALS_CONFIGURE}
     ),
     Role.CSM: frozenset({ACCOUNTS_WRITE, ACCOUNTS_ENGAGE, HEALTH_WRITE, TICKETS_WRITE, ONBOARDING_WRITE}),
     Role.SUPPORT_ENGINEER: frozenset({ACCOUNTS_ENGAGE, TICKETS_WRITE, KB_WRITE}),

@@ -34,6 +34,7 @@ from tests.factories import (
     TicketArticleLinkFactory,
     TicketAttachmentFactory,
     TicketFactory,
+    TouchpointCadenceFactory,
     UserFactory,
     make_plan,
     make_template,
@@ -202,6 +203,10 @@ def _template(t):
     return {"pk": make_template(t).pk}
 
 
+def _cadence(t):
+    return {"pk": TouchpointCadenceFactory(tenant=t).pk}
+
+
 def _job(t):
     return {"id": str(jobs.job_create(tenant=t, kind="health.recompute").pk)}
 
@@ -281,6 +286,10 @@ BUILDERS: dict[str, Builder] = {
     "api-onboarding-plan-first-value": _plan,
     "api-onboarding-plan-go-live": _plan,
     "api-onboarding-task-detail": _plan_task,
+    # renewals: touchpoint cadences
+    "cadences:edit": _cadence,
+    "cadences:delete": _cadence,
+    "api-touchpoint-cadence-detail": _cadence,
     # core
     "api-job": _job,
 }
@@ -337,3 +346,4 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
     api_key_create(tenant=t, name=f"{marker} key", scopes=["read"])
     invitation_create(tenant=t, email=f"{marker}-invitee@new.example", role=Role.CSM, actor=None)
     QueueViewFactory(tenant=t, name=f"{marker} view")
+    TouchpointCadenceFactory(tenant=t, kind="custom", label=f"{marker} cadence")

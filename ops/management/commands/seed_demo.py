@@ -20,6 +20,7 @@ from onboarding import seed as onboarding_seed
 from ops.demo.accounts import seed_accounts
 from ops.demo.handbooks import DEMO_PASSWORD, HANDBOOKS
 from ops.demo.ticket_article_links import link_resolved_tickets
+from renewals import seed as renewals_seed
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, Tenant
 from tenancy.services import member_add, tenant_create
@@ -29,7 +30,7 @@ from tickets import seed as tickets_seed
 # Health goes last so its first scores already see tickets, onboarding plans and usage.
 APP_SEEDERS = [
     onboarding_seed.seed_tenant, tickets_seed.seed_tenant, knowledge_seed.seed_tenant, link_resolved_tickets,
-    health_seed.seed_tenant,
+    health_seed.seed_tenant, renewals_seed.seed_tenant,
 ]
 
 

@@ -1,0 +1,50 @@
+"""Demo touchpoint cadences for the handbook tenants (data keyed by slug, written through the services so
+the demo is validated like the settings page and the API).
+
+002 (TechCorp): Enterprise quarterly QBRs, Mid-Market semi-annual, SMB none (digital, self-service).
+004 (Agent Factory): Enterprise monthly check-ins, Pro quarterly, Starter automated check-ins.
+"""
+
+from __future__ import annotations
+
+from core.seeding import AGENT_FACTORY, TECHCORP, SeedContext
+from renewals.cadence_services import cadence_create, touchpoints_open_due
+
+QBR_STEPS = [
+    "Pull usage, adoption and health trends for the quarter",
+    "Review open tickets and escalations",
+    "Confirm the attendees, including the executive sponsor",
+    "Draft the agenda: outcomes achieved, roadmap, goals for next quarter",
+    "Send the deck and agenda two days ahead",
+]
+CHECK_IN_STEPS = [
+    "Review agent usage and health since the last check-in",
+    "Check open tickets and blockers",
+    "Prepare one recommendation to grow value",
+]
+
+CADENCES: dict[str, list[dict]] = {
+    TECHCORP: [
+        {"kind": "qbr", "scope": "segment", "match": "enterprise", "interval_count": 3, "interval_unit": "months",
+         "lead_days": 14, "steps": QBR_STEPS},
+        {"kind": "qbr", "scope": "segment", "match": "mid_market", "interval_count": 6, "interval_unit": "months",
+         "lead_days": 21, "steps": QBR_STEPS},
+    ],
+    AGENT_FACTORY: [
+        {"kind": "check_in", "scope": "tier", "match": "Enterprise", "interval_count": 1, "interval_unit": "months",
+         "lead_days": 7, "steps": [*CHECK_IN_STEPS, "Update the strategic plan"]},
+        {"kind": "check_in", "scope": "tier", "match": "Pro", "interval_count": 3, "interval_unit": "months",
+         "lead_days": 14, "steps": CHECK_IN_STEPS},
+        {"kind": "check_in", "scope": "tier", "match": "Starter", "interval_count": 1, "interval_unit": "months",
+         "lead_days": 0, "automated": True, "steps": ["Automated check-in email with usage tips"]},
+    ],
+}
+
+
+def seed_tenant(ctx: SeedContext) -> None:
+    cadences = CADENCES.get(ctx.slug, [])
+    for data in cadences:
+        cadence_create(actor=None, **data)
+    if cadences:
+        opened = touchpoints_open_due(today=ctx.today)["opened"]
+        ctx.progress(f"{len(cadences)} touchpoint cadences, {opened} prepare CTAs due")

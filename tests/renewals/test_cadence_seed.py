@@ -1,0 +1,61 @@
+"""The handbook tenants' touchpoint cadences (002: Enterprise quarterly QBR, Mid-Market semi-annual, SMB none;
+004: Enterprise monthly check-ins, Pro quarterly, Starter automated), and prepare CTAs due on first run."""
+
+import random
+from datetime import date
+
+import pytest
+
+from accounts.models import Task
+from core.seeding import SeedContext
+from ops.demo.accounts import seed_accounts
+from ops.demo.handbooks import HANDBOOKS
+from renewals import seed
+from renewals.models import TouchpointCadence
+from tenancy.context import tenant_context
+from tests.factories.tenancy import MembershipFactory, TenantFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 5, 20)
+
+
+def seeded(slug: str) -> list[tuple]:
+    profile = HANDBOOKS[slug]
+    tenant = TenantFactory(slug=slug, name=profile["name"], timezone=profile["timezone"],
+                           segment_thresholds=profile["segments"] or [])
+    users = {}
+    for role, people in profile["people"].items():
+        users[role] = []
+        for name, local in people:
+            user = UserFactory(email=f"{local}@{profile['domain']}", full_name=name)
+            MembershipFactory(tenant=tenant, user=user, role=role)
+            users[role].append(user)
+    ctx = SeedContext(tenant=tenant, slug=slug, profile=profile, accounts=[], users=users,
+                      rng=random.Random(f"test-{slug}"), today=TODAY, progress=lambda msg: None)
+    with tenant_context(tenant):
+        ctx.accounts = seed_accounts(ctx, 40)
+        seed.seed_tenant(ctx)
+        rows = sorted(TouchpointCadence.objects.values_list("match", "kind", "interval_count", "interval_unit",
+                                                            "automated"))
+        assert all(c.steps for c in TouchpointCadence.objects.all())
+        prepare = Task.objects.filter(dedupe_key__startswith="cadence:")
+        assert all(t.title.startswith("Prepare ") for t in prepare)
+        assert prepare.exists() == bool(rows)
+    return rows
+
+
+def test_techcorp_quarterly_enterprise_semi_annual_mid_market_no_smb():
+    assert seeded("techcorp") == [
+        ("enterprise", "qbr", 3, "months", False), ("mid_market", "qbr", 6, "months", False),
+    ]
+
+
+def test_agent_factory_by_tier():
+    assert seeded("agent-factory") == [
+        ("Enterprise", "check_in", 1, "months", False), ("Pro", "check_in", 3, "months", False),
+        ("Starter", "check_in", 1, "months", True),
+    ]
+
+
+def test_other_handbooks_have_none():
+    assert seeded("rag-fortress") == []
