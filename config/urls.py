@@ -8,6 +8,7 @@ from core.api.jobs import JobView
 from health import urls as health_urls
 from knowledge import urls as knowledge_urls
 from onboarding import urls as onboarding_urls
+from renewals import ledger_urls as renewals_ledger_urls
 from tenancy import urls as tenancy_urls
 from tickets import urls as tickets_urls
 from workspace import urls as workspace_urls
@@ -28,6 +29,7 @@ api_v1 = [
     *tickets_urls.api_urlpatterns,
     *knowledge_urls.api_urlpatterns,
     *onboarding_urls.api_urlpatterns,
+    *renewals_ledger_urls.api_urlpatterns,
     path("jobs/<str:id>/", JobView.as_view(), name="api-job"),
 ]
 

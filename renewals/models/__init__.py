@@ -2,3 +2,7 @@
 
 One module per part (this package re-exports the models so Django and migrations find them).
 """
+
+from renewals.models.ledger import ArrMovement, MovementKind, MovementSource
+
+__all__ = ["ArrMovement", "MovementKind", "MovementSource"]

@@ -1,0 +1,119 @@
+"""Reads of the ARR ledger: balances, the API's list, and the retention metrics set-based (one query
+each, whatever the number of accounts or movements)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pandas as pd
+from django.db import connection
+from django.db.models import Case, DecimalField, F, QuerySet, Sum, When
+
+from renewals import retention
+from renewals.models import ArrMovement
+from renewals.models.ledger import INCREASING
+from tenancy.context import get_current_tenant
+
+_SIGNED = Case(When(kind__in=list(INCREASING), then=F("amount")), default=-F("amount"), output_field=DecimalField())
+_SIGNED_SQL = "CASE WHEN m.kind IN ('new', 'expansion', 'reactivation') THEN m.amount ELSE -m.amount END"
+
+
+def movements_for_api(*, account_id: int | None = None) -> QuerySet[ArrMovement]:
+    movements = ArrMovement.objects.order_by("-date", "-id")
+    return movements.filter(account_id=account_id) if account_id is not None else movements
+
+
+def balances(*, account_ids: Iterable[int], on: date) -> dict[int, Decimal]:
+    """Each account's ledger balance at the end of ``on`` (accounts without movements: 0). One query."""
+    ids = list(account_ids)
+    rows = (
+        ArrMovement.objects.filter(account_id__in=ids, date__lte=on).values("account_id")
+        .annotate(balance=Sum(_SIGNED)).values_list("account_id", "balance")
+    )
+    found = dict(rows)
+    return {pk: found.get(pk, Decimal("0")) for pk in ids}
+
+
+def accounts_with_movements(*, account_ids: Iterable[int]) -> set[int]:
+    return set(ArrMovement.objects.filter(account_id__in=list(account_ids)).values_list("account_id", flat=True).distinct())
+
+
+def lowest_running_balance(*, account_id: int) -> Decimal:
+    """The lowest balance the account's ledger reaches on any day (future days too). One query."""
+    sql = f"""
+        SELECT COALESCE(MIN(balance), 0) FROM (
+            SELECT SUM(SUM({_SIGNED_SQL})) OVER (ORDER BY m.date) AS balance
+            FROM renewals_arrmovement m WHERE m.tenant_id = %s AND m.account_id = %s GROUP BY m.date
+        ) days
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [get_current_tenant().pk, account_id])
+        return cursor.fetchone()[0]
+
+
+def accounts_due(*, today: date, catch_up_days: int = 7) -> list[int]:
+    """Accounts with a movement dated in the last ``catch_up_days`` days up to today: their ``arr`` may not
+    show it yet if the movement was written ahead of its date (the daily job re-syncs them)."""
+    since = today - timedelta(days=catch_up_days)
+    return list(
+        ArrMovement.objects.filter(date__gt=since, date__lte=today, created_at__date__lt=F("date"))
+        .values_list("account_id", flat=True).distinct()
+    )
+
+
+_TOTALS_SQL = f"""
+WITH per_account AS (
+    SELECT m.account_id,
+           SUM({_SIGNED_SQL}) FILTER (WHERE m.date <= %(start)s) AS at_start,
+           SUM({_SIGNED_SQL}) AS at_end,
+           SUM(m.amount) FILTER (WHERE m.date > %(start)s AND m.kind IN ('new', 'expansion', 'reactivation')) AS up,
+           SUM(m.amount) FILTER (WHERE m.date > %(start)s AND m.kind = 'contraction') AS contraction,
+           SUM(m.amount) FILTER (WHERE m.date > %(start)s AND m.kind = 'churn') AS churn
+    FROM renewals_arrmovement m
+    WHERE m.tenant_id = %(tenant)s AND m.date <= %(end)s
+    GROUP BY m.account_id
+)
+SELECT COALESCE(SUM(at_start), 0), COALESCE(SUM(up), 0), COALESCE(SUM(contraction), 0), COALESCE(SUM(churn), 0),
+       COUNT(*), COUNT(*) FILTER (WHERE at_end > 0)
+FROM per_account WHERE at_start > 0
+"""
+
+
+def retention_totals(*, start: date, end: date) -> retention.RetentionTotals:
+    """The retention sums of one window (see ``renewals.retention`` for the rules). One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TOTALS_SQL, {"tenant": get_current_tenant().pk, "start": start, "end": end})
+        starting, up, contraction, churn, accounts, retained = cursor.fetchone()
+    return retention.RetentionTotals(
+        starting_arr=starting, expansion=up, contraction=contraction, churn=churn, accounts=accounts, retained=retained,
+    )
+
+
+_BUCKETS_SQL = f"""
+SELECT m.account_id,
+       (EXTRACT(YEAR FROM m.date)::int * 12 + EXTRACT(MONTH FROM m.date)::int - 1) AS month,
+       (SUM({_SIGNED_SQL}) * 100)::bigint AS net,
+       (COALESCE(SUM(m.amount) FILTER (WHERE m.kind IN ('new', 'expansion', 'reactivation')), 0) * 100)::bigint,
+       (COALESCE(SUM(m.amount) FILTER (WHERE m.kind = 'contraction'), 0) * 100)::bigint,
+       (COALESCE(SUM(m.amount) FILTER (WHERE m.kind = 'churn'), 0) * 100)::bigint
+FROM renewals_arrmovement m
+WHERE m.tenant_id = %(tenant)s AND m.date <= %(until)s
+GROUP BY 1, 2
+"""
+
+
+def ledger_buckets(*, until: date) -> pd.DataFrame:
+    """The tenant's ledger summed by account and month (integer cents), movements dated up to ``until``.
+    One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BUCKETS_SQL, {"tenant": get_current_tenant().pk, "until": until})
+        rows = cursor.fetchall()
+    return pd.DataFrame(rows, columns=retention.BUCKET_COLUMNS)
+
+
+def retention_trend(*, today: date, months: int) -> list[tuple[retention.Window, retention.RetentionTotals]]:
+    windows = retention.trailing_windows(today=today, months=months)
+    return retention.trend_from_buckets(ledger_buckets(until=windows[-1].end), windows)
+
