@@ -3,10 +3,12 @@ each, whatever the number of accounts or movements)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 from django.db import connection
 from django.db.models import Case, DecimalField, F, QuerySet, Sum, When
@@ -91,26 +93,41 @@ def retention_totals(*, start: date, end: date) -> retention.RetentionTotals:
     )
 
 
-_BUCKETS_SQL = f"""
-SELECT m.account_id,
-       (EXTRACT(YEAR FROM m.date)::int * 12 + EXTRACT(MONTH FROM m.date)::int - 1) AS month,
-       (SUM({_SIGNED_SQL}) * 100)::bigint AS net,
-       (COALESCE(SUM(m.amount) FILTER (WHERE m.kind IN ('new', 'expansion', 'reactivation')), 0) * 100)::bigint,
-       (COALESCE(SUM(m.amount) FILTER (WHERE m.kind = 'contraction'), 0) * 100)::bigint,
-       (COALESCE(SUM(m.amount) FILTER (WHERE m.kind = 'churn'), 0) * 100)::bigint
-FROM renewals_arrmovement m
-WHERE m.tenant_id = %(tenant)s AND m.date <= %(until)s
-GROUP BY 1, 2
-"""
+_BUCKETS_COPY = (
+    "COPY (SELECT m.account_id, m.date, m.kind, m.amount FROM renewals_arrmovement m "
+    "WHERE m.tenant_id = %(tenant)s AND m.date <= %(until)s) TO STDOUT WITH (FORMAT csv)"
+)
 
 
 def ledger_buckets(*, until: date) -> pd.DataFrame:
-    """The tenant's ledger summed by account and month (integer cents), movements dated up to ``until``.
-    One query."""
+    """The tenant's movements dated up to ``until`` as ``retention.trend_from_buckets`` takes them: one row
+    per movement (rows of one account and month add up there), month index and integer cents.
+
+    One statement, a ``COPY ... TO STDOUT`` read by pandas' CSV parser: at 200,000 movements it is several
+    times faster than fetching rows as Python tuples (and than grouping them in SQL first)."""
+    buffer = io.BytesIO()
     with connection.cursor() as cursor:
-        cursor.execute(_BUCKETS_SQL, {"tenant": get_current_tenant().pk, "until": until})
-        rows = cursor.fetchall()
-    return pd.DataFrame(rows, columns=retention.BUCKET_COLUMNS)
+        cursor.copy_expert(cursor.mogrify(_BUCKETS_COPY, {"tenant": get_current_tenant().pk, "until": until}), buffer)
+    if not buffer.tell():
+        return pd.DataFrame(columns=retention.BUCKET_COLUMNS)
+    buffer.seek(0)
+    rows = pd.read_csv(
+        buffer, header=None, names=["account_id", "date", "kind", "amount"],
+        dtype={"account_id": np.int64, "date": str, "kind": "category", "amount": np.float64},
+    )
+    days = pd.to_datetime(rows["date"], format="%Y-%m-%d")
+    # Amounts have two decimals and stay far below 2**53 cents: the float parse rounds back exactly.
+    cents = np.rint(rows["amount"].to_numpy() * 100).astype(np.int64)
+    categories, codes = np.asarray(rows["kind"].cat.categories), rows["kind"].cat.codes.to_numpy()
+    increasing = np.isin(categories, sorted(INCREASING))[codes]
+    return pd.DataFrame({
+        "account_id": rows["account_id"].to_numpy(),
+        "month": (days.dt.year * 12 + days.dt.month - 1).to_numpy(dtype=np.int64),
+        "net": np.where(increasing, cents, -cents),
+        "up": np.where(increasing, cents, 0),
+        "contraction": np.where((categories == "contraction")[codes], cents, 0),
+        "churn": np.where((categories == "churn")[codes], cents, 0),
+    })
 
 
 def retention_trend(*, today: date, months: int) -> list[tuple[retention.Window, retention.RetentionTotals]]:
