@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from core import jobs
 from onboarding.models import PlanTask
+from renewals.models import ArrMovement
 from tenancy.models import Membership, Role, Tenant, TenantModel
 from tenancy.services import api_key_create, invitation_create
 from tests.factories import (
@@ -202,6 +203,11 @@ def _template(t):
     return {"pk": make_template(t).pk}
 
 
+def _arr_movement(t):
+    account = AccountFactory(tenant=t, arr=0)
+    return {"pk": ArrMovement.all_tenants.create(tenant=t, account=account, date="2025-01-01", kind="new", amount=5).pk}
+
+
 def _job(t):
     return {"id": str(jobs.job_create(tenant=t, kind="health.recompute").pk)}
 
@@ -281,6 +287,8 @@ BUILDERS: dict[str, Builder] = {
     "api-onboarding-plan-first-value": _plan,
     "api-onboarding-plan-go-live": _plan,
     "api-onboarding-task-detail": _plan_task,
+    # renewals
+    "api-arr-movement-detail": _arr_movement,
     # core
     "api-job": _job,
 }

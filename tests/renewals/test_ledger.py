@@ -12,14 +12,18 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts import imports, services
 from accounts.csv_import import parse_upload
 from accounts.models import Account
-from renewals import ledger_services, ledger_tasks
+from renewals import ledger_selectors, ledger_services, ledger_tasks
 from renewals.models import ArrMovement
+from renewals.retention import Movement, totals_from_movements
 from tenancy.context import tenant_context
 from tests.factories import AccountFactory
+from tests.renewals.test_retention_math import ledgers
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -295,3 +299,29 @@ def test_metrics_run_a_constant_number_of_queries(api, tenant):
 def test_metrics_are_the_tenants_own(api, other_api, book):
     assert other_api.get(RETENTION, {"start": "2025-01-31", "end": "2026-01-31"}).json()["starting_arr"] == "0.00"
     assert all(m["starting_arr"] == "0.00" for m in other_api.get(MONTHLY).json()["months"])
+
+
+# --- the database computes what the definition says ------------------------------------------------------
+
+
+@pytest.fixture
+def pool(tenant):
+    return [AccountFactory(tenant=tenant, arr=D("0")) for _ in range(3)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_sql_and_trend_equal_the_pure_definition(in_tenant, pool, data):
+    """Random valid ledgers (the strategy of the pure tests) on three accounts, windows anywhere."""
+    ArrMovement.objects.all().delete()
+    tenant, accounts = in_tenant, pool
+    movements = data.draw(ledgers())
+    rows = [ArrMovement(tenant=tenant, account=accounts[(m.account_id - 1) % 3], date=m.date, kind=m.kind, amount=m.amount)
+            for m in movements if m.account_id <= 3]
+    ArrMovement.objects.bulk_create(rows)
+    pure = [Movement(r.account_id, r.date, r.kind, r.amount) for r in rows]
+    a, b = data.draw(st.dates(date(2023, 1, 1), TODAY)), data.draw(st.dates(date(2023, 1, 1), TODAY))
+    start, end = min(a, b), max(a, b)
+    assert ledger_selectors.retention_totals(start=start, end=end) == totals_from_movements(pure, start=start, end=end)
+    for window, totals in ledger_selectors.retention_trend(today=TODAY, months=14):
+        assert totals == totals_from_movements(pure, start=window.start, end=window.end), window
