@@ -11,7 +11,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import Case, DecimalField, F, QuerySet, Sum, When
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, When
 
 from renewals import retention
 from renewals.models import ArrMovement
@@ -38,8 +38,16 @@ def balances(*, account_ids: Iterable[int], on: date) -> dict[int, Decimal]:
     return {pk: found.get(pk, Decimal("0")) for pk in ids}
 
 
-def accounts_with_movements(*, account_ids: Iterable[int]) -> set[int]:
-    return set(ArrMovement.objects.filter(account_id__in=list(account_ids)).values_list("account_id", flat=True).distinct())
+def ledger_state(*, account_ids: Iterable[int], on: date) -> dict[int, tuple[Decimal, bool]]:
+    """Each account's (balance at the end of ``on``, whether it has any movement at all). One query."""
+    ids = list(account_ids)
+    rows = (
+        ArrMovement.objects.filter(account_id__in=ids).values("account_id")
+        .annotate(balance=Sum(_SIGNED, filter=Q(date__lte=on), default=Decimal("0")))
+        .values_list("account_id", "balance")
+    )
+    found = dict(rows)
+    return {pk: (found.get(pk, Decimal("0")), pk in found) for pk in ids}
 
 
 def lowest_running_balance(*, account_id: int) -> Decimal:

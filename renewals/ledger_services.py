@@ -79,19 +79,17 @@ def ledger_on_arr_changed(*, tenant: Tenant, changes: list[ArrChange], actor: Us
     movement before), ``reactivation`` (back from 0), ``expansion``/``contraction`` by sign, ``churn``
     (to 0). Runs in the writer's transaction; a constant number of queries, whatever the number of accounts.
     """
-    ids = [change.account_id for change in changes]
-    current = selectors.balances(account_ids=ids, on=timezone.localdate())
-    had = selectors.accounts_with_movements(account_ids=ids)
+    state = selectors.ledger_state(account_ids=[change.account_id for change in changes], on=timezone.localdate())
     sources = set(MovementSource.values)
     movements = []
     for change in changes:
-        balance = current[change.account_id]
+        balance, had_movements = state[change.account_id]
         difference = change.new_arr - balance
         if difference == 0:
             continue
         movements.append(ArrMovement(
             tenant=tenant, account_id=change.account_id, date=change.on, amount=abs(difference), actor=actor,
-            kind=_kind(balance=balance, new_arr=change.new_arr, had_movements=change.account_id in had),
+            kind=_kind(balance=balance, new_arr=change.new_arr, had_movements=had_movements),
             source=change.source if change.source in sources else MovementSource.ACCOUNT,
         ))
     return ArrMovement.objects.bulk_create(movements, batch_size=2000)
