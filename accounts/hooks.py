@@ -1,4 +1,4 @@
-""""Account changed" hooks: other apps react to account edits without accounts importing them.
+""""Account changed" and "ARR changed" hooks: other apps react to account edits without accounts importing them.
 
 An app registers in its ``AppConfig.ready()``::
 
@@ -18,6 +18,9 @@ write, whatever the number of accounts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 AccountChangedHook = Callable[..., None]
 
@@ -40,3 +43,53 @@ def accounts_changed(*, tenant, changes: Mapping[int, Iterable[str]]) -> None:
         return
     for hook in list(_HOOKS.values()):
         hook(tenant=tenant, changes=cleaned)
+
+
+# --- "ARR changed" ----------------------------------------------------------------------------------
+#
+# The ARR ledger lives in a higher layer (renewals): accounts cannot import it, so its services announce
+# every change of an account's ``arr`` that they make (account create and edit, the CSV import), and the
+# ledger registers the writer of the movements that explain them, in its ``AppConfig.ready()``::
+#
+#     register_arr_changed_hook(ledger_on_arr_changed)
+#
+#     def ledger_on_arr_changed(*, tenant, changes: list[ArrChange], actor) -> None: ...
+#
+# Called once per write (however many accounts it changed), inside the writer's transaction: the movements
+# commit or roll back with the change. A change the ledger itself makes (``accounts_arr_set_from_ledger``)
+# is never announced: that is what keeps a movement from writing a second movement.
+
+
+@dataclass(frozen=True)
+class ArrChange:
+    """One account's ARR going from ``old_arr`` to ``new_arr`` on the date ``on``; ``source`` says which
+    writer made it (``account``: create or edit, ``import``: the CSV import)."""
+
+    account_id: int
+    old_arr: Decimal
+    new_arr: Decimal
+    on: date
+    source: str = "account"
+
+
+ArrChangedHook = Callable[..., None]
+
+_ARR_HOOKS: dict[str, ArrChangedHook] = {}
+
+
+def register_arr_changed_hook(fn: ArrChangedHook, *, key: str | None = None) -> None:
+    """Register (or replace, by ``key``: default the function's module and name) an "ARR changed" hook."""
+    _ARR_HOOKS[key or f"{fn.__module__}.{fn.__qualname__}"] = fn
+
+
+def unregister_arr_changed_hook(key: str) -> None:
+    _ARR_HOOKS.pop(key, None)
+
+
+def arr_changed(*, tenant, changes: Iterable[ArrChange], actor=None) -> None:
+    """Tell every hook that these accounts' ARR changed (changes to the same value are left out)."""
+    real = [change for change in changes if change.old_arr != change.new_arr]
+    if not real:
+        return
+    for hook in list(_ARR_HOOKS.values()):
+        hook(tenant=tenant, changes=real, actor=actor)

@@ -25,10 +25,10 @@ from django.utils import timezone
 
 from accounts import csv_import
 from accounts.csv_import import ACCOUNTS, CONTACTS, CREATE, Parsed, Validated
-from accounts.hooks import accounts_changed
+from accounts.hooks import ArrChange, accounts_changed, arr_changed
 from accounts.models import Account, Activity, ActivityKind, Contact
 from accounts.segments import segment_for
-from accounts.services import activities_record_bulk
+from accounts.services import activities_record_bulk, opening_arr_change
 from base.errors import DomainError
 from tenancy.context import get_current_tenant
 from tenancy.models import User
@@ -202,6 +202,7 @@ def _write_accounts(rows: list[dict], *, actor: User | None, source_name: str) -
     created: list[tuple[Account, dict]] = []
     updated: list[tuple[Account, dict, list[str], str]] = []
     changed_fields: set[str] = set()
+    arr_changes: list[tuple[Account, Any]] = []
     for row in rows:
         values = dict(row["values"])
         if "csm_email" in values:
@@ -218,6 +219,8 @@ def _write_accounts(rows: list[dict], *, actor: User | None, source_name: str) -
             f"{f.removesuffix('_id')}: {_show(f, getattr(account, f), emails_by_id)} → {_show(f, values[f], emails_by_id)}"
             for f in changes
         )
+        if "arr" in changes:
+            arr_changes.append((account, account.arr))
         for f in changes:
             setattr(account, f, values[f])
         account.segment = segment_for(account.arr, thresholds)
@@ -249,6 +252,12 @@ def _write_accounts(rows: list[dict], *, actor: User | None, source_name: str) -
     accounts_changed(tenant=tenant, changes={
         account.pk: [c.removesuffix("_id") for c in changes] for account, _, changes, _ in updated
     })
+    arr_changed(tenant=tenant, actor=actor, changes=[
+        opening_arr_change(account, source="import") for account, _ in created
+    ] + [
+        ArrChange(account_id=account.pk, old_arr=old, new_arr=account.arr, on=today, source="import")
+        for account, old in arr_changes
+    ])
     return ImportResult(kind=ACCOUNTS, created=len(created), updated=len(updated))
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, CharField, Value, When
 from django.utils import timezone
 
-from accounts.hooks import accounts_changed
+from accounts.hooks import ArrChange, accounts_changed, arr_changed
 from accounts.models import (
     Account,
     Activity,
@@ -69,7 +70,17 @@ def account_create(*, actor: User | None = None, **data: Any) -> Account:
     activity_record(
         account=account, kind=ActivityKind.SYSTEM, subject="Account created", actor=actor, source=ActivitySource.ACCOUNTS
     )
+    arr_changed(tenant=tenant, changes=[opening_arr_change(account)], actor=actor)
     return account
+
+
+def opening_arr_change(account: Account, *, source: str = "account") -> ArrChange:
+    """A new account's ARR, dated when it became a customer (never later than today)."""
+    today = timezone.localdate()
+    return ArrChange(
+        account_id=account.pk, old_arr=Decimal("0"), new_arr=account.arr,
+        on=min(account.customer_since or today, today), source=source,
+    )
 
 
 @transaction.atomic
@@ -85,7 +96,43 @@ def account_update(*, account: Account, actor: User | None = None, **data: Any) 
     _validate_account(account)
     _save_unique(account, field="external_id", message=f"Another account already has external_id {account.external_id!r}.")
     _record_update(account, before, changed, actor=actor)
+    if "arr" in changed:
+        arr_changed(
+            tenant=tenant, actor=actor,
+            changes=[ArrChange(account_id=account.pk, old_arr=before["arr"], new_arr=account.arr, on=timezone.localdate())],
+        )
     return account
+
+
+@transaction.atomic
+def accounts_arr_set_from_ledger(*, arrs: Mapping[int, Decimal], actor: User | None = None) -> int:
+    """Set accounts' ARR to what the ARR ledger says (the ledger calls this after writing movements, and
+    when future-dated movements fall due). Segment follows; the change is on the timeline and told to the
+    "account changed" hooks, but NOT to the "ARR changed" hooks: the ledger already holds the movement, and
+    announcing it would write a second one. Accounts already at their value are left alone. Returns how many
+    accounts changed. A constant number of queries."""
+    tenant = get_current_tenant()
+    thresholds = tenant.get_segment_thresholds()
+    accounts = Account.objects.select_for_update(of=("self",)).in_bulk(list(arrs))
+    changed: list[tuple[Account, Decimal]] = []
+    for pk, account in accounts.items():
+        if account.arr != arrs[pk]:
+            changed.append((account, account.arr))
+            account.arr = arrs[pk]
+            account.segment = segment_for(account.arr, thresholds)
+            account.updated_at = timezone.now()
+    if not changed:
+        return 0
+    Account.objects.bulk_update([a for a, _ in changed], fields=["arr", "segment", "updated_at"], batch_size=1000)
+    activities_record_bulk([
+        Activity(
+            account=account, kind=ActivityKind.SYSTEM, subject="Account updated", body=f"arr: {old} → {account.arr}",
+            author=actor, source=ActivitySource.ACCOUNTS, metadata={"changed": ["arr"], "by": "arr_ledger"},
+        )
+        for account, old in changed
+    ])
+    accounts_changed(tenant=tenant, changes={account.pk: ["arr", "segment"] for account, _ in changed})
+    return len(changed)
 
 
 @transaction.atomic

@@ -223,6 +223,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=25),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Future-dated ARR movements move the accounts' ARR on their date (hourly: every time zone's midnight).
+    "renewals-arr-movements-fall-due": {
+        "task": "renewals.arr_movements_fall_due_all_tenants",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 50 * 60},
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

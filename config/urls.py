@@ -9,6 +9,7 @@ from health import urls as health_urls
 from knowledge import urls as knowledge_urls
 from onboarding import urls as onboarding_urls
 from renewals import cadence_urls
+from renewals import ledger_urls as renewals_ledger_urls
 from tenancy import urls as tenancy_urls
 from tickets import urls as tickets_urls
 from workspace import urls as workspace_urls
@@ -30,6 +31,7 @@ api_v1 = [
     *knowledge_urls.api_urlpatterns,
     *onboarding_urls.api_urlpatterns,
     *cadence_urls.api_urlpatterns,
+    *renewals_ledger_urls.api_urlpatterns,
     path("jobs/<str:id>/", JobView.as_view(), name="api-job"),
 ]
 

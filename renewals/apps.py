@@ -7,6 +7,14 @@ class RenewalsConfig(AppConfig):
     verbose_name = "Renewals and retention"
 
     def ready(self) -> None:
+        # Imported here, not at the top: an AppConfig module loads before the app registry is ready.
+        from accounts.hooks import register_arr_changed_hook
+        from renewals import ledger_tasks  # noqa: F401 - registered with Celery by name
+        from renewals.ledger_services import ledger_on_arr_changed
+
+        # Every change of an account's ARR made by accounts (create, edit, CSV import) writes its movement.
+        register_arr_changed_hook(ledger_on_arr_changed)
+
         from accounts.panels import AccountPanel, register_account_panel
         from renewals.cadence_views import account_panel_context
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from core.seeding import AGENT_FACTORY, TECHCORP, SeedContext
 from renewals.cadence_services import cadence_create, touchpoints_open_due
+from renewals.ledger_services import ledger_open_missing
+from renewals.models import MovementSource
 
 QBR_STEPS = [
     "Pull usage, adoption and health trends for the quarter",
@@ -42,6 +44,9 @@ CADENCES: dict[str, list[dict]] = {
 
 
 def seed_tenant(ctx: SeedContext) -> None:
+    # The demo accounts are bulk-written without the services: open their ARR ledger here.
+    opened = ledger_open_missing(tenant=ctx.tenant, source=MovementSource.SEED)
+    ctx.progress(f"{opened} opening ARR movements")
     cadences = CADENCES.get(ctx.slug, [])
     for data in cadences:
         cadence_create(actor=None, **data)

@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from core import jobs
 from onboarding.models import PlanTask
+from renewals.models import ArrMovement
 from tenancy.models import Membership, Role, Tenant, TenantModel
 from tenancy.services import api_key_create, invitation_create
 from tests.factories import (
@@ -205,6 +206,9 @@ def _template(t):
 
 def _cadence(t):
     return {"pk": TouchpointCadenceFactory(tenant=t).pk}
+def _arr_movement(t):
+    account = AccountFactory(tenant=t, arr=0)
+    return {"pk": ArrMovement.all_tenants.create(tenant=t, account=account, date="2025-01-01", kind="new", amount=5).pk}
 
 
 def _job(t):
@@ -290,6 +294,8 @@ BUILDERS: dict[str, Builder] = {
     "cadences:edit": _cadence,
     "cadences:delete": _cadence,
     "api-touchpoint-cadence-detail": _cadence,
+    # renewals
+    "api-arr-movement-detail": _arr_movement,
     # core
     "api-job": _job,
 }

@@ -57,7 +57,8 @@ TENANT_WIDE = {
     "api-health-sources", "api-health-risk-rules", "api-ticket-list", "api-inbound-email-list",
     "api-inbound-email-triage", "api-sla-policies", "api-business-hours", "api-support-settings",
     "api-kb-article-list", "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
-    "api-onboarding-task-list", "api-touchpoint-cadence-list",
+    "api-onboarding-task-list", "api-touchpoint-cadence-list", "api-arr-movement-list", "api-metrics-retention",
+    "api-metrics-retention-monthly",
 }
 
 # The tenant-wide routes whose GET lists the tenant's things, in a list or a picker (the control: acme's

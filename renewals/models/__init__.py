@@ -9,5 +9,9 @@ from renewals.models.cadences import (
     TouchpointCadence,
     TouchpointKind,
 )
+from renewals.models.ledger import ArrMovement, MovementKind, MovementSource
 
-__all__ = ["CadenceScope", "IntervalUnit", "TouchpointCadence", "TouchpointKind"]
+__all__ = [
+    "ArrMovement", "MovementKind", "MovementSource", "CadenceScope", "IntervalUnit", "TouchpointCadence",
+    "TouchpointKind",
+]

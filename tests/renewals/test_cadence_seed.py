@@ -59,3 +59,23 @@ def test_agent_factory_by_tier():
 
 def test_other_handbooks_have_none():
     assert seeded("rag-fortress") == []
+
+
+def test_the_seed_opens_the_arr_ledger_of_every_demo_account():
+    """Demo accounts are bulk-written: the seed gives each one with ARR its opening movement, so an account's
+    ARR is the signed sum of its movements (API.md) from the first run; a second run writes nothing."""
+    from django.db.models import Sum
+
+    from accounts.models import Account
+    from renewals.ledger_services import ledger_open_missing
+    from renewals.models import ArrMovement
+
+    seeded("techcorp")
+    tenant = Account.all_tenants.first().tenant
+    with tenant_context(tenant):
+        ledger = dict(ArrMovement.objects.values("account_id").annotate(total=Sum("amount"))
+                      .values_list("account_id", "total"))
+        with_arr = dict(Account.objects.filter(arr__gt=0).values_list("id", "arr"))
+        assert with_arr and ledger == with_arr
+        assert set(ArrMovement.objects.values_list("kind", "source")) == {("new", "seed")}
+        assert ledger_open_missing(tenant=tenant) == 0

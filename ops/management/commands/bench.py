@@ -11,12 +11,14 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from health import bench_ingest, bench_recompute
+from renewals import bench as renewals_bench
 from tickets import bench as tickets_bench
 
 BENCHMARKS = {
     "health": bench_recompute,
     "usage-ingest": bench_ingest,
     "tickets": tickets_bench,
+    "renewals": renewals_bench,
 }
 
 

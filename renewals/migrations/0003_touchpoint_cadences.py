@@ -8,10 +8,11 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
+    initial = False
 
     dependencies = [
         ('tenancy', '0004_invitation'),
+        ('renewals', '0002_opening_arr_movements'),
     ]
 
     operations = [

@@ -1,0 +1,38 @@
+"""The OpenAPI schema describes the ARR ledger and the retention metrics without warnings."""
+
+import pytest
+from django.urls import include, path
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.validation import validate_schema
+
+from renewals import ledger_urls
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ledger_and_retention_schema():
+    GENERATOR_STATS.reset()
+    generator = SchemaGenerator(patterns=[path("api/v1/", include(ledger_urls.api_urlpatterns))])
+    with GENERATOR_STATS.silence():
+        schema = generator.get_schema(request=None, public=True)
+    assert not GENERATOR_STATS._warn_cache and not GENERATOR_STATS._error_cache, (
+        list(GENERATOR_STATS._warn_cache) + list(GENERATOR_STATS._error_cache)
+    )
+    validate_schema(schema)
+    paths = schema["paths"]
+    assert {"/api/v1/arr-movements/", "/api/v1/arr-movements/{id}/", "/api/v1/metrics/retention/",
+            "/api/v1/metrics/retention/monthly/"} <= set(paths)
+    movement = schema["components"]["schemas"]["ArrMovement"]["properties"]
+    assert {"account", "date", "kind", "amount"} <= set(movement)
+    kind = movement["kind"]
+    kind = schema["components"]["schemas"][kind["$ref"].rsplit("/", 1)[1]] if "$ref" in kind else kind
+    assert set(kind["enum"]) == {"new", "expansion", "contraction", "churn", "reactivation"}
+    assert "account" in {p["name"] for p in paths["/api/v1/arr-movements/"]["get"]["parameters"]}
+    assert {"201", "400", "401", "403"} <= set(paths["/api/v1/arr-movements/"]["post"]["responses"])
+    retention = paths["/api/v1/metrics/retention/"]["get"]
+    assert {"start", "end"} <= {p["name"] for p in retention["parameters"]} and "400" in retention["responses"]
+    fields = schema["components"]["schemas"]["Retention"]["properties"]
+    assert set(fields) == {"starting_arr", "expansion", "contraction", "churn", "nrr", "grr", "logo_retention"}
+    monthly = paths["/api/v1/metrics/retention/monthly/"]["get"]
+    assert "months" in {p["name"] for p in monthly["parameters"]} and "400" in monthly["responses"]
