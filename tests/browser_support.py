@@ -50,10 +50,22 @@ def describe_violations(violations: list[dict]) -> str:
 AXE_LOG = ARTIFACTS / "axe.jsonl"  # one line per check (label, url, violation count): the tally of a run
 
 
+SETTLED = """() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')
+    && document.getAnimations().every(a => a.playState !== 'running'
+        || (a.effect && a.effect.getTiming().iterations === Infinity))"""
+
+
+def settle(page) -> None:
+    """Wait until no HTMX swap is under way and no CSS transition runs: axe measures colour contrast on what
+    is painted, and a row fading in (opacity < 1) is not what the user reads once the swap has settled."""
+    page.wait_for_function(SETTLED, timeout=5_000)
+
+
 def assert_accessible(page, label: str) -> None:
     """Fail with rule id, impact, target selector and HTML of every WCAG 2.x A/AA violation axe finds."""
     if page.evaluate("document.contentType") != "text/html":
         return  # a JSON or file response shown by the browser: not a page of ours to check
+    settle(page)
     violations = axe_violations(page)
     count = sum(len(v["nodes"]) for v in violations)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
