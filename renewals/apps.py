@@ -8,12 +8,15 @@ class RenewalsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: an AppConfig module loads before the app registry is ready.
-        from accounts.hooks import register_arr_changed_hook
-        from renewals import ledger_tasks  # noqa: F401 - registered with Celery by name
+        from accounts.hooks import register_account_changed_hook, register_arr_changed_hook
+        from renewals import ledger_tasks, renewal_tasks  # noqa: F401 - registered with Celery by name
         from renewals.ledger_services import ledger_on_arr_changed
+        from renewals.renewal_services import renewal_on_account_changed
 
         # Every change of an account's ARR made by accounts (create, edit, CSV import) writes its movement.
         register_arr_changed_hook(ledger_on_arr_changed)
+        # An open renewal's contract end and motions follow the account's renewal date.
+        register_account_changed_hook(renewal_on_account_changed)
 
         from accounts.panels import AccountPanel, register_account_panel
         from renewals.cadence_views import account_panel_context
