@@ -4,13 +4,16 @@ renewal desk. A constant number of queries whatever the number of accounts."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, Task, TaskSource, TaskStatus
 from core.bands import tenant_bands
+from renewals.cadence_dates import add_months
 from renewals.models import Forecast, Renewal, RenewalSettings
 from tenancy.context import get_current_tenant
 
@@ -115,3 +118,57 @@ def contract_ends_taken(*, pairs: list[tuple[int, date]]) -> set[tuple[int, date
         return set()
     rows = Renewal.objects.filter(account_id__in={a for a, _ in pairs}, contract_end__in={d for _, d in pairs})
     return set(rows.values_list("account_id", "contract_end"))
+
+
+# --- the renewal desk -------------------------------------------------------------------------------
+
+DESK_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class DeskFilters:
+    csm: str = ""  # a user id, "none" (unassigned) or "" (anyone)
+    segment: str = ""
+    forecast: str = ""
+
+
+def _month_starts(today: date, count: int) -> list[date]:
+    starts, day = [], today.replace(day=1)
+    for _ in range(count):
+        starts.append(day)
+        day = add_months(day, 1)
+    return starts
+
+
+def renewal_desk(*, today: date, filters: DeskFilters) -> dict:
+    """The next 12 months' renewals (this month first) by month, with ARR, forecast, band, days left and
+    owner, and the open ones' totals per forecast. Two queries whatever the number of renewals (the
+    renewals with their accounts and CSMs, and none more)."""
+    months = _month_starts(today, DESK_MONTHS)
+    until = add_months(months[-1], 1) - timedelta(days=1)
+    rows = renewal_list().filter(contract_end__gte=months[0], contract_end__lte=until)
+    if filters.csm == "none":
+        rows = rows.filter(account__csm__isnull=True)
+    elif filters.csm.isdigit():
+        rows = rows.filter(account__csm_id=int(filters.csm))
+    if filters.segment:
+        rows = rows.filter(account__segment=filters.segment)
+    if filters.forecast in Forecast.values:
+        rows = rows.filter(forecast=filters.forecast)
+    by_month: dict[date, list[Renewal]] = {start: [] for start in months}
+    totals = {key: {"key": key, "label": label, "count": 0, "arr": Decimal("0")} for key, label in Forecast.choices}
+    for renewal in rows:
+        renewal.days_left = (renewal.contract_end - today).days
+        by_month[renewal.contract_end.replace(day=1)].append(renewal)
+        if renewal.outcome is None:
+            totals[renewal.forecast]["count"] += 1
+            totals[renewal.forecast]["arr"] += renewal.arr
+    return {
+        "months": [
+            {"start": start, "renewals": items, "arr": sum((r.arr for r in items), Decimal("0"))}
+            for start, items in by_month.items()
+        ],
+        "totals": list(totals.values()),
+        "open_arr": sum((t["arr"] for t in totals.values()), Decimal("0")),
+        "until": until,
+    }

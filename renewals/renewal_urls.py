@@ -1,10 +1,16 @@
-"""Renewal routes: the API (`api_urlpatterns`, under /api/v1/)."""
+"""Renewal routes: the pages (`urlpatterns`, mounted under /renewals/ with namespace "renewals") and the
+API (`api_urlpatterns`, under /api/v1/)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from renewals import renewal_api
+from renewals import renewal_api, renewal_views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("renewals", renewal_api.RenewalViewSet, basename="api-renewal")
 
 api_urlpatterns = router.urls
+
+urlpatterns = [
+    path("", renewal_views.desk, name="desk"),
+]

@@ -51,7 +51,7 @@ TENANT_WIDE = {
     "knowledge:home", "knowledge:category_create", "knowledge:categories_defaults", "knowledge:article_create",
     "knowledge:article_preview",
     "onboarding:board", "onboarding:my_tasks", "onboarding:plan_start", "onboarding:templates",
-    "onboarding:template_create", "cadences:list", "cadences:create",
+    "onboarding:template_create", "cadences:list", "cadences:create", "renewals:desk",
     # API
     "api-account-list", "api-contact-list", "api-usage", "api-health-recompute", "api-health-scorecard",
     "api-health-sources", "api-health-risk-rules", "api-ticket-list", "api-inbound-email-list",
