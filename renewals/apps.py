@@ -27,3 +27,11 @@ class RenewalsConfig(AppConfig):
                 order=25, column="side",
             )
         )
+        from renewals.renewal_views import account_panel_context as renewal_panel_context
+
+        register_account_panel(
+            AccountPanel(
+                key="renewal", template="renewals/_renewal_panel.html", context=renewal_panel_context,
+                order=20, column="side",
+            )
+        )

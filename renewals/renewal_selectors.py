@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import Account, Task, TaskSource, TaskStatus
+from accounts.models import Account, Activity, Task, TaskSource, TaskStatus
 from core.bands import tenant_bands
 from renewals.cadence_dates import add_months
 from renewals.models import Forecast, Renewal, RenewalSettings
@@ -102,6 +102,15 @@ def motion_ctas(*, renewal_id: int) -> list[Task]:
     return list(
         Task.objects.filter(dedupe_key__startswith=MOTION_PREFIX.format(id=renewal_id)).select_related("owner")
         .order_by("due_date", "id")
+    )
+
+
+def forecast_history(*, renewal: Renewal) -> list[Activity]:
+    """The renewal's forecast overrides, newest first (timeline entries written with each override)."""
+    return list(
+        Activity.objects.filter(account_id=renewal.account_id, ref_type="renewal", ref_id=renewal.pk,
+                                subject__startswith="Renewal forecast:")
+        .select_related("author").order_by("-occurred_at", "-id")
     )
 
 

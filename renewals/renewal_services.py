@@ -166,6 +166,18 @@ def _override_forecast(renewal: Renewal, *, forecast: Any, reason: Any, actor: U
                           field="forecast_reason")
     renewal.forecast, renewal.forecast_reason = forecast, reason
     renewal.forecast_overridden_by, renewal.forecast_overridden_at = actor, timezone.now()
+    renewal.forecast_changed = True
+
+
+def _record_forecast(renewal: Renewal, *, actor: User | None) -> None:
+    """The override on the account's timeline (the renewal page's forecast history)."""
+    if getattr(renewal, "forecast_changed", False):
+        activity_record(
+            account=renewal.account, kind=ActivityKind.SYSTEM, actor=actor, source="renewals",
+            subject=f"Renewal forecast: {renewal.get_forecast_display()}"[:200], body=renewal.forecast_reason,
+            ref_type="renewal", ref_id=renewal.pk, metadata={"forecast": renewal.forecast},
+        )
+        renewal.forecast_changed = False
 
 
 @transaction.atomic
@@ -191,6 +203,7 @@ def renewal_create(
     if forecast is not None:
         _override_forecast(renewal, forecast=forecast, reason=forecast_reason, actor=actor)
     renewal.save()
+    _record_forecast(renewal, actor=actor)
     _open_motions(renewal, account)
     return renewal
 
@@ -216,6 +229,7 @@ def renewal_update(*, renewal: Renewal, actor: User | None = None, **data: Any) 
     if "churn_reason" in data:
         renewal.churn_reason = str(data["churn_reason"] or "").strip()
     renewal.save()
+    _record_forecast(renewal, actor=actor)
     if "outcome" in data:
         return renewal_record_outcome(
             renewal=renewal, outcome=data["outcome"], renewed_arr=data.get("renewed_arr"),

@@ -13,4 +13,7 @@ api_urlpatterns = router.urls
 
 urlpatterns = [
     path("", renewal_views.desk, name="desk"),
+    path("<int:pk>/", renewal_views.renewal_detail, name="detail"),
+    path("<int:pk>/forecast/", renewal_views.renewal_forecast, name="forecast"),
+    path("<int:pk>/outcome/", renewal_views.renewal_outcome, name="outcome"),
 ]

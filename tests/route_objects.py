@@ -302,6 +302,9 @@ BUILDERS: dict[str, Builder] = {
     # renewals
     "api-arr-movement-detail": _arr_movement,
     "api-renewal-detail": _renewal,
+    "renewals:detail": _renewal,
+    "renewals:forecast": _renewal,
+    "renewals:outcome": _renewal,
     # core
     "api-job": _job,
 }

@@ -7,6 +7,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.models import Account
+from renewals import ledger_services
+from renewals.models import Renewal
+from tenancy.context import tenant_context
 from tenancy.models import Role
 from tests.browser_support import BROWSER_MARKS, shot
 from tests.factories import AccountFactory, RenewalFactory
@@ -52,4 +56,37 @@ def test_the_renewal_desk(live_server, world, browser_page):
     page.wait_for_function("!document.querySelector('#results').innerText.includes('Initech')")
     assert "Falcon Networks" in page.inner_text("#results")
     shot(page, "renewals-desk-at-risk")
+    assert not page.console_errors, page.console_errors
+
+
+def test_record_an_outcome_and_see_the_account_page(live_server, world, browser_page):
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", world["admin"].email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    renewal = Renewal.all_tenants.get(account__name="Initech")
+    with tenant_context(world["tenant"]):
+        ledger_services.ledger_open_missing(tenant=world["tenant"])
+
+    page.goto(f"{live_server.url}/renewals/{renewal.pk}/")
+    page.select_option("#id_outcome", "downgraded")
+    page.fill("#id_renewed_arr", "200000")
+    page.click("button:has-text('Record outcome')")
+    assert "between 0 and the current" in page.inner_text("#outcome-form")
+    shot(page, "renewal-outcome-error")
+    assert all("status of 400" in e for e in page.console_errors), page.console_errors
+    page.console_errors.clear()
+
+    page.select_option("#id_outcome", "expanded")
+    page.fill("#id_renewed_arr", "210000")
+    page.click("button:has-text('Record outcome')")
+    page.wait_for_url(f"{live_server.url}/accounts/{renewal.account_id}/")
+    panel = page.inner_text("#renewal-panel")
+    assert "Expanded" in panel and "210,000" in panel
+    page.locator("#renewal-panel").scroll_into_view_if_needed()
+    shot(page, "renewal-account-panel")
+    account = Account.all_tenants.get(pk=renewal.account_id)
+    assert account.arr == Decimal("210000")
     assert not page.console_errors, page.console_errors

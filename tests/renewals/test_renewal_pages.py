@@ -11,6 +11,11 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Account
+from renewals import ledger_services, renewal_services
+from renewals.models import Renewal
+from tenancy.context import tenant_context
+from tenancy.models import Role
 from tests.factories import AccountFactory, RenewalFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +89,49 @@ def test_the_query_count_does_not_grow_with_rows(alice_client, tenant, world):
     with CaptureQueriesContext(connection) as many:
         alice_client.get(DESK)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+# --- the renewal page and the account panel --------------------------------------------------------
+
+
+@pytest.fixture
+def open_renewal(tenant):
+    account = AccountFactory(tenant=tenant, name="Falcon Networks", arr=D("50000"), renewal_date=date(2026, 4, 1),
+                             health_status="red", health_score=D("42"))
+    with tenant_context(tenant):
+        ledger_services.ledger_open_missing(tenant=tenant)
+        return renewal_services.renewal_create(account=account, contract_end=date(2026, 4, 1))
+
+
+def test_the_renewal_page_shows_motions_and_forecast_history(alice_client, alice, open_renewal):
+    page = alice_client.get(f"/renewals/{open_renewal.pk}/").content.decode()
+    assert "Renewal, 90 days out" in page and "At risk" in page and "nobody has overridden it" in page
+    response = alice_client.post(f"/renewals/{open_renewal.pk}/forecast/", {"forecast": "commit", "forecast_reason": ""})
+    assert response.status_code == 400 and "Say why" in response.content.decode()
+    response = alice_client.post(f"/renewals/{open_renewal.pk}/forecast/",
+                                 {"forecast": "commit", "forecast_reason": "PO signed"})
+    assert response.status_code == 302
+    page = alice_client.get(f"/renewals/{open_renewal.pk}/").content.decode()
+    assert "overridden by Alice Admin" in page and "Renewal forecast: Commit" in page and "PO signed" in page
+
+
+def test_recording_the_outcome_on_the_page(alice_client, open_renewal):
+    url = f"/renewals/{open_renewal.pk}/outcome/"
+    bad = alice_client.post(url, {"outcome": "expanded", "renewed_arr": "40000"})
+    assert bad.status_code == 400 and "above the current" in bad.content.decode()
+    assert Renewal.all_tenants.get(pk=open_renewal.pk).outcome is None
+    response = alice_client.post(url, {"outcome": "expanded", "renewed_arr": "65000"})
+    assert response.status_code == 302 and response["Location"] == f"/accounts/{open_renewal.account_id}/"
+    account = Account.all_tenants.get(pk=open_renewal.account_id)
+    assert (account.arr, account.renewal_date) == (D("65000"), date(2027, 4, 1))
+    panel = alice_client.get(f"/accounts/{account.pk}/").content.decode()
+    assert "Expanded (renewed ARR 65,000)" in panel
+    again = alice_client.post(url, {"outcome": "churned"})
+    assert again.status_code == 409
+
+
+def test_a_viewer_may_not_record_an_outcome(client, member, open_renewal):
+    client.force_login(member(Role.VIEWER))
+    assert client.post(f"/renewals/{open_renewal.pk}/outcome/", {"outcome": "churned"}).status_code == 403
+    assert "Record the outcome" not in client.get(f"/renewals/{open_renewal.pk}/").content.decode()
+    assert Renewal.all_tenants.get(pk=open_renewal.pk).outcome is None
