@@ -207,3 +207,8 @@ def test_the_task_fans_out_per_tenant(tenant, other_tenant):
     assert renewal_tasks.open_renewals_all_tenants() == 2
     assert Renewal.all_tenants.count() == 2
     assert renewal_tasks.open_renewals(999999) is None
+
+
+def test_beat_runs_the_job_daily_with_expires(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["renewals-open-renewals"]
+    assert entry["task"] == "renewals.open_renewals_all_tenants" and entry["options"]["expires"] > 0
