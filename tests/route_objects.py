@@ -30,6 +30,7 @@ from tests.factories import (
     InboundEmailFactory,
     MembershipFactory,
     QueueViewFactory,
+    RenewalFactory,
     SuccessCriterionFactory,
     TaskFactory,
     TicketArticleLinkFactory,
@@ -211,6 +212,10 @@ def _arr_movement(t):
     return {"pk": ArrMovement.all_tenants.create(tenant=t, account=account, date="2025-01-01", kind="new", amount=5).pk}
 
 
+def _renewal(t):
+    return {"pk": RenewalFactory(account=AccountFactory(tenant=t)).pk}
+
+
 def _job(t):
     return {"id": str(jobs.job_create(tenant=t, kind="health.recompute").pk)}
 
@@ -296,6 +301,10 @@ BUILDERS: dict[str, Builder] = {
     "api-touchpoint-cadence-detail": _cadence,
     # renewals
     "api-arr-movement-detail": _arr_movement,
+    "api-renewal-detail": _renewal,
+    "renewals:detail": _renewal,
+    "renewals:forecast": _renewal,
+    "renewals:outcome": _renewal,
     # core
     "api-job": _job,
 }

@@ -51,14 +51,14 @@ TENANT_WIDE = {
     "knowledge:home", "knowledge:category_create", "knowledge:categories_defaults", "knowledge:article_create",
     "knowledge:article_preview",
     "onboarding:board", "onboarding:my_tasks", "onboarding:plan_start", "onboarding:templates",
-    "onboarding:template_create", "cadences:list", "cadences:create",
+    "onboarding:template_create", "cadences:list", "cadences:create", "renewals:desk",
     # API
     "api-account-list", "api-contact-list", "api-usage", "api-health-recompute", "api-health-scorecard",
     "api-health-sources", "api-health-risk-rules", "api-ticket-list", "api-inbound-email-list",
     "api-inbound-email-triage", "api-sla-policies", "api-business-hours", "api-support-settings",
     "api-kb-article-list", "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
     "api-onboarding-task-list", "api-touchpoint-cadence-list", "api-arr-movement-list", "api-metrics-retention",
-    "api-metrics-retention-monthly",
+    "api-metrics-retention-monthly", "api-renewal-list",
 }
 
 # The tenant-wide routes whose GET lists the tenant's things, in a list or a picker (the control: acme's

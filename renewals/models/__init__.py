@@ -10,8 +10,9 @@ from renewals.models.cadences import (
     TouchpointKind,
 )
 from renewals.models.ledger import ArrMovement, MovementKind, MovementSource
+from renewals.models.renewal import Forecast, Renewal, RenewalOutcome, RenewalSettings, RenewalStage
 
 __all__ = [
     "ArrMovement", "MovementKind", "MovementSource", "CadenceScope", "IntervalUnit", "TouchpointCadence",
-    "TouchpointKind",
+    "TouchpointKind", "Forecast", "Renewal", "RenewalOutcome", "RenewalSettings", "RenewalStage",
 ]

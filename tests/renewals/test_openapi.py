@@ -6,7 +6,7 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
-from renewals import ledger_urls
+from renewals import ledger_urls, renewal_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +36,22 @@ def test_ledger_and_retention_schema():
     assert set(fields) == {"starting_arr", "expansion", "contraction", "churn", "nrr", "grr", "logo_retention"}
     monthly = paths["/api/v1/metrics/retention/monthly/"]["get"]
     assert "months" in {p["name"] for p in monthly["parameters"]} and "400" in monthly["responses"]
+
+
+def test_renewal_schema():
+    GENERATOR_STATS.reset()
+    generator = SchemaGenerator(patterns=[path("api/v1/", include(renewal_urls.api_urlpatterns))])
+    with GENERATOR_STATS.silence():
+        schema = generator.get_schema(request=None, public=True)
+    assert not GENERATOR_STATS._warn_cache and not GENERATOR_STATS._error_cache, (
+        list(GENERATOR_STATS._warn_cache) + list(GENERATOR_STATS._error_cache)
+    )
+    validate_schema(schema)
+    paths = schema["paths"]
+    assert set(paths) == {"/api/v1/renewals/", "/api/v1/renewals/{id}/"}
+    assert set(paths["/api/v1/renewals/"]) == {"get", "post"}
+    assert set(paths["/api/v1/renewals/{id}/"]) == {"get", "patch"}
+    assert "409" in paths["/api/v1/renewals/{id}/"]["patch"]["responses"]
+    fields = schema["components"]["schemas"]["Renewal"]["properties"]
+    assert set(fields) == {"id", "account", "contract_end", "arr", "stage", "forecast", "forecast_reason", "outcome",
+                           "renewed_arr", "churn_reason", "closed_at"}

@@ -1,0 +1,19 @@
+"""Renewal routes: the pages (`urlpatterns`, mounted under /renewals/ with namespace "renewals") and the
+API (`api_urlpatterns`, under /api/v1/)."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from renewals import renewal_api, renewal_views
+
+router = SimpleRouter(trailing_slash=True)
+router.register("renewals", renewal_api.RenewalViewSet, basename="api-renewal")
+
+api_urlpatterns = router.urls
+
+urlpatterns = [
+    path("", renewal_views.desk, name="desk"),
+    path("<int:pk>/", renewal_views.renewal_detail, name="detail"),
+    path("<int:pk>/forecast/", renewal_views.renewal_forecast, name="forecast"),
+    path("<int:pk>/outcome/", renewal_views.renewal_outcome, name="outcome"),
+]
