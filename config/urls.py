@@ -8,7 +8,7 @@ from core.api.jobs import JobView
 from health import urls as health_urls
 from knowledge import urls as knowledge_urls
 from onboarding import urls as onboarding_urls
-from renewals import cadence_urls
+from renewals import cadence_urls, opportunity_urls
 from renewals import ledger_urls as renewals_ledger_urls
 from tenancy import urls as tenancy_urls
 from tickets import urls as tickets_urls
@@ -32,6 +32,7 @@ api_v1 = [
     *onboarding_urls.api_urlpatterns,
     *cadence_urls.api_urlpatterns,
     *renewals_ledger_urls.api_urlpatterns,
+    *opportunity_urls.api_urlpatterns,
     path("jobs/<str:id>/", JobView.as_view(), name="api-job"),
 ]
 

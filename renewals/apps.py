@@ -9,11 +9,14 @@ class RenewalsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: an AppConfig module loads before the app registry is ready.
         from accounts.hooks import register_arr_changed_hook
-        from renewals import ledger_tasks  # noqa: F401 - registered with Celery by name
+        from renewals import ledger_tasks, opportunity_tasks  # noqa: F401 - registered with Celery by name
+        from renewals.expansion_triggers import register_builtin_triggers
         from renewals.ledger_services import ledger_on_arr_changed
 
         # Every change of an account's ARR made by accounts (create, edit, CSV import) writes its movement.
         register_arr_changed_hook(ledger_on_arr_changed)
+        # Expansion triggers: the built-ins (other apps add theirs with register_expansion_trigger).
+        register_builtin_triggers()
 
         from accounts.panels import AccountPanel, register_account_panel
         from renewals.cadence_views import account_panel_context

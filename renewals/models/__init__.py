@@ -10,8 +10,14 @@ from renewals.models.cadences import (
     TouchpointKind,
 )
 from renewals.models.ledger import ArrMovement, MovementKind, MovementSource
+from renewals.models.opportunities import (
+    Opportunity,
+    OpportunityKind,
+    OpportunitySettings,
+    OpportunityStage,
+)
 
 __all__ = [
     "ArrMovement", "MovementKind", "MovementSource", "CadenceScope", "IntervalUnit", "TouchpointCadence",
-    "TouchpointKind",
+    "TouchpointKind", "Opportunity", "OpportunityKind", "OpportunitySettings", "OpportunityStage",
 ]
