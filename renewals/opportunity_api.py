@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import django_filters
 from django.db import transaction
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,6 +34,11 @@ from tenancy.principal import principal_of
 CONFLICT = OpenApiResponse(description="The opportunity is won or lost: final.")
 
 
+@extend_schema_field({"type": "string", "format": "email", "nullable": True})
+class OwnerEmailField(TenantUserEmailField):
+    pass
+
+
 class OpportunitySerializer(serializers.ModelSerializer):
     account = TenantPrimaryKeyRelatedField(model=Account)
     kind = serializers.ChoiceField(choices=OpportunityKind.choices)
@@ -42,7 +47,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
         max_digits=14, decimal_places=2, min_value=Decimal("0.01"), max_value=MAX_AMOUNT,
         help_text="ARR the opportunity adds (a one-time amount for professional services).",
     )
-    owner = TenantUserEmailField(required=False, allow_null=True, help_text="Email; defaults to the account's CSM.")
+    owner = OwnerEmailField(required=False, allow_null=True, help_text="Email; defaults to the account's CSM.")
 
     class Meta:
         model = Opportunity

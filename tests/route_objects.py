@@ -29,6 +29,7 @@ from tests.factories import (
     ContactFactory,
     InboundEmailFactory,
     MembershipFactory,
+    OpportunityFactory,
     QueueViewFactory,
     SuccessCriterionFactory,
     TaskFactory,
@@ -211,6 +212,10 @@ def _arr_movement(t):
     return {"pk": ArrMovement.all_tenants.create(tenant=t, account=account, date="2025-01-01", kind="new", amount=5).pk}
 
 
+def _opportunity(t):
+    return {"pk": OpportunityFactory(account=AccountFactory(tenant=t)).pk}
+
+
 def _job(t):
     return {"id": str(jobs.job_create(tenant=t, kind="health.recompute").pk)}
 
@@ -296,6 +301,7 @@ BUILDERS: dict[str, Builder] = {
     "api-touchpoint-cadence-detail": _cadence,
     # renewals
     "api-arr-movement-detail": _arr_movement,
+    "api-opportunity-detail": _opportunity,
     # core
     "api-job": _job,
 }
@@ -353,3 +359,4 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
     invitation_create(tenant=t, email=f"{marker}-invitee@new.example", role=Role.CSM, actor=None)
     QueueViewFactory(tenant=t, name=f"{marker} view")
     TouchpointCadenceFactory(tenant=t, kind="custom", label=f"{marker} cadence")
+    OpportunityFactory(account=account, title=f"{marker} opportunity")

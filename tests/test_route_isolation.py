@@ -58,7 +58,7 @@ TENANT_WIDE = {
     "api-inbound-email-triage", "api-sla-policies", "api-business-hours", "api-support-settings",
     "api-kb-article-list", "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
     "api-onboarding-task-list", "api-touchpoint-cadence-list", "api-arr-movement-list", "api-metrics-retention",
-    "api-metrics-retention-monthly",
+    "api-metrics-retention-monthly", "api-opportunity-list", "api-opportunity-pipeline",
 }
 
 # The tenant-wide routes whose GET lists the tenant's things, in a list or a picker (the control: acme's
@@ -69,7 +69,7 @@ LISTS = {
     "api-account-list", "api-contact-list", "api-ticket-list", "api-inbound-email-list",
     "api-inbound-email-triage", "api-kb-article-list",
     "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
-    "cadences:list", "api-touchpoint-cadence-list",
+    "cadences:list", "api-touchpoint-cadence-list", "api-opportunity-list",
 }
 
 # Routes open without a tenant, or reached by a token rather than an id: each has its own test (named here).
