@@ -49,4 +49,5 @@ urlpatterns = [
     path("kb/", include((knowledge_urls.urlpatterns, "knowledge"))),
     path("onboarding/", include((onboarding_urls.urlpatterns, "onboarding"))),
     path("renewals/cadences/", include((cadence_urls.urlpatterns, "cadences"))),
+    path("renewals/pipeline/", include((opportunity_urls.urlpatterns, "opportunities"))),
 ]

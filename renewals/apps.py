@@ -20,10 +20,17 @@ class RenewalsConfig(AppConfig):
 
         from accounts.panels import AccountPanel, register_account_panel
         from renewals.cadence_views import account_panel_context
+        from renewals.opportunity_views import account_panel_context as expansion_panel_context
 
         register_account_panel(
             AccountPanel(
                 key="touchpoints", template="renewals/_touchpoints_panel.html", context=account_panel_context,
                 order=25, column="side",
+            )
+        )
+        register_account_panel(
+            AccountPanel(
+                key="expansion", template="renewals/_expansion_panel.html", context=expansion_panel_context,
+                order=30, column="side",
             )
         )

@@ -88,3 +88,14 @@ def one_time_bookings(*, start: date, end: date) -> Decimal:
         stage=OpportunityStage.WON, kind__in=ONE_TIME_KINDS, won_at__date__gte=start, won_at__date__lte=end,
     ).aggregate(total=Sum("amount"))["total"]
     return total or Decimal("0")
+
+
+def pipeline_board(*, owner_id: int | None = None) -> dict[str, list[Opportunity]]:
+    """The open opportunities by stage for the board (one query), soonest close first."""
+    queryset = Opportunity.objects.filter(stage__in=OPEN_STAGES).select_related("account", "owner")
+    if owner_id is not None:
+        queryset = queryset.filter(owner_id=owner_id)
+    board: dict[str, list[Opportunity]] = {stage: [] for stage in OPEN_STAGES}
+    for opportunity in queryset.order_by("close_date", "id"):
+        board[opportunity.stage].append(opportunity)
+    return board

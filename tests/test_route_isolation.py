@@ -51,7 +51,7 @@ TENANT_WIDE = {
     "knowledge:home", "knowledge:category_create", "knowledge:categories_defaults", "knowledge:article_create",
     "knowledge:article_preview",
     "onboarding:board", "onboarding:my_tasks", "onboarding:plan_start", "onboarding:templates",
-    "onboarding:template_create", "cadences:list", "cadences:create",
+    "onboarding:template_create", "cadences:list", "cadences:create", "opportunities:pipeline",
     # API
     "api-account-list", "api-contact-list", "api-usage", "api-health-recompute", "api-health-scorecard",
     "api-health-sources", "api-health-risk-rules", "api-ticket-list", "api-inbound-email-list",
@@ -69,7 +69,7 @@ LISTS = {
     "api-account-list", "api-contact-list", "api-ticket-list", "api-inbound-email-list",
     "api-inbound-email-triage", "api-kb-article-list",
     "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
-    "cadences:list", "api-touchpoint-cadence-list", "api-opportunity-list",
+    "cadences:list", "api-touchpoint-cadence-list", "api-opportunity-list", "opportunities:pipeline",
 }
 
 # Routes open without a tenant, or reached by a token rather than an id: each has its own test (named here).
