@@ -23,12 +23,13 @@ from accounts.models import Account
 from core.api.fields import TenantPrimaryKeyRelatedField, TenantUserEmailField
 from core.api.schema import OBJECT_READ_ERRORS, OBJECT_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from core.api.viewsets import TenantModelViewSet, TenantScopedMixin
+from renewals import expansion_triggers
 from renewals import opportunity_selectors as selectors
 from renewals import opportunity_services as services
 from renewals.ledger_services import MAX_AMOUNT
 from renewals.models import Opportunity, OpportunityKind, OpportunityStage
 from renewals.opportunity_access import access_opportunity
-from tenancy.permissions import ACCOUNTS_WRITE
+from tenancy.permissions import ACCOUNTS_WRITE, RENEWALS_CONFIGURE
 from tenancy.principal import principal_of
 
 CONFLICT = OpenApiResponse(description="The opportunity is won or lost: final.")
@@ -127,3 +128,58 @@ class PipelineView(TenantScopedMixin, APIView):
                    description="The open pipeline by stage: sums of amounts and amount x stage probability.")
     def get(self, request):
         return Response(PipelineSerializer(selectors.weighted_pipeline()).data)
+
+
+# --- settings: stage probabilities and trigger thresholds ---------------------------------------------
+
+
+class TriggerSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    description = serializers.CharField()
+    params = serializers.DictField(help_text="The tenant's thresholds over the defaults, with `enabled`.")
+    param_labels = serializers.DictField(child=serializers.CharField())
+
+
+class ExpansionSettingsSerializer(serializers.Serializer):
+    stage_probabilities = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Percent by stage (0-100): the weighted pipeline's weights.",
+    )
+    triggers = TriggerSerializer(many=True, read_only=True)
+
+
+class ExpansionSettingsPatchSerializer(serializers.Serializer):
+    stage_probabilities = serializers.JSONField(required=False, help_text='{"proposal": 60, ...}')
+    trigger_params = serializers.JSONField(
+        required=False, help_text='{"seat_utilisation": {"percent": 85, "days": 14, "enabled": true}, ...}',
+    )
+
+
+def _expansion_settings() -> dict:
+    stored = selectors.trigger_params()
+    return {
+        "stage_probabilities": selectors.stage_probabilities(),
+        "triggers": [
+            {"key": t.key, "label": t.label, "description": t.description, "param_labels": t.param_labels,
+             "params": expansion_triggers.effective_params(t, stored)}
+            for t in expansion_triggers.all_triggers()
+        ],
+    }
+
+
+class ExpansionSettingsView(TenantScopedMixin, APIView):
+    """The tenant's stage probabilities and expansion trigger thresholds."""
+
+    write_capability = RENEWALS_CONFIGURE
+
+    @extend_schema(responses={200: ExpansionSettingsSerializer, **READ_ERRORS}, summary="Expansion settings")
+    def get(self, request):
+        return Response(ExpansionSettingsSerializer(_expansion_settings()).data)
+
+    @extend_schema(request=ExpansionSettingsPatchSerializer, responses={200: ExpansionSettingsSerializer, **WRITE_ERRORS},
+                   summary="Change stage probabilities or trigger thresholds")
+    def patch(self, request):
+        serializer = ExpansionSettingsPatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.opportunity_settings_update(actor=self.acting_user, **serializer.validated_data)
+        return Response(ExpansionSettingsSerializer(_expansion_settings()).data)

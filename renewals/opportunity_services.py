@@ -21,7 +21,6 @@ from django.utils import timezone
 from accounts.models import Account
 from base.errors import DomainError, InvalidTransition
 from renewals import expansion_triggers
-from renewals import opportunity_selectors as selectors
 from renewals.ledger_services import MAX_AMOUNT, movement_create
 from renewals.models import MovementKind, MovementSource, Opportunity, OpportunitySettings
 from renewals.models.opportunities import DEFAULT_STAGE_PROBABILITIES, OpportunityKind, OpportunityStage
@@ -122,7 +121,7 @@ def opportunity_settings_update(
     *, stage_probabilities: dict | None = None, trigger_params: dict | None = None, actor: User | None = None,
 ) -> OpportunitySettings:
     """Store the tenant's stage probabilities and/or trigger thresholds (validated; 400 naming the field)."""
-    row = selectors.opportunity_settings() or OpportunitySettings()
+    row = OpportunitySettings.objects.select_for_update().first() or OpportunitySettings()
     if stage_probabilities is not None:
         row.stage_probabilities = {**row.stage_probabilities, **_clean_probabilities(stage_probabilities)}
     if trigger_params is not None:

@@ -11,6 +11,7 @@ router.register("opportunities", opportunity_api.OpportunityViewSet, basename="a
 
 api_urlpatterns = [
     path("opportunities/pipeline/", opportunity_api.PipelineView.as_view(), name="api-opportunity-pipeline"),
+    path("expansion-settings/", opportunity_api.ExpansionSettingsView.as_view(), name="api-expansion-settings"),
     *router.urls,
 ]
 

@@ -59,6 +59,7 @@ TENANT_WIDE = {
     "api-kb-article-list", "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
     "api-onboarding-task-list", "api-touchpoint-cadence-list", "api-arr-movement-list", "api-metrics-retention",
     "api-metrics-retention-monthly", "api-opportunity-list", "api-opportunity-pipeline",
+    "api-expansion-settings",
 }
 
 # The tenant-wide routes whose GET lists the tenant's things, in a list or a picker (the control: acme's

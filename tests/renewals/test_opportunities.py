@@ -222,3 +222,40 @@ def test_owner_defaults_to_the_csm_and_may_be_set(api, tenant, account, member):
     assert body["owner"] == bob.email
     stranger = UserFactory()
     assert api.patch(f"{URL}{body['id']}/", {"owner": stranger.email}, format="json").status_code == 400
+
+
+# --- the settings endpoint ------------------------------------------------------------------------------
+
+SETTINGS = "/api/v1/expansion-settings/"
+
+
+def test_settings_show_defaults_and_take_changes(api):
+    body = api.get(SETTINGS).json()
+    assert body["stage_probabilities"]["proposal"] == 65 and body["stage_probabilities"]["won"] == 100
+    triggers = {t["key"]: t for t in body["triggers"]}
+    assert triggers["seat_utilisation"]["params"] == {"enabled": True, "percent": 90, "days": 14}
+    assert triggers["usage_growth"]["params"] == {"enabled": True, "percent": 30, "days": 30}
+    response = api.patch(SETTINGS, {"stage_probabilities": {"proposal": 55},
+                                     "trigger_params": {"usage_growth": {"percent": 25, "enabled": False}}}, format="json")
+    assert response.status_code == 200, response.json()
+    body = api.get(SETTINGS).json()
+    assert body["stage_probabilities"]["proposal"] == 55 and body["stage_probabilities"]["identify"] == 10
+    assert {t["key"]: t for t in body["triggers"]}["usage_growth"]["params"] == {"enabled": False, "percent": 25, "days": 30}
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"stage_probabilities": {"proposal": 120}}, "stage_probabilities"),
+    ({"trigger_params": {"seat_utilisation": {"percent": "high"}}}, "trigger_params"),
+    ({"stage_probabilities": {"proposal": 50}, "trigger_params": {"nope": {}}}, "trigger_params"),
+])
+def test_bad_settings_are_400_and_write_nothing(api, body, field):
+    response = api.patch(SETTINGS, body, format="json")
+    assert response.status_code == 400 and field in response.json(), response.json()
+    assert api.get(SETTINGS).json()["stage_probabilities"]["proposal"] == 65
+
+
+def test_settings_need_the_configure_capability(tenant, client, member, api_readonly):
+    csm = member()
+    client.force_login(csm)
+    assert client.patch(SETTINGS, {"stage_probabilities": {"proposal": 1}}, content_type="application/json").status_code == 403
+    assert api_readonly.patch(SETTINGS, {"stage_probabilities": {"proposal": 1}}, format="json").status_code == 403

@@ -21,7 +21,8 @@ def test_opportunity_schema():
     )
     validate_schema(schema)
     paths = schema["paths"]
-    assert {"/api/v1/opportunities/", "/api/v1/opportunities/{id}/", "/api/v1/opportunities/pipeline/"} <= set(paths)
+    assert {"/api/v1/opportunities/", "/api/v1/opportunities/{id}/", "/api/v1/opportunities/pipeline/",
+            "/api/v1/expansion-settings/"} <= set(paths)
     fields = schema["components"]["schemas"]["Opportunity"]["properties"]
     assert {"account", "kind", "stage", "amount", "close_date", "owner", "won_at", "lost_at"} <= set(fields)
     assert {"account", "stage", "kind"} <= {p["name"] for p in paths["/api/v1/opportunities/"]["get"]["parameters"]}

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Account
 from renewals import ledger_services, opportunity_services
-from renewals.models import ArrMovement, Opportunity
+from renewals.models import ArrMovement, Opportunity, OpportunitySettings
 from tests.factories import AccountFactory, OpportunityFactory, make_api_key
 from tests.transactional_support import Boom, autocommit, boom, committed  # noqa: F401 (fixture)
 
@@ -96,3 +96,13 @@ def test_two_concurrent_won_patches_write_one_movement(tenant, opportunity, monk
     assert not errors, errors
     assert sorted(statuses) == [200, 409]
     assert state(opportunity) == ("won", D("1500"), [("new", D("1000")), ("expansion", D("500"))])
+
+
+def test_settings_update_commits_and_a_refusal_writes_nothing(tenant):
+    api = client(tenant)
+    assert api.patch("/api/v1/expansion-settings/", {"stage_probabilities": {"proposal": 40}}, format="json").status_code == 200
+    response = api.patch("/api/v1/expansion-settings/",
+                         {"stage_probabilities": {"proposal": 50}, "trigger_params": {"bogus": {}}}, format="json")
+    assert response.status_code == 400
+    assert committed(lambda: list(OpportunitySettings.all_tenants.values_list("stage_probabilities", flat=True))) == [
+        {"proposal": 40}]
