@@ -228,6 +228,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=35),
         "options": {"expires": 6 * 60 * 60},
     },
+    "renewals-expansion-triggers": {
+        "task": "renewals.expansion_triggers_all_tenants",
+        "schedule": crontab(hour=6, minute=35),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Future-dated ARR movements move the accounts' ARR on their date (hourly: every time zone's midnight).
     "renewals-arr-movements-fall-due": {
         "task": "renewals.arr_movements_fall_due_all_tenants",

@@ -8,7 +8,7 @@ from core.api.jobs import JobView
 from health import urls as health_urls
 from knowledge import urls as knowledge_urls
 from onboarding import urls as onboarding_urls
-from renewals import cadence_urls, renewal_urls
+from renewals import cadence_urls, opportunity_urls, renewal_urls
 from renewals import ledger_urls as renewals_ledger_urls
 from tenancy import urls as tenancy_urls
 from tickets import urls as tickets_urls
@@ -33,6 +33,7 @@ api_v1 = [
     *cadence_urls.api_urlpatterns,
     *renewals_ledger_urls.api_urlpatterns,
     *renewal_urls.api_urlpatterns,
+    *opportunity_urls.api_urlpatterns,
     path("jobs/<str:id>/", JobView.as_view(), name="api-job"),
 ]
 
@@ -49,5 +50,6 @@ urlpatterns = [
     path("kb/", include((knowledge_urls.urlpatterns, "knowledge"))),
     path("onboarding/", include((onboarding_urls.urlpatterns, "onboarding"))),
     path("renewals/cadences/", include((cadence_urls.urlpatterns, "cadences"))),
+    path("renewals/pipeline/", include((opportunity_urls.urlpatterns, "opportunities"))),
     path("renewals/", include((renewal_urls.urlpatterns, "renewals"))),
 ]

@@ -29,6 +29,7 @@ from tests.factories import (
     ContactFactory,
     InboundEmailFactory,
     MembershipFactory,
+    OpportunityFactory,
     QueueViewFactory,
     RenewalFactory,
     SuccessCriterionFactory,
@@ -216,6 +217,10 @@ def _renewal(t):
     return {"pk": RenewalFactory(account=AccountFactory(tenant=t)).pk}
 
 
+def _opportunity(t):
+    return {"pk": OpportunityFactory(account=AccountFactory(tenant=t)).pk}
+
+
 def _job(t):
     return {"id": str(jobs.job_create(tenant=t, kind="health.recompute").pk)}
 
@@ -305,6 +310,7 @@ BUILDERS: dict[str, Builder] = {
     "renewals:detail": _renewal,
     "renewals:forecast": _renewal,
     "renewals:outcome": _renewal,
+    "api-opportunity-detail": _opportunity,
     # core
     "api-job": _job,
 }
@@ -362,3 +368,4 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
     invitation_create(tenant=t, email=f"{marker}-invitee@new.example", role=Role.CSM, actor=None)
     QueueViewFactory(tenant=t, name=f"{marker} view")
     TouchpointCadenceFactory(tenant=t, kind="custom", label=f"{marker} cadence")
+    OpportunityFactory(account=account, title=f"{marker} opportunity")

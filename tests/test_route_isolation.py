@@ -51,14 +51,15 @@ TENANT_WIDE = {
     "knowledge:home", "knowledge:category_create", "knowledge:categories_defaults", "knowledge:article_create",
     "knowledge:article_preview",
     "onboarding:board", "onboarding:my_tasks", "onboarding:plan_start", "onboarding:templates",
-    "onboarding:template_create", "cadences:list", "cadences:create", "renewals:desk",
+    "onboarding:template_create", "cadences:list", "cadences:create", "renewals:desk", "opportunities:pipeline",
     # API
     "api-account-list", "api-contact-list", "api-usage", "api-health-recompute", "api-health-scorecard",
     "api-health-sources", "api-health-risk-rules", "api-ticket-list", "api-inbound-email-list",
     "api-inbound-email-triage", "api-sla-policies", "api-business-hours", "api-support-settings",
     "api-kb-article-list", "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
     "api-onboarding-task-list", "api-touchpoint-cadence-list", "api-arr-movement-list", "api-metrics-retention",
-    "api-metrics-retention-monthly", "api-renewal-list",
+    "api-metrics-retention-monthly", "api-renewal-list", "api-opportunity-list", "api-opportunity-pipeline",
+    "api-expansion-settings",
 }
 
 # The tenant-wide routes whose GET lists the tenant's things, in a list or a picker (the control: acme's
@@ -69,7 +70,7 @@ LISTS = {
     "api-account-list", "api-contact-list", "api-ticket-list", "api-inbound-email-list",
     "api-inbound-email-triage", "api-kb-article-list",
     "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
-    "cadences:list", "api-touchpoint-cadence-list",
+    "cadences:list", "api-touchpoint-cadence-list", "api-opportunity-list", "opportunities:pipeline",
 }
 
 # Routes open without a tenant, or reached by a token rather than an id: each has its own test (named here).

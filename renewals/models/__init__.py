@@ -10,9 +10,16 @@ from renewals.models.cadences import (
     TouchpointKind,
 )
 from renewals.models.ledger import ArrMovement, MovementKind, MovementSource
+from renewals.models.opportunities import (
+    Opportunity,
+    OpportunityKind,
+    OpportunitySettings,
+    OpportunityStage,
+)
 from renewals.models.renewal import Forecast, Renewal, RenewalOutcome, RenewalSettings, RenewalStage
 
 __all__ = [
     "ArrMovement", "MovementKind", "MovementSource", "CadenceScope", "IntervalUnit", "TouchpointCadence",
     "TouchpointKind", "Forecast", "Renewal", "RenewalOutcome", "RenewalSettings", "RenewalStage",
+    "Opportunity", "OpportunityKind", "OpportunitySettings", "OpportunityStage",
 ]

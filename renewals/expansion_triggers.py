@@ -1,0 +1,193 @@
+"""Expansion triggers: signals that an account is ready to buy more, evaluated set-based once a day.
+
+A trigger is registered with ``register_expansion_trigger(key, label, fn, params=..., param_labels=...)``
+(another app adds its own from its ``AppConfig.ready()``, e.g. advocacy's "promoter response"). ``fn(ctx)``
+looks at all the tenant's active accounts at once (``ctx.account_ids``, one aggregate query, or a health
+source through ``ctx.source``) and returns a Series (or dict) indexed by account id holding the reason in
+words where the condition holds; NaN/None/absent means it does not.
+
+The daily job opens one suggestion CTA per (trigger, account) for the account's CSM (dedupe key
+``expansion:<trigger>:<account_id>``) through ``accounts.services.cta_open_bulk``: not repeated while it is
+open. Thresholds are tenant data (``OpportunitySettings.trigger_params[key]``, with ``enabled``).
+
+Built-ins read product usage through the health registries (``core.registries.health``), never the health
+app: ``seat_utilisation`` (average daily active users / licensed seats over ``days``, above ``percent``)
+and ``usage_growth`` (active user-days over ``days`` against the span before, above ``percent``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.utils import timezone
+
+from accounts.models import AccountStatus, Task, TaskPriority, TaskSource
+from accounts.selectors import accounts_for_api
+from accounts.services import cta_open_bulk
+from base.errors import DomainError
+from core.registries.health import fetch, get_source, is_finite_number, recompute_scope
+from renewals import opportunity_selectors as selectors
+
+KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,40}")
+KEY_PREFIX = "expansion:"
+DUE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class ExpansionTrigger:
+    key: str
+    label: str
+    fn: Callable[[TriggerContext], Any]
+    params: dict = field(default_factory=dict)
+    param_labels: dict = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass
+class TriggerContext:
+    tenant: Any
+    as_of: date
+    account_ids: pd.Index  # the tenant's active accounts
+    params: dict = field(default_factory=dict)
+
+    def source(self, key: str, window_days: int) -> pd.Series:
+        """A registered health source's values for the active accounts (NaN where no data or no source)."""
+        source = get_source(key)
+        if source is None:
+            return pd.Series(np.nan, index=self.account_ids)
+        return fetch(source, self.tenant, None, self.as_of, window_days, self.account_ids)
+
+
+_TRIGGERS: dict[str, ExpansionTrigger] = {}
+
+
+def register_expansion_trigger(
+    key: str, label: str, fn: Callable[[TriggerContext], Any], *, params: dict | None = None,
+    param_labels: dict | None = None, description: str = "",
+) -> ExpansionTrigger:
+    """Register (or replace) a trigger; ``params`` are its default thresholds (numbers)."""
+    if not KEY_RE.fullmatch(key):
+        raise ValueError(f"Expansion trigger key {key!r} must be lowercase letters, digits and underscores.")
+    trigger = ExpansionTrigger(key, label, fn, dict(params or {}), dict(param_labels or {}), description)
+    _TRIGGERS[key] = trigger
+    return trigger
+
+
+def unregister_expansion_trigger(key: str) -> None:
+    _TRIGGERS.pop(key, None)
+
+
+def all_triggers() -> list[ExpansionTrigger]:
+    return list(_TRIGGERS.values())
+
+
+def clean_params(values: Any) -> dict[str, dict]:
+    """Validate ``{trigger_key: {"enabled": bool, param: number}}`` (400 naming ``trigger_params``)."""
+    if not isinstance(values, dict):
+        raise DomainError("Trigger thresholds are an object keyed by trigger.", field="trigger_params")
+    cleaned = {}
+    for key, given in values.items():
+        trigger = _TRIGGERS.get(key)
+        if trigger is None or not isinstance(given, dict):
+            raise DomainError(f"Unknown trigger {key!r}.", field="trigger_params")
+        row = {}
+        for name, value in given.items():
+            if name == "enabled" and isinstance(value, bool):
+                row[name] = value
+            elif name in trigger.params and is_finite_number(value) and value > 0:
+                row[name] = value
+            else:
+                raise DomainError(f"{key}.{name}: not a threshold of this trigger, or not a positive number.",
+                                  field="trigger_params")
+        cleaned[key] = row
+    return cleaned
+
+
+def effective_params(trigger: ExpansionTrigger, stored: dict[str, dict]) -> dict:
+    return {"enabled": True, **trigger.params, **stored.get(trigger.key, {})}
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+
+
+def _reasons(trigger: ExpansionTrigger, ctx: TriggerContext) -> dict[int, str]:
+    series = trigger.fn(ctx)
+    if isinstance(series, dict):
+        series = pd.Series(series, dtype="object")
+    reasons = {}
+    for account_id, reason in series.items():
+        if reason is None or (isinstance(reason, float) and math.isnan(reason)):
+            continue
+        reasons[int(account_id)] = str(reason)
+    return reasons
+
+
+def triggers_evaluate(*, tenant, as_of: date | None = None) -> dict[str, int]:
+    """Evaluate every enabled trigger over the tenant's active accounts and open the new suggestion CTAs
+    (one ``cta_open_bulk``). Idempotent while the CTAs are open. Returns ``{trigger_key: opened}``; a
+    constant number of queries whatever the number of accounts."""
+    as_of = as_of or timezone.localtime(timezone.now(), tenant.tzinfo).date()
+    accounts = {
+        row["id"]: row for row in accounts_for_api().filter(status=AccountStatus.ACTIVE).values("id", "csm_id")
+    }
+    index = pd.Index(sorted(accounts), dtype="int64")
+    stored = selectors.trigger_params()
+    enabled = [(t, effective_params(t, stored)) for t in all_triggers()]
+    enabled = [(t, p) for t, p in enabled if p.get("enabled", True)]
+    windows = tuple(sorted({int(p["days"]) for _, p in enabled if "days" in p}))
+    ctas, counts = [], {}
+    with recompute_scope(usage_windows=windows):
+        for trigger, params in enabled:
+            ctx = TriggerContext(tenant=tenant, as_of=as_of, account_ids=index, params=params)
+            reasons = {a: r for a, r in _reasons(trigger, ctx).items() if a in accounts}
+            counts[trigger.key] = 0
+            ctas.extend(
+                Task(
+                    account_id=account_id, title=f"Expansion: {trigger.label}"[:200], description=reason,
+                    owner_id=accounts[account_id]["csm_id"], due_date=as_of + timedelta(days=DUE_DAYS),
+                    priority=TaskPriority.MEDIUM, source=TaskSource.RENEWAL,
+                    dedupe_key=f"{KEY_PREFIX}{trigger.key}:{account_id}",
+                )
+                for account_id, reason in reasons.items()
+            )
+    opened = cta_open_bulk(ctas=ctas, moment=timezone.now())
+    for key in opened:
+        counts[key.split(":")[1]] += 1
+    return counts
+
+
+# --- built-ins ---------------------------------------------------------------------------------------
+
+
+def seat_utilisation(ctx: TriggerContext) -> pd.Series:
+    days, percent = int(ctx.params["days"]), float(ctx.params["percent"])
+    utilisation = ctx.source("seat_utilisation", days)
+    hits = utilisation[utilisation > percent / 100.0]
+    return hits.map(lambda u: f"Seat utilisation {u * 100:.0f}% over the last {days} days (above {percent:g}%).")
+
+
+def usage_growth(ctx: TriggerContext) -> pd.Series:
+    days, percent = int(ctx.params["days"]), float(ctx.params["percent"])
+    growth = ctx.source("usage_trend", days)
+    hits = growth[growth > percent]
+    return hits.map(lambda g: f"Usage up {g:.0f}% over the last {days} days (above {percent:g}%).")
+
+
+def register_builtin_triggers() -> None:
+    register_expansion_trigger(
+        "seat_utilisation", "Seats nearly full", seat_utilisation, params={"percent": 90, "days": 14},
+        param_labels={"percent": "Utilisation above (%)", "days": "Over days"},
+        description="Average daily active users / licensed seats over the window.",
+    )
+    register_expansion_trigger(
+        "usage_growth", "Usage growing fast", usage_growth, params={"percent": 30, "days": 30},
+        param_labels={"percent": "Growth above (%)", "days": "Over days"},
+        description="Active user-days in the window against the same span before.",
+    )
