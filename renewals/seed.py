@@ -11,6 +11,7 @@ from core.seeding import AGENT_FACTORY, TECHCORP, SeedContext
 from renewals.cadence_services import cadence_create, touchpoints_open_due
 from renewals.ledger_services import ledger_open_missing
 from renewals.models import MovementSource
+from renewals.renewal_jobs import renewals_open
 
 QBR_STEPS = [
     "Pull usage, adoption and health trends for the quarter",
@@ -47,6 +48,9 @@ def seed_tenant(ctx: SeedContext) -> None:
     # The demo accounts are bulk-written without the services: open their ARR ledger here.
     opened = ledger_open_missing(tenant=ctx.tenant, source=MovementSource.SEED)
     ctx.progress(f"{opened} opening ARR movements")
+    # What the daily job does, so the renewal desk is alive on first run (renewals in the window, their
+    # motions, forecasts from health, risk CTAs for red accounts renewing soon).
+    ctx.progress(f"renewals: {renewals_open(today=ctx.today)}")
     cadences = CADENCES.get(ctx.slug, [])
     for data in cadences:
         cadence_create(actor=None, **data)

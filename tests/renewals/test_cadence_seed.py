@@ -2,7 +2,7 @@
 004: Enterprise monthly check-ins, Pro quarterly, Starter automated), and prepare CTAs due on first run."""
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -79,3 +79,16 @@ def test_the_seed_opens_the_arr_ledger_of_every_demo_account():
         assert with_arr and ledger == with_arr
         assert set(ArrMovement.objects.values_list("kind", "source")) == {("new", "seed")}
         assert ledger_open_missing(tenant=tenant) == 0
+
+
+def test_the_seed_opens_the_renewals_in_the_window_as_the_daily_job_would():
+    from accounts.models import Account
+    from renewals.models import Renewal
+
+    seeded("rag-fortress")
+    tenant = Account.all_tenants.first().tenant
+    with tenant_context(tenant):
+        due = set(Account.objects.filter(status="active", renewal_date__range=(TODAY, TODAY + timedelta(days=120)))
+                  .values_list("id", flat=True))
+        assert due and set(Renewal.objects.values_list("account_id", flat=True)) == due
+        assert Task.objects.filter(dedupe_key__startswith="renewal:").exists()  # the 90/60/30 motions
