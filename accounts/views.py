@@ -20,7 +20,7 @@ from accounts.access import access_account, access_contact
 from accounts.forms import AccountForm, ContactForm
 from accounts.models import Account, LifecycleStage
 from base.errors import DomainError
-from core.bands import tenant_bands
+from core.registries.bands import tenant_bands
 from tenancy.context import tenant_context
 from tenancy.decorators import capability_required, member_can, tenant_required
 from tenancy.models import Role

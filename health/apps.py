@@ -8,7 +8,7 @@ class HealthConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: an AppConfig module loads before the app registry is ready.
-        from core.bands import register_band_provider
+        from core.registries.bands import register_band_provider
         from health import panels, signals, tasks  # noqa: F401 - tasks: registered with Celery by name
         from health.builtin_sources import register_builtin_sources
         from health.risks import register_builtin_rules

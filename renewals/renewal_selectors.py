@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, Activity, Task, TaskSource, TaskStatus
-from core.bands import tenant_bands
+from core.registries.bands import tenant_bands
 from renewals.cadence_dates import add_months
 from renewals.models import Forecast, Renewal, RenewalSettings
 from tenancy.context import get_current_tenant

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from core.bands import tenant_bands
+from core.registries.bands import tenant_bands
 from tenancy.context import current_tenant_or_none
 
 register = template.Library()
