@@ -1,10 +1,8 @@
-"""Expansion triggers: signals that an account is ready to buy more, evaluated set-based once a day.
+"""Expansion triggers: the daily, set-based evaluation of the registered triggers, and the built-ins.
 
-A trigger is registered with ``register_expansion_trigger(key, label, fn, params=..., param_labels=...)``
-(another app adds its own from its ``AppConfig.ready()``, e.g. advocacy's "promoter response"). ``fn(ctx)``
-looks at all the tenant's active accounts at once (``ctx.account_ids``, one aggregate query, or a health
-source through ``ctx.source``) and returns a Series (or dict) indexed by account id holding the reason in
-words where the condition holds; NaN/None/absent means it does not.
+The registry itself lives in ``core.registries.expansion`` so another app adds a trigger from its
+``AppConfig.ready()`` without importing renewals (advocacy's "promoter response"); ``fn(ctx)`` returns
+the reason in words per account id where its condition holds.
 
 The daily job opens one suggestion CTA per (trigger, account) for the account's CSM (dedupe key
 ``expansion:<trigger>:<account_id>``) through ``accounts.services.cta_open_bulk``: not repeated while it is
@@ -18,13 +16,9 @@ and ``usage_growth`` (active user-days over ``days`` against the span before, ab
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from django.utils import timezone
 
@@ -32,60 +26,19 @@ from accounts.models import AccountStatus, Task, TaskPriority, TaskSource
 from accounts.selectors import accounts_for_api
 from accounts.services import cta_open_bulk
 from base.errors import DomainError
-from core.registries.health import fetch, get_source, is_finite_number, recompute_scope
+from core.registries.expansion import (  # noqa: F401  (re-exported: the registry lives in core)
+    ExpansionTrigger,
+    TriggerContext,
+    all_triggers,
+    get_trigger,
+    register_expansion_trigger,
+    unregister_expansion_trigger,
+)
+from core.registries.health import is_finite_number, recompute_scope
 from renewals import opportunity_selectors as selectors
 
-KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,40}")
 KEY_PREFIX = "expansion:"
 DUE_DAYS = 7
-
-
-@dataclass(frozen=True)
-class ExpansionTrigger:
-    key: str
-    label: str
-    fn: Callable[[TriggerContext], Any]
-    params: dict = field(default_factory=dict)
-    param_labels: dict = field(default_factory=dict)
-    description: str = ""
-
-
-@dataclass
-class TriggerContext:
-    tenant: Any
-    as_of: date
-    account_ids: pd.Index  # the tenant's active accounts
-    params: dict = field(default_factory=dict)
-
-    def source(self, key: str, window_days: int) -> pd.Series:
-        """A registered health source's values for the active accounts (NaN where no data or no source)."""
-        source = get_source(key)
-        if source is None:
-            return pd.Series(np.nan, index=self.account_ids)
-        return fetch(source, self.tenant, None, self.as_of, window_days, self.account_ids)
-
-
-_TRIGGERS: dict[str, ExpansionTrigger] = {}
-
-
-def register_expansion_trigger(
-    key: str, label: str, fn: Callable[[TriggerContext], Any], *, params: dict | None = None,
-    param_labels: dict | None = None, description: str = "",
-) -> ExpansionTrigger:
-    """Register (or replace) a trigger; ``params`` are its default thresholds (numbers)."""
-    if not KEY_RE.fullmatch(key):
-        raise ValueError(f"Expansion trigger key {key!r} must be lowercase letters, digits and underscores.")
-    trigger = ExpansionTrigger(key, label, fn, dict(params or {}), dict(param_labels or {}), description)
-    _TRIGGERS[key] = trigger
-    return trigger
-
-
-def unregister_expansion_trigger(key: str) -> None:
-    _TRIGGERS.pop(key, None)
-
-
-def all_triggers() -> list[ExpansionTrigger]:
-    return list(_TRIGGERS.values())
 
 
 def clean_params(values: Any) -> dict[str, dict]:
@@ -94,7 +47,7 @@ def clean_params(values: Any) -> dict[str, dict]:
         raise DomainError("Trigger thresholds are an object keyed by trigger.", field="trigger_params")
     cleaned = {}
     for key, given in values.items():
-        trigger = _TRIGGERS.get(key)
+        trigger = get_trigger(key)
         if trigger is None or not isinstance(given, dict):
             raise DomainError(f"Unknown trigger {key!r}.", field="trigger_params")
         row = {}
