@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "knowledge",
     "onboarding",
     "renewals",
+    "advocacy",
     "workspace",
     "ops",
 ]

@@ -1,0 +1,4 @@
+"""Surveys and advocacy: surveys (NPS, CSAT, post-implementation), responses, and the reference program.
+
+One module per part (this package re-exports the models so Django and migrations find them).
+"""
