@@ -2,3 +2,7 @@
 
 One module per part (this package re-exports the models so Django and migrations find them).
 """
+
+from advocacy.models.responses import NpsCategory, SurveyKind, SurveyResponse, nps_category
+
+__all__ = ["NpsCategory", "SurveyKind", "SurveyResponse", "nps_category"]
