@@ -10,5 +10,11 @@ def tenant(request):
         "current_tenant": membership.tenant,
         "current_membership": membership,
         "capabilities": capabilities_for(membership.role),
-        "user_memberships": lambda: list(user_memberships(user=request.user)),
+        "user_memberships": lambda: _user_memberships(request),
     }
+
+
+def _user_memberships(request) -> list:
+    """The switcher's list: what the tenant middleware loaded with the membership, else one query."""
+    loaded = getattr(request, "user_memberships", None)
+    return loaded if loaded is not None else list(user_memberships(user=request.user))

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from tenancy.context import reset_current_tenant, set_current_tenant
 from tenancy.principal import Principal
-from tenancy.selectors import membership_for_request
+from tenancy.selectors import memberships_for_request
 
 SESSION_TENANT_KEY = "tenant_id"
 
@@ -24,13 +24,16 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        membership = None
+        membership, memberships = None, None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            membership = membership_for_request(user=user, tenant_id=request.session.get(SESSION_TENANT_KEY))
+            membership, memberships = memberships_for_request(
+                user=user, tenant_id=request.session.get(SESSION_TENANT_KEY)
+            )
             if membership is not None and request.session.get(SESSION_TENANT_KEY) != membership.tenant_id:
                 request.session[SESSION_TENANT_KEY] = membership.tenant_id
         request.membership = membership
+        request.user_memberships = memberships  # the tenant switcher's list, loaded with the membership
         request.tenant = membership.tenant if membership else None
         request.principal = Principal(tenant=membership.tenant, membership=membership) if membership else None
         token = set_current_tenant(request.tenant)

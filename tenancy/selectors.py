@@ -7,18 +7,27 @@ from tenancy.models import ApiKey, Invitation, Membership, Tenant, User
 from tenancy.permissions import role_can_own_work, work_owner_roles
 
 
-def membership_for_request(*, user: User, tenant_id: int | None) -> Membership | None:
-    """The membership a signed-in user acts through: the session's tenant if still a member, else the one
-    used last (switched to or signed in to), else the first by tenant name."""
-    memberships = (
+def memberships_for_request(*, user: User, tenant_id: int | None) -> tuple[Membership | None, list[Membership]]:
+    """The membership a signed-in user acts through, and all of the user's memberships (one query).
+
+    The one acted through is the session's tenant if still a member, else the one used last (switched to or
+    signed in to), else the first by tenant name. The list, in tenant-name order, is the tenant switcher's
+    (the page reuses it rather than asking again)."""
+    memberships = list(
         Membership.all_tenants.select_related("tenant").filter(user=user)
         .order_by(F("last_used_at").desc(nulls_last=True), "tenant__name")
     )
+    chosen = None
     if tenant_id is not None:
         chosen = next((m for m in memberships if m.tenant_id == tenant_id), None)
-        if chosen is not None:
-            return chosen
-    return next(iter(memberships), None)
+    if chosen is None:
+        chosen = next(iter(memberships), None)
+    return chosen, sorted(memberships, key=lambda m: (m.tenant.name, m.tenant_id))
+
+
+def membership_for_request(*, user: User, tenant_id: int | None) -> Membership | None:
+    """The membership a signed-in user acts through (see :func:`memberships_for_request`)."""
+    return memberships_for_request(user=user, tenant_id=tenant_id)[0]
 
 
 def user_memberships(*, user: User) -> QuerySet[Membership]:

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -114,12 +115,14 @@ def queue(request):
     if target == "queue-results":
         return render(request, "tickets/queue.html#results", _queue_results_context(request, request.GET))
     counts = selectors.queue_counts(user=request.user)
-    context = _queue_results_context(request, request.GET, counts) | {
+    context = _queue_results_context(request, request.GET, counts)
+    filters = context["filters"]
+    context |= {
         "counts": counts,
         "views": selectors.QUEUE_VIEWS,
-        "statuses": TicketStatus.choices,
-        "severities": SEVERITY_CHOICES,
-        "levels": SUPPORT_LEVEL_CHOICES,
+        "severity_options": options_html(SEVERITY_CHOICES, filters.severity),
+        "status_options": options_html(TicketStatus.choices, filters.status),
+        "level_options": options_html(SUPPORT_LEVEL_CHOICES, filters.level),
     }
     return render(request, "tickets/queue.html", context)
 
@@ -127,10 +130,25 @@ def queue(request):
 def _queue_results_context(request, params, counts: dict[str, int] | None = None) -> dict:
     """The rows plus what the results block around them shows: saved views and the bulk-assign picker."""
     context = _queue_context(request, params, counts)
+    assignees = list(selectors.assignable_users()) if context["can_write"] else []
+    me = request.user.pk
     return context | {
         "saved_views": list(selectors.queue_views(user=request.user)),
-        "assignees": list(selectors.assignable_users()) if context["can_write"] else [],
+        "assignees": assignees,
+        "assignee_options": format_html_join(
+            "", '<option value="{}"{}>{}{}</option>',
+            ((u.pk, " selected" if u.pk == me else "", u, " (me)" if u.pk == me else "") for u in assignees),
+        ),
     }
+
+
+def options_html(choices, selected) -> str:
+    """A select's ``<option>`` list, built once in Python (the queue renders it on every refresh of the page:
+    the template loop's per-option lookups cost more than the rows' query)."""
+    return format_html_join(
+        "", "{}", ((format_html('<option value="{}"{}>{}</option>', value, " selected" if value == selected
+                                else "", label),) for value, label in choices),
+    )
 
 
 
