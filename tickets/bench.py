@@ -29,10 +29,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import Account
+from core.benchmarking import percentiles, plain_static_files
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, Tenant, User
 from tickets import selectors, sla_engine
-from tickets.bench_served import concurrent_run, percentiles, plain_static_files
+from tickets.bench_served import concurrent_run
 from tickets.models import Ticket, TicketNumberSequence
 
 SLUG = "bench-tickets"

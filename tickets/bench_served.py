@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,24 +21,10 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.test.utils import override_settings
 from django.urls import reverse
 
+from core.benchmarking import percentiles
 from tenancy.middleware import SESSION_TENANT_KEY
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return round(statistics.median(ordered), 1), round(p95, 1)
-
-
-def plain_static_files():
-    """The manifest storage needs `collectstatic`; the bench renders pages without it."""
-    return override_settings(STORAGES={
-        **settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    })
-
 
 LOOPBACK = "127.0.0.1"  # the concurrent run never leaves this machine
 
