@@ -46,7 +46,7 @@ def axis_bounds(values: list[float]) -> tuple[int, int]:
     return int(math.floor(low / STEP) * STEP), int(math.ceil(high / STEP) * STEP)
 
 
-def trend_chart(months: list[str], series: list[dict], *, width: int = 720, height: int = 220) -> TrendChart:
+def trend_chart(months: list[str], series: list[dict], *, width: int = 1000, height: int = 260) -> TrendChart:
     """``months``: "YYYY-MM" labels; ``series``: ``[{"key", "label", "values": [Decimal | None per month]}]``.
     A month without a value (no starting ARR) breaks its line."""
     values = [float(v) for s in series for v in s["values"] if v is not None]

@@ -16,12 +16,8 @@ class DateInput(forms.DateInput):
 
 
 class RetentionWindowForm(forms.Form):
-    start = forms.DateField(
-        label="From (end of day)", widget=DateInput(format="%Y-%m-%d"),
-        help_text="The starting set: accounts with ARR at the end of this day.",
-    )
-    end = forms.DateField(label="To", widget=DateInput(format="%Y-%m-%d"),
-                          help_text="Movements after the start, up to and including this day.")
+    start = forms.DateField(label="From (end of day)", widget=DateInput(format="%Y-%m-%d"))
+    end = forms.DateField(label="To (included)", widget=DateInput(format="%Y-%m-%d"))
 
     def __init__(self, data, *, today: date, default: tuple[date, date]):
         self.today = today

@@ -37,7 +37,8 @@ def _report(request, form: RetentionWindowForm) -> Report:
 def retention_page(request):
     form = _window_form(request)
     if not form.is_valid():
-        return render(request, "renewals/retention.html", {"form": form, "report": None}, status=400)
+        return render(request, "renewals/retention.html", {"form": form, "report": None,
+                                                           "max_months": report_selectors.MAX_WINDOW_MONTHS}, status=400)
     report = _report(request, form)
     chart = trend_chart(
         [p.month for p in report.trend],
@@ -45,7 +46,7 @@ def retention_page(request):
          {"key": "grr", "label": "GRR", "values": [p.result.grr for p in report.trend]}],
     )
     return render(request, "renewals/retention.html", {
-        "form": form, "report": report, "chart": chart, "query": request.GET.urlencode(),
+        "form": form, "report": report, "chart": chart, "max_months": report_selectors.MAX_WINDOW_MONTHS,
         "export_query": f"start={report.start.isoformat()}&end={report.end.isoformat()}",
     })
 

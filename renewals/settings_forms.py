@@ -20,11 +20,19 @@ from renewals.renewal_services import (
 )
 
 
+class _Form(forms.Form):
+    """Labels without Django's trailing colon, as on the app's other forms."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class RenewalSettingsForm(forms.Form):
+class RenewalSettingsForm(_Form):
     window_days = forms.IntegerField(
         min_value=1, max_value=MAX_WINDOW_DAYS, label="Renewal window (days)",
         help_text="A renewal opens for an active account this many days before its renewal date.",
@@ -51,7 +59,7 @@ class RenewalSettingsForm(forms.Form):
         return reasons
 
 
-class MotionForm(forms.Form):
+class MotionForm(_Form):
     offset = forms.IntegerField(required=False, min_value=0, max_value=MAX_WINDOW_DAYS, label="Days before the end")
     steps = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Steps",
                             help_text=f"One step per line, in order (at most {MAX_STEPS}).")
@@ -107,7 +115,7 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-class ExpansionSettingsForm(forms.Form):
+class ExpansionSettingsForm(_Form):
     """One percent per stage, and per registered trigger an on/off switch and its thresholds (fields named
     ``stage__<stage>``, ``<trigger>__enabled``, ``<trigger>__<param>``)."""
 
