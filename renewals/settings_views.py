@@ -44,6 +44,24 @@ def _refused(form, exc: DomainError) -> None:
     form.add_error(field, str(exc) if field else f"{(exc.field or 'Settings').replace('_', ' ').capitalize()}: {exc}")
 
 
+def _save(request, form, write, *, message: str, to: str):
+    """Run the service's write; a redirect once it is saved, None (the error on the form) when refused."""
+    try:
+        write()
+    except DomainError as exc:
+        _refused(form, exc)
+        return None
+    messages.success(request, message)
+    return redirect(to)
+
+
+def _page(request, template: str, *, forms, can_configure: bool, **context):
+    if not can_configure:
+        _read_only(*forms)
+    return render(request, template, {**context, "can_configure": can_configure},
+                  status=400 if request.method == "POST" else 200)
+
+
 @login_required
 @tenant_required
 @require_http_methods(["GET", "POST"])
@@ -54,22 +72,15 @@ def renewal_settings(request):
     form = RenewalSettingsForm(data, initial=RenewalSettingsForm.initial_for(current))
     motions = motion_formset(data, motions=current.motions)
     if data is not None and form.is_valid() & motions.is_valid():
-        try:
-            renewal_services.renewal_settings_update(
-                actor=request.user, window_days=form.cleaned_data["window_days"],
-                term_months=form.cleaned_data["term_months"], churn_reasons=form.cleaned_data["churn_reasons"],
-                motions=motions.motions(),
-            )
-        except DomainError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, "Renewal settings saved. New renewals use them; open ones keep their motions.")
-            return redirect("renewals:settings")
-    if not can_configure:
-        _read_only(form, *motions.forms)
-    return render(request, "renewals/renewal_settings.html", {
-        "form": form, "motions": motions, "can_configure": can_configure,
-    }, status=400 if data is not None else 200)
+        saved = _save(request, form, lambda: renewal_services.renewal_settings_update(
+            actor=request.user, window_days=form.cleaned_data["window_days"],
+            term_months=form.cleaned_data["term_months"], churn_reasons=form.cleaned_data["churn_reasons"],
+            motions=motions.motions(),
+        ), message="Renewal settings saved. New renewals use them; open ones keep their motions.", to="renewals:settings")
+        if saved:
+            return saved
+    return _page(request, "renewals/renewal_settings.html", forms=[form, *motions.forms], can_configure=can_configure,
+                 form=form, motions=motions)
 
 
 def _triggers() -> list:
@@ -85,14 +96,10 @@ def expansion_settings(request):
     data = request.POST if request.method == "POST" else None
     form = ExpansionSettingsForm(data, probabilities=opportunity_selectors.stage_probabilities(), triggers=_triggers())
     if data is not None and form.is_valid():
-        try:
-            opportunity_services.opportunity_settings_update(actor=request.user, **form.service_data())
-        except DomainError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, "Expansion settings saved. The next daily run of the triggers uses them.")
-            return redirect("renewals:expansion_settings")
-    if not can_configure:
-        _read_only(form)
-    return render(request, "renewals/expansion_settings.html", {"form": form, "can_configure": can_configure},
-                  status=400 if data is not None else 200)
+        saved = _save(request, form, lambda: opportunity_services.opportunity_settings_update(
+            actor=request.user, **form.service_data(),
+        ), message="Expansion settings saved. The next daily run of the triggers uses them.",
+            to="renewals:expansion_settings")
+        if saved:
+            return saved
+    return _page(request, "renewals/expansion_settings.html", forms=[form], can_configure=can_configure, form=form)
