@@ -15,7 +15,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from renewals import retention_report
+from renewals import retention, retention_report
 from renewals.models import ArrMovement
 from renewals.retention_chart import axis_bounds, trend_chart
 from tenancy.context import tenant_context
@@ -122,10 +122,25 @@ def test_retention_by_segment_adds_up(alice_client, book):
         assert sum(getattr(x.result, field) for x in segments.values()) == getattr(report.summary, field)
 
 
+@pytest.mark.parametrize(("start", "end"), [("2025-03-31", "2026-03-15"), ("2024-06-30", "2025-08-31"),
+                                            ("2025-04-01", "2025-04-01"), ("2023-01-01", "2023-12-31")])
+def test_the_summary_is_the_apis_metric(api, alice_client, book, start, end):
+    """The window's numbers (summed from the segments) are exactly /api/v1/metrics/retention/'s."""
+    expected = api.get("/api/v1/metrics/retention/", {"start": start, "end": end}).json()
+    with tenant_context(book["G"].tenant):
+        totals = retention_report.add_totals(retention_report.segment_totals(
+            start=date.fromisoformat(start), end=date.fromisoformat(end),
+            thresholds=book["G"].tenant.get_segment_thresholds()).values())
+    got = retention.retention(totals).as_dict()
+    assert {k: (str(v) if k in ("starting_arr", "expansion", "contraction", "churn") else (None if v is None else float(v)))
+            for k, v in got.items()} == expected
+
+
 def test_a_segment_without_starting_arr_has_no_percentages(tenant, book):
     thresholds = [*tenant.get_segment_thresholds(), {"key": "strategic", "label": "Strategic", "min_arr": "1000000"}]
     with tenant_context(tenant):
-        rows = retention_report.by_segment(start=date(2025, 3, 31), end=date(2026, 3, 15), thresholds=thresholds)
+        totals = retention_report.segment_totals(start=date(2025, 3, 31), end=date(2026, 3, 15), thresholds=thresholds)
+    rows = retention_report.by_segment(totals, thresholds)
     assert rows[0].key == "strategic" and rows[0].accounts == 0 and rows[0].result.nrr is None
 
 
