@@ -150,3 +150,20 @@ def test_the_settings_read_only(live_server, world, browser_page):
     page.goto(f"{live_server.url}/renewals/settings/expansion/")
     assert page.locator("#id_stage__proposal").is_disabled()
     shot(page, "expansion-settings-read-only")
+
+
+SIDEWAYS = ("[document.documentElement.scrollWidth, [...document.querySelectorAll('main *')]"
+            ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+            ".slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))]")
+
+
+def test_the_pages_at_320_px(live_server, world, browser_page):
+    """320 px wide (200% zoom of 640 px): the page never scrolls sideways; wide tables scroll in their box."""
+    page = browser_page
+    sign_in(page, live_server, world["vp"])
+    page.set_viewport_size({"width": 320, "height": 800})
+    for name, path in [("retention", "/renewals/retention/"), ("renewal-settings", "/renewals/settings/"),
+                       ("expansion-settings", "/renewals/settings/expansion/")]:
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), page.evaluate(SIDEWAYS)
+        shot(page, f"320-{name}")
