@@ -73,8 +73,9 @@ def accounts_due(*, today: date, catch_up_days: int = 7) -> list[int]:
     )
 
 
-_TOTALS_SQL = f"""
-WITH per_account AS (
+# Each account's window sums (``start < date <= end``), the basis of every retention query: the totals here,
+# the split by segment in ``renewals.retention_report``. Parameters: ``tenant``, ``start``, ``end``.
+PER_ACCOUNT_WINDOW_SQL = f"""
     SELECT m.account_id,
            SUM({_SIGNED_SQL}) FILTER (WHERE m.date <= %(start)s) AS at_start,
            SUM({_SIGNED_SQL}) AS at_end,
@@ -84,7 +85,10 @@ WITH per_account AS (
     FROM renewals_arrmovement m
     WHERE m.tenant_id = %(tenant)s AND m.date <= %(end)s
     GROUP BY m.account_id
-)
+"""
+
+_TOTALS_SQL = f"""
+WITH per_account AS ({PER_ACCOUNT_WINDOW_SQL})
 SELECT COALESCE(SUM(at_start), 0), COALESCE(SUM(up), 0), COALESCE(SUM(contraction), 0), COALESCE(SUM(churn), 0),
        COUNT(*), COUNT(*) FILTER (WHERE at_end > 0)
 FROM per_account WHERE at_start > 0

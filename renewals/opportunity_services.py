@@ -24,6 +24,7 @@ from renewals import expansion_triggers
 from renewals.ledger_services import MAX_AMOUNT, movement_create
 from renewals.models import MovementKind, MovementSource, Opportunity, OpportunitySettings
 from renewals.models.opportunities import DEFAULT_STAGE_PROBABILITIES, OpportunityKind, OpportunityStage
+from tenancy.context import get_current_tenant
 from tenancy.models import User
 
 EDITABLE = ("title", "kind", "stage", "amount", "close_date", "owner")
@@ -121,7 +122,10 @@ def opportunity_settings_update(
     *, stage_probabilities: dict | None = None, trigger_params: dict | None = None, actor: User | None = None,
 ) -> OpportunitySettings:
     """Store the tenant's stage probabilities and/or trigger thresholds (validated; 400 naming the field)."""
-    row = OpportunitySettings.objects.select_for_update().first() or OpportunitySettings()
+    # The tenant's one row, created if missing (two first saves at once: the second waits on the unique key,
+    # then finds it), then locked, so concurrent saves apply one after the other.
+    created, _ = OpportunitySettings.objects.get_or_create(tenant=get_current_tenant())
+    row = OpportunitySettings.objects.select_for_update().get(pk=created.pk)
     if stage_probabilities is not None:
         row.stage_probabilities = {**row.stage_probabilities, **_clean_probabilities(stage_probabilities)}
     if trigger_params is not None:

@@ -4,7 +4,7 @@ API (`api_urlpatterns`, under /api/v1/)."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from renewals import renewal_api, renewal_views
+from renewals import renewal_api, renewal_views, retention_urls, settings_urls
 
 router = SimpleRouter(trailing_slash=True)
 router.register("renewals", renewal_api.RenewalViewSet, basename="api-renewal")
@@ -16,4 +16,6 @@ urlpatterns = [
     path("<int:pk>/", renewal_views.renewal_detail, name="detail"),
     path("<int:pk>/forecast/", renewal_views.renewal_forecast, name="forecast"),
     path("<int:pk>/outcome/", renewal_views.renewal_outcome, name="outcome"),
+    *retention_urls.urlpatterns,
+    *settings_urls.urlpatterns,
 ]

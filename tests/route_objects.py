@@ -16,6 +16,7 @@ from itertools import count
 from django.apps import apps
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from core import jobs
 from onboarding.models import PlanTask
@@ -369,3 +370,5 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
     QueueViewFactory(tenant=t, name=f"{marker} view")
     TouchpointCadenceFactory(tenant=t, kind="custom", label=f"{marker} cadence")
     OpportunityFactory(account=account, title=f"{marker} opportunity")
+    RenewalFactory(account=account, outcome="churned", stage="closed", churn_reason=f"{marker} reason",
+                   closed_at=timezone.now())  # the retention report's churn reasons
