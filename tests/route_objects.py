@@ -221,6 +221,12 @@ def _opportunity(t):
     return {"pk": OpportunityFactory(account=AccountFactory(tenant=t)).pk}
 
 
+def _reference_request(t):
+    from tests.factories.references import ReferenceRequestFactory
+
+    return {"pk": ReferenceRequestFactory(account=AccountFactory(tenant=t), kind="case_study").pk}
+
+
 def _job(t):
     return {"id": str(jobs.job_create(tenant=t, kind="health.recompute").pk)}
 
@@ -311,6 +317,8 @@ BUILDERS: dict[str, Builder] = {
     "renewals:forecast": _renewal,
     "renewals:outcome": _renewal,
     "api-opportunity-detail": _opportunity,
+    # advocacy: the reference program
+    "api-reference-detail": _reference_request,
     # core
     "api-job": _job,
 }
@@ -369,3 +377,11 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
     QueueViewFactory(tenant=t, name=f"{marker} view")
     TouchpointCadenceFactory(tenant=t, kind="custom", label=f"{marker} cadence")
     OpportunityFactory(account=account, title=f"{marker} opportunity")
+    _reference_world(account, marker)
+
+
+def _reference_world(account, marker: str) -> None:
+    """The reference program's listed things: a request (its notes), and the rest added with their pages."""
+    from tests.factories.references import ReferenceRequestFactory
+
+    ReferenceRequestFactory(account=account, kind="testimonial", notes=f"{marker} reference")

@@ -1,0 +1,175 @@
+"""Reads of the reference program: settings, the yearly-cap count and capacity (one query for any number of
+accounts), the requests board, recent asks, rewards, case studies and their progress to the target."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from advocacy.models import (
+    AdvocacyActivity,
+    CaseStudy,
+    CaseStudyStage,
+    ReferenceKind,
+    ReferenceRequest,
+    ReferenceReward,
+    ReferenceSettings,
+    ReferenceStatus,
+)
+from advocacy.reference_rules import cap_window, progress_percent, quarter_bounds, remaining
+from tenancy.context import get_current_tenant
+
+
+def reference_settings() -> ReferenceSettings:
+    """The tenant's settings row, or an unsaved one holding the defaults."""
+    return ReferenceSettings.objects.first() or ReferenceSettings()
+
+
+# --- the yearly cap ---------------------------------------------------------------------------------
+
+
+def counted_calls(*, account_id: int, at: datetime) -> QuerySet:
+    """The account's reference calls that count against a request at ``at`` (not declined, in the window)."""
+    start, end = cap_window(at)
+    return ReferenceRequest.objects.filter(
+        account_id=account_id, kind=ReferenceKind.REFERENCE_CALL, requested_at__gte=start, requested_at__lte=end,
+    ).exclude(status=ReferenceStatus.DECLINED)
+
+
+_USED_SQL = """
+SELECT account_id, COUNT(*) FROM advocacy_referencerequest
+WHERE tenant_id = %s AND kind = %s AND status <> %s AND requested_at >= %s AND requested_at <= %s
+  AND (%s OR account_id = ANY(%s))
+GROUP BY account_id
+"""
+
+
+def calls_used(account_ids: Iterable[int] | None = None, *, at: datetime | None = None) -> dict[int, int]:
+    """Reference calls counted against a request at ``at`` (default now), by account: one query."""
+    start, end = cap_window(at or timezone.now())
+    ids = None if account_ids is None else list(account_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(_USED_SQL, [
+            get_current_tenant().pk, ReferenceKind.REFERENCE_CALL, ReferenceStatus.DECLINED, start, end,
+            ids is None, ids or [],
+        ])
+        return dict(cursor.fetchall())
+
+
+def call_capacity(account_ids: Iterable[int], *, at: datetime | None = None, cap: int | None = None) -> dict[int, dict]:
+    """``{account_id: {"cap", "used", "remaining"}}`` for a reference call requested at ``at``."""
+    ids = list(account_ids)
+    cap = reference_settings().yearly_call_cap if cap is None else cap
+    used = calls_used(ids, at=at)
+    return {pk: {"cap": cap, "used": used.get(pk, 0), "remaining": remaining(cap, used.get(pk, 0))} for pk in ids}
+
+
+# --- requests ---------------------------------------------------------------------------------------
+
+
+def requests_for_api() -> QuerySet:
+    return ReferenceRequest.objects.select_related("requested_by")
+
+
+def requests_board(*, kind: str | None = None, limit_per_status: int = 50) -> dict[str, list[ReferenceRequest]]:
+    """The newest requests of each status (two queries: the rows and the counts are in the caller's page)."""
+    queryset = ReferenceRequest.objects.select_related("account", "contact")
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    ranked = queryset.extra(  # noqa: S610 - constant SQL, no user input
+        where=["advocacy_referencerequest.id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY status "
+               "ORDER BY requested_at DESC, id DESC) AS n FROM advocacy_referencerequest WHERE tenant_id = %s) r "
+               "WHERE r.n <= %s)"],
+        params=[get_current_tenant().pk, limit_per_status],
+    ).order_by("-requested_at", "-id")
+    board: dict[str, list[ReferenceRequest]] = {status: [] for status in ReferenceStatus.values}
+    for request in ranked:
+        board[request.status].append(request)
+    return board
+
+
+def status_counts(*, kind: str | None = None) -> dict[str, int]:
+    queryset = ReferenceRequest.objects.all()
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    counts = dict(queryset.values_list("status").annotate(n=Count("id")).order_by())
+    return {status: counts.get(status, 0) for status in ReferenceStatus.values}
+
+
+def recent_asks(account_ids: Iterable[int], *, per_account: int = 3) -> dict[int, list[ReferenceRequest]]:
+    """The last ``per_account`` requests of each account (one query, a window function)."""
+    ids = list(account_ids)
+    if not ids:
+        return {}
+    rows = ReferenceRequest.objects.select_related("contact").extra(  # noqa: S610 - constant SQL
+        where=["advocacy_referencerequest.id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY "
+               "account_id ORDER BY requested_at DESC, id DESC) AS n FROM advocacy_referencerequest "
+               "WHERE tenant_id = %s AND account_id = ANY(%s)) r WHERE r.n <= %s)"],
+        params=[get_current_tenant().pk, ids, per_account],
+    ).order_by("account_id", "-requested_at", "-id")
+    out: dict[int, list[ReferenceRequest]] = defaultdict(list)
+    for row in rows:
+        out[row.account_id].append(row)
+    return dict(out)
+
+
+def account_requests(*, account_id: int, limit: int = 10) -> list[ReferenceRequest]:
+    return list(ReferenceRequest.objects.filter(account_id=account_id).select_related("contact")[:limit])
+
+
+# --- rewards, case studies, reviews and referrals ---------------------------------------------------
+
+
+def rewards_for_api() -> QuerySet:
+    return ReferenceReward.objects.select_related("recorded_by")
+
+
+def case_studies_for_api() -> QuerySet:
+    return CaseStudy.objects.select_related("owner")
+
+
+def activities_for_api() -> QuerySet:
+    return AdvocacyActivity.objects.select_related("recorded_by")
+
+
+def case_study_board() -> dict[str, list[CaseStudy]]:
+    board: dict[str, list[CaseStudy]] = {stage: [] for stage in CaseStudyStage.values}
+    for study in CaseStudy.objects.select_related("account", "owner"):
+        board[study.stage].append(study)
+    return board
+
+
+def case_study_progress(*, today: date | None = None, target: int | None = None) -> dict:
+    """Case studies published in the current quarter (tenant-local) against the quarterly target."""
+    tenant = get_current_tenant()
+    today = today or timezone.localdate()
+    start, end = quarter_bounds(today)
+    target = reference_settings().case_study_quarterly_target if target is None else target
+    tz = tenant.tzinfo
+    published = CaseStudy.objects.filter(
+        published_at__gte=datetime.combine(start, datetime.min.time(), tz),
+        published_at__lt=datetime.combine(end, datetime.min.time(), tz),
+    ).count()
+    return {
+        "quarter_start": start, "quarter_end": end, "published": published, "target": target,
+        "percent": progress_percent(published, target), "to_go": max(target - published, 0),
+    }
+
+
+def account_rewards_total(*, account_id: int) -> dict:
+    return ReferenceReward.objects.filter(account_id=account_id).aggregate(total=Sum("value"), count=Count("id"))
+
+
+def account_summary(*, account_id: int) -> dict:
+    """The account panel's counts: completed requests, rewards and reviews/referrals (one query each)."""
+    return {
+        "completed": ReferenceRequest.objects.filter(
+            account_id=account_id, status=ReferenceStatus.COMPLETED).count(),
+        "activities": AdvocacyActivity.objects.filter(account_id=account_id).aggregate(
+            reviews=Count("id", filter=Q(kind="review")), referrals=Count("id", filter=Q(kind="referral"))),
+    }

@@ -1,0 +1,19 @@
+"""Reference program routes: the pages (`urlpatterns`, mounted under /advocacy/references/ with namespace
+"references") and the API (`api_urlpatterns`, under /api/v1/)."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from advocacy import reference_api
+
+router = SimpleRouter(trailing_slash=True)
+router.register("references", reference_api.ReferenceRequestViewSet, basename="api-reference")
+
+api_urlpatterns = [
+    path("references/capacity/", reference_api.CapacityView.as_view(), name="api-reference-capacity"),
+    path("reference-settings/", reference_api.ReferenceSettingsView.as_view(), name="api-reference-settings"),
+    path("advocates/", reference_api.AdvocateView.as_view(), name="api-advocates"),
+    *router.urls,
+]
+
+urlpatterns: list = []
