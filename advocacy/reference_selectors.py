@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 
+import pandas as pd
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -21,7 +22,9 @@ from advocacy.models import (
     ReferenceSettings,
     ReferenceStatus,
 )
+from advocacy.reference_eligibility import Rules, evaluate
 from advocacy.reference_rules import cap_window, progress_percent, quarter_bounds, remaining
+from core.registries.bands import tenant_bands
 from tenancy.context import get_current_tenant
 
 
@@ -173,3 +176,57 @@ def account_summary(*, account_id: int) -> dict:
         "activities": AdvocacyActivity.objects.filter(account_id=account_id).aggregate(
             reviews=Count("id", filter=Q(kind="review")), referrals=Count("id", filter=Q(kind="referral"))),
     }
+
+
+# --- eligibility ------------------------------------------------------------------------------------
+
+_FACTS_SQL = """
+WITH latest AS (
+    SELECT DISTINCT ON (account_id) account_id, score
+    FROM advocacy_surveyresponse
+    WHERE tenant_id = %(tenant)s AND kind = 'nps'
+    ORDER BY account_id, responded_at DESC, id DESC
+), champions AS (
+    SELECT c.account_id, COUNT(*) AS n
+    FROM accounts_contact c
+    JOIN advocacy_advocateprofile p ON p.contact_id = c.id AND p.tenant_id = c.tenant_id AND p.willing
+    WHERE c.tenant_id = %(tenant)s AND c.is_champion AND NOT c.left_company
+    GROUP BY c.account_id
+)
+SELECT a.id, a.name, a.csm_id, a.health_status, a.health_score, a.customer_since,
+       latest.score AS latest_nps, COALESCE(champions.n, 0) AS willing_champions
+FROM accounts_account a
+LEFT JOIN latest ON latest.account_id = a.id
+LEFT JOIN champions ON champions.account_id = a.id
+WHERE a.tenant_id = %(tenant)s AND a.status = 'active'
+ORDER BY a.name, a.id
+"""
+FACT_NAMES = ["id", "name", "csm_id", "health_status", "health_score", "customer_since", "latest_nps",
+              "willing_champions"]
+
+
+def eligibility_facts():
+    """One row per active account of the tenant, indexed by id: what the eligibility rules read (one query:
+    the latest NPS by DISTINCT ON, the willing champions by a grouped join)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_FACTS_SQL, {"tenant": get_current_tenant().pk})
+        rows = cursor.fetchall()
+    return pd.DataFrame.from_records(rows, columns=FACT_NAMES, index="id")
+
+
+def top_band() -> dict | None:
+    bands = tenant_bands()
+    return bands[0] if bands else None
+
+
+def reference_pool(*, today: date | None = None):
+    """The facts with every rule's verdict (``advocacy.reference_eligibility.evaluate``) and the
+    reference-call capacity left now: two queries for the tenant's accounts (plus settings and bands)."""
+    row = reference_settings()
+    facts = eligibility_facts()
+    verdicts = evaluate(facts, Rules.from_settings(row), today=today or timezone.localdate(), top_band=top_band())
+    pool = facts.join(verdicts)
+    used = calls_used(None)
+    pool["calls_used"] = [used.get(pk, 0) for pk in pool.index]
+    pool["calls_left"] = (row.yearly_call_cap - pool["calls_used"]).clip(lower=0)
+    return pool
