@@ -25,7 +25,10 @@ def frame(**columns):
     return pd.DataFrame([base], index=pd.Index([1], name="id"))
 
 
-def verdict(rules=Rules(), **columns):
+DEFAULT_RULES = Rules()
+
+
+def verdict(rules=DEFAULT_RULES, **columns):
     return evaluate(frame(**columns), rules, today=TODAY, top_band=TOP).iloc[0]
 
 
