@@ -4,14 +4,19 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from advocacy import reference_api
+from advocacy import reference_api, reference_program_api
 
 router = SimpleRouter(trailing_slash=True)
 router.register("references", reference_api.ReferenceRequestViewSet, basename="api-reference")
+router.register("reference-rewards", reference_program_api.RewardViewSet, basename="api-reference-reward")
+router.register("case-studies", reference_program_api.CaseStudyViewSet, basename="api-case-study")
+router.register("advocacy-activities", reference_program_api.AdvocacyActivityViewSet, basename="api-advocacy-activity")
 
 api_urlpatterns = [
     path("references/capacity/", reference_api.CapacityView.as_view(), name="api-reference-capacity"),
     path("reference-settings/", reference_api.ReferenceSettingsView.as_view(), name="api-reference-settings"),
+    path("case-studies/progress/", reference_program_api.CaseStudyProgressView.as_view(),
+         name="api-case-study-progress"),
     path("advocates/", reference_api.AdvocateView.as_view(), name="api-advocates"),
     *router.urls,
 ]

@@ -42,6 +42,12 @@ from tests.factories import (
     make_plan,
     make_template,
 )
+from tests.factories.references import (
+    AdvocacyActivityFactory,
+    CaseStudyFactory,
+    ReferenceRequestFactory,
+    ReferenceRewardFactory,
+)
 
 # --------------------------------------------------------------------------- the walk
 
@@ -222,9 +228,19 @@ def _opportunity(t):
 
 
 def _reference_request(t):
-    from tests.factories.references import ReferenceRequestFactory
-
     return {"pk": ReferenceRequestFactory(account=AccountFactory(tenant=t), kind="case_study").pk}
+
+
+def _reference_reward(t):
+    return {"pk": ReferenceRewardFactory(account=AccountFactory(tenant=t)).pk}
+
+
+def _case_study(t):
+    return {"pk": CaseStudyFactory(account=AccountFactory(tenant=t)).pk}
+
+
+def _advocacy_activity(t):
+    return {"pk": AdvocacyActivityFactory(account=AccountFactory(tenant=t)).pk}
 
 
 def _job(t):
@@ -319,6 +335,9 @@ BUILDERS: dict[str, Builder] = {
     "api-opportunity-detail": _opportunity,
     # advocacy: the reference program
     "api-reference-detail": _reference_request,
+    "api-reference-reward-detail": _reference_reward,
+    "api-case-study-detail": _case_study,
+    "api-advocacy-activity-detail": _advocacy_activity,
     # core
     "api-job": _job,
 }
@@ -381,7 +400,8 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
 
 
 def _reference_world(account, marker: str) -> None:
-    """The reference program's listed things: a request (its notes), and the rest added with their pages."""
-    from tests.factories.references import ReferenceRequestFactory
-
+    """The reference program's listed things: a request, a reward, a case study, a referral."""
     ReferenceRequestFactory(account=account, kind="testimonial", notes=f"{marker} reference")
+    ReferenceRewardFactory(account=account, description=f"{marker} reward")
+    CaseStudyFactory(account=account, title=f"{marker} case study")
+    AdvocacyActivityFactory(account=account, kind="referral", source="referral", referred_company=f"{marker} prospect")

@@ -62,6 +62,7 @@ TENANT_WIDE = {
     "api-expansion-settings",
     # advocacy: the reference program
     "api-reference-list", "api-reference-capacity", "api-reference-settings", "api-advocates",
+    "api-reference-reward-list", "api-case-study-list", "api-case-study-progress", "api-advocacy-activity-list",
 }
 
 # The tenant-wide routes whose GET lists the tenant's things, in a list or a picker (the control: acme's
@@ -73,7 +74,7 @@ LISTS = {
     "api-inbound-email-triage", "api-kb-article-list",
     "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
     "cadences:list", "api-touchpoint-cadence-list", "api-opportunity-list", "opportunities:pipeline",
-    "api-reference-list",
+    "api-reference-list", "api-reference-reward-list", "api-case-study-list", "api-advocacy-activity-list",
 }
 
 # Routes open without a tenant, or reached by a token rather than an id: each has its own test (named here).

@@ -21,3 +21,15 @@ def test_reference_schema():
     assert {"200", "400", "404", "409"} <= set(paths["/api/v1/references/{id}/"]["patch"]["responses"])
     assert "400" in paths["/api/v1/references/"]["post"]["responses"]
     assert {"account", "kind", "status"} <= {p["name"] for p in paths["/api/v1/references/"]["get"]["parameters"]}
+
+
+def test_program_schema():
+    schema = clean_schema(reference_urls.api_urlpatterns)
+    paths = schema["paths"]
+    assert {"/api/v1/reference-rewards/", "/api/v1/case-studies/", "/api/v1/case-studies/{id}/",
+            "/api/v1/case-studies/progress/", "/api/v1/advocacy-activities/"} <= set(paths)
+    reward = schema["components"]["schemas"]["Reward"]["properties"]
+    assert {"account", "contact", "request", "kind", "description", "value", "given_on"} <= set(reward)
+    activity = schema["components"]["schemas"]["AdvocacyActivity"]["properties"]
+    assert {"kind", "source", "rating", "referred_company"} <= set(activity)
+    assert "patch" not in paths["/api/v1/reference-rewards/{id}/"]

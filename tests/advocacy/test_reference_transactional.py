@@ -105,3 +105,36 @@ def test_settings_refusal_writes_nothing(tenant):
     assert response.status_code == 400 and "nps_min" in response.json()
     from advocacy.models import ReferenceSettings
     assert committed(lambda: list(ReferenceSettings.all_tenants.values_list("yearly_call_cap", "nps_min"))) == [(2, 9)]
+
+
+@pytest.mark.parametrize(("path", "extra", "model"), [
+    ("/api/v1/reference-rewards/", {"kind": "gift", "description": "Swag box", "value": "80"}, "ReferenceReward"),
+    ("/api/v1/advocacy-activities/", {"kind": "review", "source": "trustradius"}, "AdvocacyActivity"),
+    ("/api/v1/case-studies/", {"title": "Launch story", "stage": "published"}, "CaseStudy"),
+])
+def test_program_writes_commit_with_their_timeline_or_not_at_all(tenant, contact, monkeypatch, path, extra, model):
+    from advocacy import models, reference_program_services
+
+    api = client(tenant)
+    body = {"account": contact.account_id, **extra}
+
+    def rows():
+        return (getattr(models, model).all_tenants.count(), Activity.all_tenants.filter(source="advocacy").count())
+
+    with monkeypatch.context() as patched:
+        patched.setattr(reference_program_services, "activity_record", boom)
+        with pytest.raises(Boom):
+            api.post(path, body, format="json")
+    assert committed(rows) == (0, 0)
+    assert api.post(path, body, format="json").status_code == 201
+    assert committed(rows) == (1, 1)
+
+
+def test_advocate_willingness_commits(tenant, contact):
+    from advocacy.models import AdvocateProfile
+
+    response = client(tenant).post("/api/v1/advocates/", {"contact": contact.pk, "willing": True,
+                                                          "kinds": ["reference_call"]}, format="json")
+    assert response.status_code == 200
+    assert committed(lambda: list(AdvocateProfile.all_tenants.values_list("willing", "kinds"))) == [
+        (True, ["reference_call"])]
