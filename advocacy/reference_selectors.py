@@ -9,11 +9,14 @@ from datetime import date, datetime
 
 import pandas as pd
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import Contact
 from advocacy.models import (
     AdvocacyActivity,
+    AdvocateProfile,
     CaseStudy,
     CaseStudyStage,
     ReferenceKind,
@@ -168,14 +171,19 @@ def account_rewards_total(*, account_id: int) -> dict:
     return ReferenceReward.objects.filter(account_id=account_id).aggregate(total=Sum("value"), count=Count("id"))
 
 
-def account_summary(*, account_id: int) -> dict:
-    """The account panel's counts: completed requests, rewards and reviews/referrals (one query each)."""
-    return {
-        "completed": ReferenceRequest.objects.filter(
-            account_id=account_id, status=ReferenceStatus.COMPLETED).count(),
-        "activities": AdvocacyActivity.objects.filter(account_id=account_id).aggregate(
-            reviews=Count("id", filter=Q(kind="review")), referrals=Count("id", filter=Q(kind="referral"))),
-    }
+def champions_of(account_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """The active champions of these accounts with their willingness (one query)."""
+    ids = list(account_ids)
+    if not ids:
+        return {}
+    rows = (Contact.objects.filter(account_id__in=ids, is_champion=True, left_company=False)
+            .annotate(willing=Coalesce(Subquery(AdvocateProfile.objects.filter(contact_id=OuterRef("pk"))
+                                                .values("willing")[:1]), Value(False)))
+            .order_by("account_id", "name").values("id", "account_id", "name", "title", "willing"))
+    out: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        out[row["account_id"]].append(row)
+    return dict(out)
 
 
 # --- eligibility ------------------------------------------------------------------------------------
@@ -230,3 +238,33 @@ def reference_pool(*, today: date | None = None):
     pool["calls_used"] = [used.get(pk, 0) for pk in pool.index]
     pool["calls_left"] = (row.yearly_call_cap - pool["calls_used"]).clip(lower=0)
     return pool
+
+
+_PANEL_SQL = """
+SELECT
+    (SELECT yearly_call_cap FROM advocacy_referencesettings WHERE tenant_id = %(tenant)s),
+    (SELECT COUNT(*) FROM advocacy_referencerequest WHERE tenant_id = %(tenant)s AND account_id = %(account)s
+        AND kind = %(call)s AND status <> %(declined)s AND requested_at >= %(start)s AND requested_at <= %(end)s),
+    (SELECT COUNT(*) FROM advocacy_referencereward WHERE tenant_id = %(tenant)s AND account_id = %(account)s),
+    (SELECT SUM(value) FROM advocacy_referencereward WHERE tenant_id = %(tenant)s AND account_id = %(account)s),
+    (SELECT COUNT(*) FROM advocacy_advocacyactivity WHERE tenant_id = %(tenant)s AND account_id = %(account)s
+        AND kind = 'review'),
+    (SELECT COUNT(*) FROM advocacy_advocacyactivity WHERE tenant_id = %(tenant)s AND account_id = %(account)s
+        AND kind = 'referral')
+"""
+
+
+def account_panel_summary(*, account_id: int, at: datetime | None = None) -> dict:
+    """The account page's reference figures in one query: capacity left, rewards, reviews, referrals."""
+    start, end = cap_window(at or timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_PANEL_SQL, {
+            "tenant": get_current_tenant().pk, "account": account_id, "call": ReferenceKind.REFERENCE_CALL,
+            "declined": ReferenceStatus.DECLINED, "start": start, "end": end,
+        })
+        cap, used, rewards, total, reviews, referrals = cursor.fetchone()
+    cap = ReferenceSettings._meta.get_field("yearly_call_cap").default if cap is None else cap
+    return {
+        "capacity": {"cap": cap, "used": used, "remaining": remaining(cap, used)},
+        "rewards": {"count": rewards, "total": total}, "activities": {"reviews": reviews, "referrals": referrals},
+    }

@@ -4,7 +4,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from advocacy import reference_api, reference_program_api
+from advocacy import reference_api, reference_program_api, reference_program_views, reference_views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("references", reference_api.ReferenceRequestViewSet, basename="api-reference")
@@ -21,4 +21,13 @@ api_urlpatterns = [
     *router.urls,
 ]
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", reference_views.pool, name="pool"),
+    path("requests/", reference_views.board, name="board"),
+    path("requests/<int:pk>/status/", reference_views.request_status, name="request_status"),
+    path("accounts/<int:pk>/ask/", reference_views.ask, name="ask"),
+    path("contacts/<int:pk>/advocate/", reference_views.advocate, name="advocate"),
+    path("case-studies/", reference_program_views.case_studies, name="case_studies"),
+    path("case-studies/<int:pk>/stage/", reference_program_views.case_study_stage, name="case_study_stage"),
+    path("settings/", reference_program_views.program_settings, name="settings"),
+]

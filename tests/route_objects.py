@@ -338,6 +338,10 @@ BUILDERS: dict[str, Builder] = {
     "api-reference-reward-detail": _reference_reward,
     "api-case-study-detail": _case_study,
     "api-advocacy-activity-detail": _advocacy_activity,
+    "references:request_status": _reference_request,
+    "references:ask": _account,
+    "references:advocate": _contact,
+    "references:case_study_stage": _case_study,
     # core
     "api-job": _job,
 }
