@@ -59,7 +59,7 @@ def pool(request):
         "eligible": _rows(eligible, asks, champions), "near": _rows(near, asks, champions),
         "eligible_count": int(frame["eligible"].sum()), "account_count": len(frame), "settings": settings_row,
         "active_rules": [RULE_LABELS[k] for k in RULES if _rule_on(settings_row, k)],
-        "can_write": member_can(request, ACCOUNTS_WRITE), "kinds": ReferenceKind.choices,
+        "can_write": member_can(request, ACCOUNTS_WRITE), "rule_labels": [RULE_LABELS[k] for k in RULES],
     })
 
 
@@ -78,6 +78,7 @@ class AskForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = Contact.objects.filter(account=account, left_company=False).order_by(
             "-is_champion", "name")
+        self.fields["contact"].label_from_instance = lambda c: f"{c.name}{' (champion)' if c.is_champion else ''}"
 
 
 @login_required
@@ -88,7 +89,9 @@ def ask(request, pk: int):
     """Ask an account for a reference; the reference calls it may still be asked for are shown first."""
     account = access_account(pk, principal=request.principal)
     data = request.POST if request.method == "POST" else None
-    form = AskForm(data, account=account, initial={"kind": request.GET.get("kind") or ReferenceKind.REFERENCE_CALL})
+    champion = Contact.objects.filter(account=account, left_company=False, is_champion=True).order_by("name").first()
+    form = AskForm(data, account=account, initial={
+        "kind": request.GET.get("kind") or ReferenceKind.REFERENCE_CALL, "contact": champion})
     if data is not None and form.is_valid():
         try:
             with transaction.atomic():
