@@ -1,6 +1,7 @@
 """``/api/v1/references/`` (API.md "Surveys and advocacy"): reference requests, list / create / get / patch /
 delete, filters ``?account=``, ``?kind=``, ``?status=``; ``GET /api/v1/references/capacity/?account=`` (the
-yearly reference-call capacity left, shown before asking); ``/api/v1/reference-settings/`` (the cap, the
+yearly reference-call capacity left, shown before asking); ``GET /api/v1/references/pool/`` (eligibility,
+why or why not per rule); ``/api/v1/reference-settings/`` (the cap, the
 eligibility rules, the case-study target); ``POST /api/v1/advocates/`` (a contact's willingness).
 
 Fields: API.md's ``account``, ``contact``, ``kind``, ``status``, ``requested_at``, plus ``id``, ``notes``,
@@ -24,6 +25,7 @@ from advocacy import reference_selectors as selectors
 from advocacy import reference_services as services
 from advocacy.models import ReferenceKind, ReferenceRequest, ReferenceStatus
 from advocacy.reference_access import access_reference_request
+from advocacy.reference_eligibility import RULES
 from advocacy.reference_rules import cap_window
 from base.errors import InvalidTransition
 from core.api.fields import TenantPrimaryKeyRelatedField
@@ -219,4 +221,58 @@ class AdvocateView(TenantScopedMixin, APIView):
         return Response(AdvocateSerializer({
             "contact": contact.pk, "willing": profile.willing, "willing_since": profile.willing_since,
             "kinds": profile.kinds, "notes": profile.notes,
+        }).data)
+
+
+# --- the reference pool -----------------------------------------------------------------------------
+
+
+class RuleVerdictSerializer(serializers.Serializer):
+    ok = serializers.BooleanField(allow_null=True, help_text="Null when the tenant switched the rule off.")
+    why = serializers.CharField()
+
+
+class PoolRowSerializer(serializers.Serializer):
+    account = serializers.IntegerField()
+    name = serializers.CharField()
+    eligible = serializers.BooleanField()
+    failing = serializers.IntegerField(help_text="How many rules that are on the account fails.")
+    calls_left = serializers.IntegerField(help_text="Reference calls it may still be asked for now.")
+    rules = serializers.DictField(child=RuleVerdictSerializer(), help_text="nps, band, tenure, champion.")
+
+
+class PoolSerializer(serializers.Serializer):
+    accounts = serializers.IntegerField(help_text="Active accounts evaluated.")
+    eligible = serializers.IntegerField()
+    results = PoolRowSerializer(many=True)
+
+
+class _PoolQuery(serializers.Serializer):
+    eligible = serializers.BooleanField(required=False, default=True)
+    limit = serializers.IntegerField(required=False, default=200, min_value=1, max_value=1000)
+
+
+class PoolView(TenantScopedMixin, APIView):
+    @extend_schema(
+        summary="The reference pool: eligibility of every active account, why or why not per rule",
+        parameters=[
+            OpenApiParameter("eligible", bool, description="Only eligible accounts (default) or only the others."),
+            OpenApiParameter("limit", int, description="Rows at most (1-1000, default 200), by account name."),
+        ],
+        responses={200: PoolSerializer, **READ_ERRORS, 400: WRITE_ERRORS[400]},
+    )
+    def get(self, request):
+        params = _PoolQuery(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        pool = selectors.reference_pool()
+        rows = pool[pool["eligible"] == params.validated_data["eligible"]].head(params.validated_data["limit"])
+        return Response(PoolSerializer({
+            "accounts": len(pool), "eligible": int(pool["eligible"].sum()),
+            "results": [
+                {"account": int(pk), "name": r["name"], "eligible": bool(r["eligible"]), "failing": int(r["failing"]),
+                 "calls_left": int(r["calls_left"]),
+                 "rules": {k: {"ok": None if r[f"ok_{k}"] is None else bool(r[f"ok_{k}"]), "why": r[f"why_{k}"]}
+                           for k in RULES}}
+                for pk, r in rows.iterrows()
+            ],
         }).data)

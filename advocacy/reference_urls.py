@@ -13,6 +13,7 @@ router.register("case-studies", reference_program_api.CaseStudyViewSet, basename
 router.register("advocacy-activities", reference_program_api.AdvocacyActivityViewSet, basename="api-advocacy-activity")
 
 api_urlpatterns = [
+    path("references/pool/", reference_api.PoolView.as_view(), name="api-reference-pool"),
     path("references/capacity/", reference_api.CapacityView.as_view(), name="api-reference-capacity"),
     path("reference-settings/", reference_api.ReferenceSettingsView.as_view(), name="api-reference-settings"),
     path("case-studies/progress/", reference_program_api.CaseStudyProgressView.as_view(),

@@ -61,7 +61,7 @@ TENANT_WIDE = {
     "api-metrics-retention-monthly", "api-renewal-list", "api-opportunity-list", "api-opportunity-pipeline",
     "api-expansion-settings",
     # advocacy: the reference program
-    "api-reference-list", "api-reference-capacity", "api-reference-settings", "api-advocates",
+    "api-reference-list", "api-reference-pool", "api-reference-capacity", "api-reference-settings", "api-advocates",
     "api-reference-reward-list", "api-case-study-list", "api-case-study-progress", "api-advocacy-activity-list",
     "references:pool", "references:board", "references:case_studies", "references:settings",
 }

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
+import time_machine
 
 from advocacy import reference_selectors, reference_services
 from advocacy.models import SurveyResponse
@@ -170,3 +171,18 @@ def test_pool_query_count_does_not_grow(in_tenant, world, django_assert_max_num_
         nps(a, 10, datetime(2026, 5, 1, tzinfo=UTC))
     with django_assert_max_num_queries(4):
         assert len(reference_selectors.reference_pool(today=TODAY)) == 24
+
+
+@pytest.mark.django_db
+def test_pool_api(api, in_tenant, world):
+    with time_machine.travel(datetime(2026, 6, 15, 12, tzinfo=UTC), tick=False):
+        response = api.get("/api/v1/references/pool/")
+        others = api.get("/api/v1/references/pool/?eligible=false&limit=2").json()["results"]
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["accounts"], data["eligible"]) == (4, 1)
+    assert [r["name"] for r in data["results"]] == ["Eligible"]
+    assert data["results"][0]["rules"]["nps"] == {"ok": True, "why": "Latest NPS 9"}
+    assert [r["name"] for r in others] == ["Demoted", "Lapsed champion"]
+    assert others[0]["rules"]["nps"]["ok"] is False and others[0]["failing"] == 1
+    assert api.get("/api/v1/references/pool/?limit=0").status_code == 400

@@ -12,7 +12,7 @@ def test_reference_schema():
     schema = clean_schema(reference_urls.api_urlpatterns)
     paths = schema["paths"]
     assert {"/api/v1/references/", "/api/v1/references/{id}/", "/api/v1/references/capacity/",
-            "/api/v1/reference-settings/", "/api/v1/advocates/"} <= set(paths)
+            "/api/v1/reference-settings/", "/api/v1/advocates/", "/api/v1/references/pool/"} <= set(paths)
     request = schema["components"]["schemas"]["ReferenceRequest"]["properties"]
     assert {"account", "contact", "kind", "status", "requested_at", "notes", "requested_by", "completed_at",
             "outcome"} <= set(request)
