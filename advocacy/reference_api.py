@@ -88,7 +88,9 @@ class ReferenceRequestFilter(django_filters.FilterSet):
 
 @extend_schema_view(
     list=extend_schema(summary="List reference requests", responses={200: ReferenceRequestSerializer, **READ_ERRORS}),
-    create=extend_schema(summary="Ask an account for a reference", description=CAP_HELP,
+    create=extend_schema(summary="Ask an account for a reference",
+                         description=CAP_HELP + " A request may be recorded in any status (e.g. a past completed "
+                                                "one, which writes the account's timeline).",
                          responses={201: ReferenceRequestSerializer, **WRITE_ERRORS}),
     retrieve=extend_schema(responses={200: ReferenceRequestSerializer, **OBJECT_READ_ERRORS}),
     partial_update=extend_schema(

@@ -9,8 +9,8 @@ from datetime import date, datetime
 
 import pandas as pd
 from django.db import connection
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from accounts.models import Contact
@@ -83,16 +83,13 @@ def requests_for_api() -> QuerySet:
 
 
 def requests_board(*, kind: str | None = None, limit_per_status: int = 50) -> dict[str, list[ReferenceRequest]]:
-    """The newest requests of each status (two queries: the rows and the counts are in the caller's page)."""
+    """The newest ``limit_per_status`` requests of each status (of ``kind`` when given): one query."""
     queryset = ReferenceRequest.objects.select_related("account", "contact")
     if kind:
         queryset = queryset.filter(kind=kind)
-    ranked = queryset.extra(  # noqa: S610 - constant SQL, no user input
-        where=["advocacy_referencerequest.id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY status "
-               "ORDER BY requested_at DESC, id DESC) AS n FROM advocacy_referencerequest WHERE tenant_id = %s) r "
-               "WHERE r.n <= %s)"],
-        params=[get_current_tenant().pk, limit_per_status],
-    ).order_by("-requested_at", "-id")
+    ranked = queryset.annotate(n=Window(
+        RowNumber(), partition_by=[F("status")], order_by=[F("requested_at").desc(), F("id").desc()],
+    )).filter(n__lte=limit_per_status).order_by("-requested_at", "-id")
     board: dict[str, list[ReferenceRequest]] = {status: [] for status in ReferenceStatus.values}
     for request in ranked:
         board[request.status].append(request)
@@ -112,12 +109,9 @@ def recent_asks(account_ids: Iterable[int], *, per_account: int = 3) -> dict[int
     ids = list(account_ids)
     if not ids:
         return {}
-    rows = ReferenceRequest.objects.select_related("contact").extra(  # noqa: S610 - constant SQL
-        where=["advocacy_referencerequest.id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY "
-               "account_id ORDER BY requested_at DESC, id DESC) AS n FROM advocacy_referencerequest "
-               "WHERE tenant_id = %s AND account_id = ANY(%s)) r WHERE r.n <= %s)"],
-        params=[get_current_tenant().pk, ids, per_account],
-    ).order_by("account_id", "-requested_at", "-id")
+    rows = ReferenceRequest.objects.filter(account_id__in=ids).select_related("contact").annotate(n=Window(
+        RowNumber(), partition_by=[F("account_id")], order_by=[F("requested_at").desc(), F("id").desc()],
+    )).filter(n__lte=per_account).order_by("account_id", "-requested_at", "-id")
     out: dict[int, list[ReferenceRequest]] = defaultdict(list)
     for row in rows:
         out[row.account_id].append(row)

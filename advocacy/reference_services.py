@@ -86,6 +86,9 @@ def reference_request_create(
     requested_at = requested_at or now
     if requested_at > now + CLOCK_SKEW:
         raise DomainError("A request cannot be requested in the future.", field="requested_at")
+    if completed_at is not None and status != ReferenceStatus.COMPLETED:
+        raise DomainError("Only a completed request has a completion time.", field="completed_at")
+    _check_completed_at(completed_at, requested_at=requested_at, now=now)
     if kind == ReferenceKind.REFERENCE_CALL and status != ReferenceStatus.DECLINED:
         _lock_account(account)
         check_call_cap(account=account, requested_at=requested_at)
@@ -126,6 +129,7 @@ def reference_request_update(*, request: ReferenceRequest, actor: User | None = 
                 f"A {request.get_status_display().lower()} request cannot move to {status}.", field="status"
             )
         request.status = status
+    _check_completed_at(completed_at, requested_at=request.requested_at, now=timezone.now())
     if completing:
         request.completed_at = completed_at or timezone.now()
     elif completed_at is not None and request.status == ReferenceStatus.COMPLETED:
@@ -136,6 +140,15 @@ def reference_request_update(*, request: ReferenceRequest, actor: User | None = 
     if completing:
         _record_completion(request, actor=actor)
     return request
+
+
+def _check_completed_at(completed_at: datetime | None, *, requested_at: datetime, now: datetime) -> None:
+    if completed_at is None:
+        return
+    if completed_at < requested_at:
+        raise DomainError("A request is completed after it was requested.", field="completed_at")
+    if completed_at > now + CLOCK_SKEW:
+        raise DomainError("The completion time cannot be in the future.", field="completed_at")
 
 
 def _record_completion(request: ReferenceRequest, *, actor: User | None) -> None:

@@ -183,3 +183,19 @@ def test_account_panel(alice_client, tenant):
     panel = body[body.index('id="references-panel"'):]
     assert "Reference calls left: <strong>2</strong> of 3" in panel
     assert "Completed" in panel and "Ask for a reference" in panel
+
+
+def test_board_keeps_the_newest_of_each_status_and_kind(in_tenant, django_assert_num_queries):
+    from advocacy import reference_selectors
+
+    account = AccountFactory(tenant=in_tenant)
+    now = timezone.now()
+    for i in range(4):
+        ReferenceRequestFactory(account=account, kind="webinar", requested_at=now - timedelta(days=i), notes=f"w{i}")
+        ReferenceRequestFactory(account=account, kind="review", requested_at=now - timedelta(hours=i), notes=f"r{i}")
+    with django_assert_num_queries(1):
+        board = reference_selectors.requests_board(kind="webinar", limit_per_status=3)
+    assert [r.notes for r in board["requested"]] == ["w0", "w1", "w2"]
+    with django_assert_num_queries(1):
+        asks = reference_selectors.recent_asks([account.pk], per_account=2)
+    assert [r.notes for r in asks[account.pk]] == ["r0", "w0"]  # same instant: the later id first

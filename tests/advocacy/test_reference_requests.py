@@ -71,12 +71,15 @@ def test_a_contact_of_another_account_is_400_naming_contact_and_writes_nothing(a
 
 
 @pytest.mark.parametrize("bad", [{"kind": "podcast"}, {"status": "maybe"}, {"contact": None}, {"account": 0},
-                                 {"requested_at": "2999-01-01T00:00:00Z"}])
+                                 {"requested_at": "2999-01-01T00:00:00Z"},
+                                 {"status": "completed", "requested_at": "2026-01-02T00:00:00Z",
+                                  "completed_at": "2026-01-01T00:00:00Z"},
+                                 {"status": "agreed", "completed_at": "2026-01-01T00:00:00Z"}])
 def test_bad_input_is_400_naming_the_field_and_writes_nothing(api, tenant, account, contact, bad):
     before = fingerprint(tenant)
     response = api.post("/api/v1/references/", {**body(account, contact), **bad}, format="json")
     assert response.status_code == 400
-    assert set(bad) <= set(response.json())
+    assert set(response.json()) <= set(bad) and response.json()
     assert fingerprint(tenant) == before
 
 
