@@ -57,7 +57,8 @@ def pool(request):
     settings_row = selectors.reference_settings()
     return render(request, "advocacy/reference_pool.html", {
         "eligible": _rows(eligible, asks, champions), "near": _rows(near, asks, champions),
-        "eligible_count": int(frame["eligible"].sum()), "account_count": len(frame), "settings": settings_row,
+        "eligible_count": int(frame["eligible"].sum()), "near_count": int((frame["failing"] == 1).sum()),
+        "account_count": len(frame), "settings": settings_row,
         "active_rules": [RULE_LABELS[k] for k in RULES if _rule_on(settings_row, k)],
         "can_write": member_can(request, ACCOUNTS_WRITE), "rule_labels": [RULE_LABELS[k] for k in RULES],
     })
@@ -109,6 +110,11 @@ def ask(request, pk: int):
     }, status=400 if data is not None else 200)
 
 
+def _moves(status: str) -> list[str]:
+    """The next statuses, the one that moves the request forward first and declining last."""
+    return sorted(next_statuses(status), key=lambda move: move == ReferenceStatus.DECLINED)
+
+
 @login_required
 @tenant_required
 def board(request):
@@ -118,7 +124,7 @@ def board(request):
     counts = selectors.status_counts(kind=kind or None)
     return render(request, "advocacy/reference_board.html", {
         "columns": [{"status": s, "label": label, "count": counts[s],
-                     "requests": [{"r": r, "moves": next_statuses(r.status)} for r in columns[s]]}
+                     "requests": [{"r": r, "moves": _moves(r.status)} for r in columns[s]]}
                     for s, label in ReferenceStatus.choices],
         "kind": kind, "kinds": ReferenceKind.choices, "can_write": member_can(request, ACCOUNTS_WRITE),
         "status_labels": dict(ReferenceStatus.choices),

@@ -78,10 +78,12 @@ def test_pool_board_and_pipeline(live_server, world, browser_page):
 
     page.click("button[aria-label='Agreed: reference call of Falcon Networks']")
     page.wait_for_load_state()
+    page.get_by_label("Outcome of the reference call of Falcon Networks").fill("Prospect signed")
+    shot(page, "references-board-agreed")
     page.click("button[aria-label='Completed: reference call of Falcon Networks']")
     page.wait_for_load_state()
     completed = page.inner_text("section[aria-labelledby='status-completed']")
-    assert completed.count("Falcon Networks") == 2
+    assert completed.count("Falcon Networks") == 2 and "Prospect signed" in completed
     shot(page, "references-board")
 
     page.goto(f"{live_server.url}/advocacy/references/case-studies/")
