@@ -1,5 +1,5 @@
 """Reference program pages, continued: the case-study pipeline (by stage, progress to the quarterly target,
-moves by form) and the program's settings (the yearly cap, the eligibility rules, the case-study target)."""
+moves by form, a case study started from an account) and the program's settings (the yearly cap, the eligibility rules, the case-study target)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.access import access_account
+from accounts.models import Account, Contact
 from advocacy import reference_program_services as program_services
 from advocacy import reference_selectors as selectors
 from advocacy import reference_services as services
@@ -49,6 +51,42 @@ def case_study_stage(request, pk: int):
     else:
         messages.success(request, f"{study.title}: {study.get_stage_display().lower()}.")
     return redirect(safe_next(request, reverse("references:case_studies")))
+
+
+class CaseStudyForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Title", help_text="e.g. Search across 40M documents.")
+    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, label="Customer contact")
+    stage = forms.ChoiceField(choices=CaseStudyStage.choices, initial=CaseStudyStage.IDENTIFIED, label="Stage")
+    url = forms.URLField(required=False, assume_scheme="https", label="Link", help_text="The draft or the published page.")
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Notes")
+
+    def __init__(self, *args, account: Account, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = Contact.objects.filter(account=account, left_company=False).order_by(
+            "-is_champion", "name")
+
+
+@login_required
+@tenant_required
+@capability_required(ACCOUNTS_WRITE)
+@require_http_methods(["GET", "POST"])
+def case_study_start(request, pk: int):
+    """Start a case study with an account (from its page): it joins the pipeline at the stage chosen."""
+    account = access_account(pk, principal=request.principal)
+    data = request.POST if request.method == "POST" else None
+    form = CaseStudyForm(data, account=account)
+    if data is not None and form.is_valid():
+        try:
+            with transaction.atomic():
+                locked = access_account(pk, principal=request.principal, for_write=True)
+                study = program_services.case_study_create(account=locked, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, f"Case study {study.title} started with {account.name}.")
+            return redirect("references:case_studies")
+    return render(request, "advocacy/reference_case_study_form.html", {"account": account, "form": form},
+                  status=400 if data is not None else 200)
 
 
 class SettingsForm(forms.Form):

@@ -29,6 +29,7 @@ urlpatterns = [
     path("accounts/<int:pk>/ask/", reference_views.ask, name="ask"),
     path("contacts/<int:pk>/advocate/", reference_views.advocate, name="advocate"),
     path("case-studies/", reference_program_views.case_studies, name="case_studies"),
+    path("accounts/<int:pk>/case-study/", reference_program_views.case_study_start, name="case_study_start"),
     path("case-studies/<int:pk>/stage/", reference_program_views.case_study_stage, name="case_study_stage"),
     path("settings/", reference_program_views.program_settings, name="settings"),
 ]

@@ -342,6 +342,7 @@ BUILDERS: dict[str, Builder] = {
     "references:ask": _account,
     "references:advocate": _contact,
     "references:case_study_stage": _case_study,
+    "references:case_study_start": _account,
     # core
     "api-job": _job,
 }

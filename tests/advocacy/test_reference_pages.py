@@ -199,3 +199,20 @@ def test_board_keeps_the_newest_of_each_status_and_kind(in_tenant, django_assert
     with django_assert_num_queries(1):
         asks = reference_selectors.recent_asks([account.pk], per_account=2)
     assert [r.notes for r in asks[account.pk]] == ["r0", "w0"]  # same instant: the later id first
+
+
+def test_case_study_started_from_the_account(alice_client, tenant):
+    account = promoter(tenant, "Story Inc")
+    champion = Contact.all_tenants.get(account=account, is_champion=True)
+    url = reverse("references:case_study_start", args=[account.pk])
+    assert "Start a case study" in alice_client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    assert alice_client.get(url).status_code == 200
+    stranger = ContactFactory(account=AccountFactory(tenant=tenant))
+    before = fingerprint(tenant)
+    assert alice_client.post(url, {"title": " ", "stage": "draft"}).status_code == 400
+    assert alice_client.post(url, {"title": "x", "stage": "draft", "contact": stranger.pk}).status_code == 400
+    assert fingerprint(tenant) == before
+    response = alice_client.post(url, {"title": "Ten times faster", "stage": "interview", "contact": champion.pk})
+    assert response.status_code == 302
+    study = CaseStudy.all_tenants.get(account=account)
+    assert (study.title, study.stage, study.contact_id) == ("Ten times faster", "interview", champion.pk)
