@@ -9,4 +9,19 @@ class AdvocacyConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: an AppConfig module loads before the app registry is ready.
         # Surveys and the reference program register their hooks, health sources and triggers below.
-        pass
+
+        # --- the reference program (advocacy/reference_*) ------------------------------------------------
+        from accounts.panels import AccountPanel, register_account_panel
+        from advocacy import reference_health
+        from advocacy.reference_views import account_panel_context as references_panel_context
+
+        # Health: the "reference_activity" source (relationship).
+        reference_health.register()
+        # The account 360 page's "References" panel.
+        register_account_panel(
+            AccountPanel(
+                key="references", template="advocacy/_references_panel.html", context=references_panel_context,
+                order=35, column="side",
+            )
+        )
+        # --- end of the reference program -----------------------------------------------------------------

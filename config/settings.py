@@ -333,6 +333,8 @@ SPECTACULAR_SETTINGS = {
         "OnboardingPlanStatusEnum": "onboarding.models.PlanStatus.choices",
         "SuccessCriterionStatusEnum": "onboarding.models.CriterionStatus.choices",
         "ArticleStatusEnum": "knowledge.models.ArticleStatus.choices",
+        "ReferenceKindEnum": "advocacy.models.references.ReferenceKind.choices",
+        "ReferenceStatusEnum": "advocacy.models.references.ReferenceStatus.choices",
     },
 }
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import urls as accounts_urls
+from advocacy import reference_urls
 from core import views as core_views
 from core.api.jobs import JobView
 from health import urls as health_urls
@@ -34,6 +35,7 @@ api_v1 = [
     *renewals_ledger_urls.api_urlpatterns,
     *renewal_urls.api_urlpatterns,
     *opportunity_urls.api_urlpatterns,
+    *reference_urls.api_urlpatterns,
     path("jobs/<str:id>/", JobView.as_view(), name="api-job"),
 ]
 
@@ -52,4 +54,5 @@ urlpatterns = [
     path("renewals/cadences/", include((cadence_urls.urlpatterns, "cadences"))),
     path("renewals/pipeline/", include((opportunity_urls.urlpatterns, "opportunities"))),
     path("renewals/", include((renewal_urls.urlpatterns, "renewals"))),
+    path("advocacy/references/", include((reference_urls.urlpatterns, "references"))),
 ]

@@ -19,6 +19,7 @@ KB_WRITE = "kb.write"  # knowledge-base articles
 ONBOARDING_WRITE = "onboarding.write"  # plans and their tasks
 ONBOARDING_CONFIGURE = "onboarding.configure"  # plan templates
 RENEWALS_CONFIGURE = "renewals.configure"  # touchpoint cadences (and renewal settings)
+ADVOCACY_CONFIGURE = "advocacy.configure"  # the reference program: yearly cap, eligibility rules, targets
 TENANT_MANAGE = "tenant.manage"  # people, roles, API keys, tenant settings
 
 ALL_CAPABILITIES = frozenset(
@@ -33,6 +34,7 @@ ALL_CAPABILITIES = frozenset(
         ONBOARDING_WRITE,
         ONBOARDING_CONFIGURE,
         RENEWALS_CONFIGURE,
+        ADVOCACY_CONFIGURE,
         TENANT_MANAGE,
     }
 )
@@ -41,7 +43,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMIN: ALL_CAPABILITIES,
     Role.VP: frozenset(
         {ACCOUNTS_WRITE, ACCOUNTS_ENGAGE, HEALTH_WRITE, HEALTH_CONFIGURE, TICKETS_WRITE, ONBOARDING_WRITE,
-         ONBOARDING_CONFIGURE, RENEWALS_CONFIGURE}
+         ONBOARDING_CONFIGURE, RENEWALS_CONFIGURE, ADVOCACY_CONFIGURE}
     ),
     Role.CSM: frozenset({ACCOUNTS_WRITE, ACCOUNTS_ENGAGE, HEALTH_WRITE, TICKETS_WRITE, ONBOARDING_WRITE}),
     Role.SUPPORT_ENGINEER: frozenset({ACCOUNTS_ENGAGE, TICKETS_WRITE, KB_WRITE}),

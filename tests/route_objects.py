@@ -43,6 +43,12 @@ from tests.factories import (
     make_plan,
     make_template,
 )
+from tests.factories.references import (
+    AdvocacyActivityFactory,
+    CaseStudyFactory,
+    ReferenceRequestFactory,
+    ReferenceRewardFactory,
+)
 
 # --------------------------------------------------------------------------- the walk
 
@@ -222,6 +228,22 @@ def _opportunity(t):
     return {"pk": OpportunityFactory(account=AccountFactory(tenant=t)).pk}
 
 
+def _reference_request(t):
+    return {"pk": ReferenceRequestFactory(account=AccountFactory(tenant=t), kind="case_study").pk}
+
+
+def _reference_reward(t):
+    return {"pk": ReferenceRewardFactory(account=AccountFactory(tenant=t)).pk}
+
+
+def _case_study(t):
+    return {"pk": CaseStudyFactory(account=AccountFactory(tenant=t)).pk}
+
+
+def _advocacy_activity(t):
+    return {"pk": AdvocacyActivityFactory(account=AccountFactory(tenant=t)).pk}
+
+
 def _job(t):
     return {"id": str(jobs.job_create(tenant=t, kind="health.recompute").pk)}
 
@@ -312,6 +334,16 @@ BUILDERS: dict[str, Builder] = {
     "renewals:forecast": _renewal,
     "renewals:outcome": _renewal,
     "api-opportunity-detail": _opportunity,
+    # advocacy: the reference program
+    "api-reference-detail": _reference_request,
+    "api-reference-reward-detail": _reference_reward,
+    "api-case-study-detail": _case_study,
+    "api-advocacy-activity-detail": _advocacy_activity,
+    "references:request_status": _reference_request,
+    "references:ask": _account,
+    "references:advocate": _contact,
+    "references:case_study_stage": _case_study,
+    "references:case_study_start": _account,
     # core
     "api-job": _job,
 }
@@ -372,3 +404,12 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
     OpportunityFactory(account=account, title=f"{marker} opportunity")
     RenewalFactory(account=account, outcome="churned", stage="closed", churn_reason=f"{marker} reason",
                    closed_at=timezone.now())  # the retention report's churn reasons
+    _reference_world(account, marker)
+
+
+def _reference_world(account, marker: str) -> None:
+    """The reference program's listed things: a request, a reward, a case study, a referral."""
+    ReferenceRequestFactory(account=account, kind="testimonial", notes=f"{marker} reference")
+    ReferenceRewardFactory(account=account, description=f"{marker} reward")
+    CaseStudyFactory(account=account, title=f"{marker} case study")
+    AdvocacyActivityFactory(account=account, kind="referral", source="referral", referred_company=f"{marker} prospect")

@@ -61,6 +61,10 @@ TENANT_WIDE = {
     "api-onboarding-task-list", "api-touchpoint-cadence-list", "api-arr-movement-list", "api-metrics-retention",
     "api-metrics-retention-monthly", "api-renewal-list", "api-opportunity-list", "api-opportunity-pipeline",
     "api-expansion-settings",
+    # advocacy: the reference program
+    "api-reference-list", "api-reference-pool", "api-reference-capacity", "api-reference-settings", "api-advocates",
+    "api-reference-reward-list", "api-case-study-list", "api-case-study-progress", "api-advocacy-activity-list",
+    "references:pool", "references:board", "references:case_studies", "references:settings",
 }
 
 # The tenant-wide routes whose GET lists the tenant's things, in a list or a picker (the control: acme's
@@ -73,6 +77,8 @@ LISTS = {
     "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
     "cadences:list", "api-touchpoint-cadence-list", "api-opportunity-list", "opportunities:pipeline",
     "renewals:retention", "renewals:retention_export",
+    "api-reference-list", "api-reference-reward-list", "api-case-study-list", "api-advocacy-activity-list",
+    "references:board", "references:case_studies",
 }
 
 # Routes open without a tenant, or reached by a token rather than an id: each has its own test (named here).

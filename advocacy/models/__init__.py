@@ -3,6 +3,24 @@
 One module per part (this package re-exports the models so Django and migrations find them).
 """
 
+from advocacy.models.references import (
+    AdvocacyActivity,
+    AdvocacyActivityKind,
+    AdvocacySource,
+    AdvocateProfile,
+    CaseStudy,
+    CaseStudyStage,
+    ReferenceKind,
+    ReferenceRequest,
+    ReferenceReward,
+    ReferenceSettings,
+    ReferenceStatus,
+    RewardKind,
+)
 from advocacy.models.responses import NpsCategory, SurveyKind, SurveyResponse, nps_category
 
 __all__ = ["NpsCategory", "SurveyKind", "SurveyResponse", "nps_category"]
+__all__ += [  # the reference program
+    "AdvocacyActivity", "AdvocacyActivityKind", "AdvocacySource", "AdvocateProfile", "CaseStudy", "CaseStudyStage",
+    "ReferenceKind", "ReferenceRequest", "ReferenceReward", "ReferenceSettings", "ReferenceStatus", "RewardKind",
+]
