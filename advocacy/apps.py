@@ -9,4 +9,9 @@ class AdvocacyConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: an AppConfig module loads before the app registry is ready.
         # Surveys and the reference program register their hooks, health sources and triggers below.
-        pass
+
+        # --- surveys (NPS / CSAT): health sources, the promoter expansion trigger ---------------------
+        from advocacy import nps_sources
+
+        nps_sources.register()
+        # --- end surveys ---------------------------------------------------------------------------------

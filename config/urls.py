@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import urls as accounts_urls
+from advocacy import survey_urls
 from core import views as core_views
 from core.api.jobs import JobView
 from health import urls as health_urls
@@ -34,6 +35,7 @@ api_v1 = [
     *renewals_ledger_urls.api_urlpatterns,
     *renewal_urls.api_urlpatterns,
     *opportunity_urls.api_urlpatterns,
+    *survey_urls.api_urlpatterns,
     path("jobs/<str:id>/", JobView.as_view(), name="api-job"),
 ]
 

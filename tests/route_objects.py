@@ -33,6 +33,7 @@ from tests.factories import (
     QueueViewFactory,
     RenewalFactory,
     SuccessCriterionFactory,
+    SurveyResponseFactory,
     TaskFactory,
     TicketArticleLinkFactory,
     TicketAttachmentFactory,
@@ -221,6 +222,10 @@ def _opportunity(t):
     return {"pk": OpportunityFactory(account=AccountFactory(tenant=t)).pk}
 
 
+def _survey_response(t):
+    return {"pk": SurveyResponseFactory(account=AccountFactory(tenant=t)).pk}
+
+
 def _job(t):
     return {"id": str(jobs.job_create(tenant=t, kind="health.recompute").pk)}
 
@@ -311,6 +316,8 @@ BUILDERS: dict[str, Builder] = {
     "renewals:forecast": _renewal,
     "renewals:outcome": _renewal,
     "api-opportunity-detail": _opportunity,
+    # advocacy: surveys
+    "api-survey-response-detail": _survey_response,
     # core
     "api-job": _job,
 }
@@ -369,3 +376,4 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
     QueueViewFactory(tenant=t, name=f"{marker} view")
     TouchpointCadenceFactory(tenant=t, kind="custom", label=f"{marker} cadence")
     OpportunityFactory(account=account, title=f"{marker} opportunity")
+    SurveyResponseFactory(account=account, comment=f"{marker} survey comment")

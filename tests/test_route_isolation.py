@@ -60,6 +60,8 @@ TENANT_WIDE = {
     "api-onboarding-task-list", "api-touchpoint-cadence-list", "api-arr-movement-list", "api-metrics-retention",
     "api-metrics-retention-monthly", "api-renewal-list", "api-opportunity-list", "api-opportunity-pipeline",
     "api-expansion-settings",
+    # advocacy: surveys
+    "api-survey-response-list", "api-metrics-nps", "api-metrics-csat",
 }
 
 # The tenant-wide routes whose GET lists the tenant's things, in a list or a picker (the control: acme's
@@ -71,6 +73,7 @@ LISTS = {
     "api-inbound-email-triage", "api-kb-article-list",
     "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
     "cadences:list", "api-touchpoint-cadence-list", "api-opportunity-list", "opportunities:pipeline",
+    "api-survey-response-list",
 }
 
 # Routes open without a tenant, or reached by a token rather than an id: each has its own test (named here).

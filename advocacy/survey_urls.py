@@ -1,0 +1,16 @@
+"""Routes of surveys: the API (under /api/v1/), the pages (under /surveys/) and the public response page
+(under /s/, no sign-in: reached by a signed link)."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from advocacy import survey_api
+
+router = SimpleRouter()
+router.register("survey-responses", survey_api.SurveyResponseViewSet, basename="api-survey-response")
+
+api_urlpatterns = [
+    *router.urls,
+    path("metrics/nps/", survey_api.NpsMetricView.as_view(), name="api-metrics-nps"),
+    path("metrics/csat/", survey_api.CsatMetricView.as_view(), name="api-metrics-csat"),
+]
