@@ -54,4 +54,5 @@ urlpatterns = [
     path("renewals/cadences/", include((cadence_urls.urlpatterns, "cadences"))),
     path("renewals/pipeline/", include((opportunity_urls.urlpatterns, "opportunities"))),
     path("renewals/", include((renewal_urls.urlpatterns, "renewals"))),
+    path("s/", include(survey_urls.public_urlpatterns)),
 ]

@@ -90,6 +90,8 @@ PUBLIC_ROUTES = {
     "api-schema": "test_schema_and_docs_have_no_tenant_data",
     "api-docs": "test_schema_and_docs_have_no_tenant_data",
     "api-redoc": "test_schema_and_docs_have_no_tenant_data",
+    "survey_respond": "test_survey_links_tampered_or_another_tenants_are_refused",
+    "survey_unsubscribe": "test_survey_links_tampered_or_another_tenants_are_refused",
     # Not public, but reached by a one-time token: another tenant's token answers as an unknown one.
     "settings_api_key_created": "test_api_key_reveal_of_another_tenant_is_never_shown",
 }
@@ -334,6 +336,24 @@ def test_invitation_link_tampered_or_another_tenants_never_joins(acme_admin_sess
     assert response.status_code == 403
     assert fingerprint(other_tenant) == before
     assert not Membership.all_tenants.filter(tenant=other_tenant, user=alice).exists()
+
+
+def test_survey_links_tampered_or_another_tenants_are_refused(acme_admin_session, tenant, other_tenant):
+    """The public survey pages (signed links, no sign-in; more in tests/advocacy/test_survey_public.py)."""
+    from advocacy import survey_links
+    from tests.factories import SurveyFactory, SurveySendFactory
+
+    theirs = SurveySendFactory(survey=SurveyFactory(tenant=other_tenant))
+    before = fingerprint(other_tenant)
+    for salt, name in ((survey_links.RESPOND_SALT, "survey_respond"), (survey_links.UNSUBSCRIBE_SALT, "survey_unsubscribe")):
+        forged = signing.dumps({"t": tenant.pk, "s": theirs.pk, "k": theirs.token_id.hex}, salt=salt, compress=True)
+        token = survey_links.make_token(theirs, salt=salt)
+        tampered = token[:-1] + ("a" if token[-1] != "a" else "b")
+        for token in (forged, tampered):  # noqa: B007, PLW2901
+            for client in (Client(), acme_admin_session):
+                assert client.get(reverse(name, kwargs={"token": token})).status_code == 404
+                assert client.post(reverse(name, kwargs={"token": token}), {"score": "1"}).status_code == 404
+    assert fingerprint(other_tenant) == before
 
 
 def test_schema_and_docs_have_no_tenant_data(other_tenant):

@@ -108,6 +108,7 @@ class SurveySend(TenantModel):
     occasion = models.CharField(max_length=64, blank=True, help_text="ticket:<id> or plan:<id>:<days>; empty for a campaign.")
     token_id = models.UUIDField(default=uuid.uuid4, editable=False)
     status = models.CharField(max_length=16, choices=SendStatus.choices, default=SendStatus.PENDING)
+    due_at = models.DateTimeField(null=True, blank=True, help_text="Not before (post-implementation); null: now.")
     skip_reason = models.CharField(max_length=64, blank=True)
     error = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -128,6 +129,7 @@ class SurveySend(TenantModel):
             # Fatigue: the recipient's recent sends by purpose.
             models.Index(Lower("email"), "tenant", "purpose", "sent_at", name="survey_send_fatigue_idx"),
             models.Index(fields=["tenant", "sent_at"], name="survey_send_window_idx"),
+            models.Index(fields=["tenant", "status", "due_at"], name="survey_send_due_idx"),
         ]
 
     def __str__(self) -> str:
