@@ -18,4 +18,11 @@ class AdvocacyConfig(AppConfig):
         # CSAT when a ticket is resolved, post-implementation after go-live (tickets/onboarding publish).
         subscribe("ticket.resolved", "advocacy.on_ticket_resolved")
         subscribe("onboarding.went_live", "advocacy.on_went_live")
+        # The account 360 page's survey history (one query).
+        from accounts.panels import AccountPanel, register_account_panel
+        from advocacy.survey_views import account_panel_context as survey_panel_context
+
+        register_account_panel(AccountPanel(
+            key="surveys", template="advocacy/_account_panel.html", context=survey_panel_context, order=35, column="side",
+        ))
         # --- end surveys ---------------------------------------------------------------------------------

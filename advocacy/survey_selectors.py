@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Account
 from advocacy import nps as math
@@ -135,3 +135,27 @@ def settings_for() -> AdvocacySettings:
 
 def post_implementation_days(settings: AdvocacySettings) -> tuple[int, ...]:
     return tuple(sorted({int(d) for d in settings.post_implementation_days if int(d) > 0})) or DEFAULT_POST_IMPLEMENTATION_DAYS
+
+
+# --- campaigns ---------------------------------------------------------------------------------------------
+
+
+def campaign_list() -> list[Survey]:
+    """Every campaign with its answered count and response rate (one query)."""
+    rows = list(
+        Survey.objects.annotate(answered=Count("sends", filter=Q(sends__response__isnull=False)))
+        .order_by("automatic", "-created_at", "-id")
+    )
+    for survey in rows:
+        survey.response_rate = math.response_rate(survey.answered, survey.sent_count)
+    return rows
+
+
+def campaign_stats(survey: Survey) -> dict:
+    """Sends by status and the response rate of one campaign (one query)."""
+    counts = SurveySend.objects.filter(survey=survey).aggregate(
+        pending=Count("pk", filter=Q(status="pending")), sent=Count("pk", filter=Q(status="sent")),
+        skipped=Count("pk", filter=Q(status="skipped")), failed=Count("pk", filter=Q(status="failed")),
+        answered=Count("pk", filter=Q(response__isnull=False)),
+    )
+    return {**counts, "response_rate": math.response_rate(counts["answered"], counts["sent"])}

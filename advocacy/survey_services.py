@@ -76,9 +76,17 @@ def wording_for(purpose: str) -> dict[str, str]:
     return {**DEFAULT_WORDING[purpose], **{k: v for k, v in stored.items() if k in WORDING_FIELDS and v}}
 
 
+MAX_LENGTHS = {"name": 200, "question": 300, "comment_question": 300, "email_subject": 200, "email_body": 5000}
+
+
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
     if "name" in data and not str(data["name"]).strip():
         raise DomainError("A campaign needs a name.", field="name")
+    for name, limit in MAX_LENGTHS.items():
+        if name in data:
+            data[name] = str(data[name] or "").strip()
+            if len(data[name]) > limit:
+                raise DomainError(f"At most {limit} characters.", field=name)
     for name in ("question", "email_subject", "email_body"):
         if name in data and not str(data[name]).strip():
             raise DomainError("This cannot be empty.", field=name)
@@ -93,13 +101,19 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _with_wording(purpose: str, given: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """``given`` with the tenant's wording for every one of ``names`` left empty."""
+    wording = wording_for(purpose)
+    return {**given, **{n: wording[n] for n in names if n in given and not str(given[n] or "").strip()}}
+
+
 @transaction.atomic
 def survey_create(*, actor: User | None, name: str, purpose: str = SurveyPurpose.NPS_QUARTERLY, **data: Any) -> Survey:
+    """A draft campaign (scheduled when ``scheduled_for`` is given); empty wording takes the tenant's."""
     if purpose not in SurveyPurpose.values:
         raise DomainError("Unknown purpose.", field="purpose")
-    fields = _clean({"name": name, **{k: v for k, v in data.items() if k in EDITABLE}})
-    wording = wording_for(purpose)
-    fields = {**wording, **{k: v for k, v in fields.items() if v not in (None, "") or k not in wording}}
+    given = {**dict.fromkeys(WORDING_FIELDS, ""), **{k: v for k, v in data.items() if k in EDITABLE}}
+    fields = _clean({"name": name, **_with_wording(purpose, given, WORDING_FIELDS)})
     status = SurveyStatus.SCHEDULED if fields.get("scheduled_for") else SurveyStatus.DRAFT
     return Survey.objects.create(
         tenant=get_current_tenant(), purpose=purpose, kind=PURPOSE_KIND[SurveyPurpose(purpose)], status=status,
@@ -111,7 +125,8 @@ def survey_create(*, actor: User | None, name: str, purpose: str = SurveyPurpose
 def survey_update(*, survey: Survey, actor: User | None = None, **data: Any) -> Survey:
     if survey.status not in (SurveyStatus.DRAFT, SurveyStatus.SCHEDULED) and not survey.automatic:
         raise DomainError("A campaign that is sending or sent can no longer be edited.", field="status", status_code=409)
-    fields = _clean({k: v for k, v in data.items() if k in EDITABLE})
+    required = ("question", "email_subject", "email_body")
+    fields = _clean(_with_wording(survey.purpose, {k: v for k, v in data.items() if k in EDITABLE}, required))
     for name, value in fields.items():
         setattr(survey, name, value)
     if not survey.automatic:

@@ -54,5 +54,6 @@ urlpatterns = [
     path("renewals/cadences/", include((cadence_urls.urlpatterns, "cadences"))),
     path("renewals/pipeline/", include((opportunity_urls.urlpatterns, "opportunities"))),
     path("renewals/", include((renewal_urls.urlpatterns, "renewals"))),
+    path("surveys/", include((survey_urls.urlpatterns, "surveys"))),
     path("s/", include(survey_urls.public_urlpatterns)),
 ]

@@ -33,6 +33,7 @@ from tests.factories import (
     QueueViewFactory,
     RenewalFactory,
     SuccessCriterionFactory,
+    SurveyFactory,
     SurveyResponseFactory,
     TaskFactory,
     TicketArticleLinkFactory,
@@ -226,6 +227,10 @@ def _survey_response(t):
     return {"pk": SurveyResponseFactory(account=AccountFactory(tenant=t)).pk}
 
 
+def _survey(t):
+    return {"pk": SurveyFactory(tenant=t).pk}
+
+
 def _job(t):
     return {"id": str(jobs.job_create(tenant=t, kind="health.recompute").pk)}
 
@@ -318,6 +323,10 @@ BUILDERS: dict[str, Builder] = {
     "api-opportunity-detail": _opportunity,
     # advocacy: surveys
     "api-survey-response-detail": _survey_response,
+    "surveys:detail": _survey,
+    "surveys:edit": _survey,
+    "surveys:send": _survey,
+    "surveys:progress": _survey,
     # core
     "api-job": _job,
 }
@@ -377,3 +386,4 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
     TouchpointCadenceFactory(tenant=t, kind="custom", label=f"{marker} cadence")
     OpportunityFactory(account=account, title=f"{marker} opportunity")
     SurveyResponseFactory(account=account, comment=f"{marker} survey comment")
+    SurveyFactory(tenant=t, name=f"{marker} campaign")

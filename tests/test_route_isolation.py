@@ -62,6 +62,7 @@ TENANT_WIDE = {
     "api-expansion-settings",
     # advocacy: surveys
     "api-survey-response-list", "api-metrics-nps", "api-metrics-csat",
+    "surveys:campaigns", "surveys:create", "surveys:responses", "surveys:report",
 }
 
 # The tenant-wide routes whose GET lists the tenant's things, in a list or a picker (the control: acme's
@@ -73,7 +74,7 @@ LISTS = {
     "api-inbound-email-triage", "api-kb-article-list",
     "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
     "cadences:list", "api-touchpoint-cadence-list", "api-opportunity-list", "opportunities:pipeline",
-    "api-survey-response-list",
+    "api-survey-response-list", "surveys:campaigns", "surveys:responses",
 }
 
 # Routes open without a tenant, or reached by a token rather than an id: each has its own test (named here).
@@ -349,10 +350,10 @@ def test_survey_links_tampered_or_another_tenants_are_refused(acme_admin_session
         forged = signing.dumps({"t": tenant.pk, "s": theirs.pk, "k": theirs.token_id.hex}, salt=salt, compress=True)
         token = survey_links.make_token(theirs, salt=salt)
         tampered = token[:-1] + ("a" if token[-1] != "a" else "b")
-        for token in (forged, tampered):  # noqa: B007, PLW2901
+        for candidate in (forged, tampered):
             for client in (Client(), acme_admin_session):
-                assert client.get(reverse(name, kwargs={"token": token})).status_code == 404
-                assert client.post(reverse(name, kwargs={"token": token}), {"score": "1"}).status_code == 404
+                assert client.get(reverse(name, kwargs={"token": candidate})).status_code == 404
+                assert client.post(reverse(name, kwargs={"token": candidate}), {"score": "1"}).status_code == 404
     assert fingerprint(other_tenant) == before
 
 

@@ -220,7 +220,7 @@ def test_a_scheduled_campaign_starts_when_due(tenant, book, django_capture_on_co
 
 
 @pytest.mark.parametrize(("data", "field"), [
-    ({"name": " "}, "name"), ({"target_roles": ["boss"]}, "target_roles"), ({"question": ""}, "question"),
+    ({"name": " "}, "name"), ({"target_roles": ["boss"]}, "target_roles"), ({"question": "x" * 301}, "question"),
     ({"scheduled_for": NOW - timedelta(minutes=1)}, "scheduled_for"), ({"purpose": "ces"}, "purpose"),
 ])
 def test_campaign_input_is_checked(tenant, data, field):
