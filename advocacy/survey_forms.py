@@ -49,3 +49,23 @@ class ResponseFilterForm(forms.Form):
     def __init__(self, *args, segments: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["segment"].choices = [("", "Any segment"), *((s, s) for s in segments)]
+
+
+class SettingsForm(forms.Form):
+    fatigue_days = forms.IntegerField(min_value=0, max_value=3650, label="Fatigue limit (days)",
+                                      help_text="A contact sent an NPS or post-implementation survey fewer days ago is skipped.")
+    csat_contact_days = forms.IntegerField(min_value=0, max_value=3650, label="Ticket CSAT: at most once per contact in (days)")
+    link_max_age_days = forms.IntegerField(min_value=1, max_value=3650, label="Survey links expire after (days)")
+    csat_on_ticket_resolved = forms.BooleanField(required=False, label="Send a CSAT survey when a ticket is resolved")
+    post_implementation_days = forms.CharField(
+        max_length=100, label="Post-implementation surveys (days after go-live)", help_text="Comma-separated, e.g. 30, 60, 90.",
+    )
+
+    def clean_post_implementation_days(self):
+        try:
+            days = sorted({int(part) for part in self.cleaned_data["post_implementation_days"].split(",") if part.strip()})
+        except ValueError:
+            raise forms.ValidationError("Whole numbers separated by commas.") from None
+        if not days or any(not 0 < d <= 730 for d in days):
+            raise forms.ValidationError("Days from 1 to 730.")
+        return days

@@ -27,6 +27,7 @@ urlpatterns = [
     path("new/", survey_views.campaign_create, name="create"),
     path("responses/", survey_views.responses, name="responses"),
     path("report/", survey_views.report, name="report"),
+    path("settings/", survey_views.settings_page, name="settings"),
     path("<int:pk>/", survey_views.campaign_detail, name="detail"),
     path("<int:pk>/edit/", survey_views.campaign_edit, name="edit"),
     path("<int:pk>/send/", survey_views.campaign_send, name="send"),

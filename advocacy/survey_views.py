@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -19,9 +20,10 @@ from advocacy import survey_selectors as selectors
 from advocacy import survey_sending, survey_services, survey_trends
 from advocacy.models import Survey, SurveySend
 from advocacy.survey_access import SURVEYS_WRITE, access_survey
-from advocacy.survey_forms import ResponseFilterForm, SurveyForm
+from advocacy.survey_forms import ResponseFilterForm, SettingsForm, SurveyForm
 from base.errors import DomainError
 from tenancy.decorators import capability_required, member_can, tenant_required
+from tenancy.permissions import TENANT_MANAGE
 
 PAGE_SIZE = 50
 
@@ -154,6 +156,35 @@ def report(request):
         "segments": selectors.segment_keys(), "by": by, "breakdown": survey_trends.breakdown(window=window, by=by),
         "nps": selectors.nps_metric(window=window), "csat": selectors.csat_metric(window=window), "window": window,
     })
+
+
+@login_required
+@tenant_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request):
+    """The tenant's survey rules (everyone reads them; admins change them)."""
+    current = selectors.settings_for()
+    can_manage = member_can(request, TENANT_MANAGE)
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied("Only an admin changes the survey settings.")
+    initial = {
+        "fatigue_days": current.fatigue_days, "csat_contact_days": current.csat_contact_days,
+        "link_max_age_days": current.link_max_age_days, "csat_on_ticket_resolved": current.csat_on_ticket_resolved,
+        "post_implementation_days": ", ".join(str(d) for d in selectors.post_implementation_days(current)),
+    }
+    form = SettingsForm(request.POST if request.method == "POST" else None, initial=initial)
+    for field in form.fields.values():
+        field.disabled = not can_manage
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey_services.settings_update(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, "Survey settings saved.")
+            return redirect("surveys:settings")
+    return render(request, "advocacy/settings.html", {"form": form, "can_manage": can_manage},
+                  status=400 if form.is_bound and form.errors else 200)
 
 
 def account_panel_context(request, account: Account) -> dict:

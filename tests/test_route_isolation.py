@@ -62,7 +62,7 @@ TENANT_WIDE = {
     "api-expansion-settings",
     # advocacy: surveys
     "api-survey-response-list", "api-metrics-nps", "api-metrics-csat",
-    "surveys:campaigns", "surveys:create", "surveys:responses", "surveys:report",
+    "surveys:campaigns", "surveys:create", "surveys:responses", "surveys:report", "surveys:settings",
 }
 
 # The tenant-wide routes whose GET lists the tenant's things, in a list or a picker (the control: acme's

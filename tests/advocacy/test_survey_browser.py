@@ -112,4 +112,10 @@ def test_send_answer_on_a_phone_and_see_it_as_the_csm(live_server, world, browse
     page.goto(f"{live_server.url}/surveys/responses/?category=detractor")
     assert "Reports are too slow" in page.inner_text("#responses-table")
     shot(page, "surveys-responses")
+    page.click(".tabs >> text=Campaigns")
+    assert "Q4 executive NPS" in page.inner_text("table")
+    shot(page, "surveys-campaigns")
+    page.click(".tabs >> text=Settings")
+    assert page.input_value("#id_fatigue_days") == "30"
+    shot(page, "surveys-settings")
     assert page.console_errors == []

@@ -11,7 +11,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from advocacy.models import Survey, SurveyStatus
+from advocacy.models import AdvocacySettings, Survey, SurveyStatus
 from tenancy.models import Role
 from tests.factories import AccountFactory, ContactFactory, SurveyFactory, SurveyResponseFactory
 
@@ -43,7 +43,9 @@ def test_create_a_campaign_with_default_wording_then_send_it(alice_client, accou
     assert response.status_code == 302 and response["Location"] == reverse("surveys:detail", args=[survey.pk])
     assert survey.question == "How likely are you to recommend us to a friend or colleague?"
     detail = alice_client.get(response["Location"])
-    assert b"Email preview" in detail.content and b"srcdoc=" in detail.content and b"Send now" in detail.content
+    assert b"Email preview" in detail.content and b"Send now" in detail.content
+    # The HTML email sits escaped in the preview frame's srcdoc (a raw quote would end the attribute).
+    assert b'srcdoc="&lt;!doctype html&gt;' in detail.content
     with django_capture_on_commit_callbacks(execute=True):
         sent = alice_client.post(reverse("surveys:send", args=[survey.pk]))
     assert sent.status_code == 302 and [m.to for m in mail.outbox] == [["erin@falcon.example"]]
@@ -151,3 +153,21 @@ def test_another_tenants_campaign_is_404(alice_client, other_tenant):
         assert alice_client.get(reverse(name, args=[theirs.pk])).status_code == 404
     assert alice_client.post(reverse("surveys:send", args=[theirs.pk])).status_code == 404
     assert Survey.all_tenants.get(pk=theirs.pk).status == "draft"
+
+
+def test_settings_page(alice_client, client, member, tenant):
+    page = alice_client.get(reverse("surveys:settings"))
+    assert page.status_code == 200 and b'value="30, 60, 90"' in page.content
+    bad = alice_client.post(reverse("surveys:settings"), {"fatigue_days": "-1", "csat_contact_days": "7",
+                                                          "link_max_age_days": "30", "post_implementation_days": "30, x"})
+    assert bad.status_code == 400 and not AdvocacySettings.all_tenants.exists()
+    saved = alice_client.post(reverse("surveys:settings"), {
+        "fatigue_days": "45", "csat_contact_days": "14", "link_max_age_days": "20", "post_implementation_days": "90, 30"})
+    assert saved.status_code == 302
+    stored = AdvocacySettings.all_tenants.get(tenant=tenant)
+    assert (stored.fatigue_days, stored.csat_contact_days, stored.link_max_age_days, stored.csat_on_ticket_resolved,
+            stored.post_implementation_days) == (45, 14, 20, False, [30, 90])
+    client.force_login(member(Role.CSM))
+    assert client.get(reverse("surveys:settings")).status_code == 200
+    assert client.post(reverse("surveys:settings"), {"fatigue_days": "1"}).status_code == 403
+    assert AdvocacySettings.all_tenants.get(tenant=tenant).fatigue_days == 45
