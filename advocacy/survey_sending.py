@@ -111,7 +111,9 @@ def _skip_reasons(survey: Survey, rows: list[SurveySend], now) -> dict[int, str]
     skips = {}
     for row in rows:
         key = row.email.lower()
-        if key in unsubscribed:
+        if row.account.status != AccountStatus.ACTIVE or (row.contact_id and row.contact.left_company):
+            skips[row.pk] = "no_longer_a_customer_contact"  # churned, or left since the send was planned
+        elif key in unsubscribed:
             skips[row.pk] = "unsubscribed"
         elif key in recent:
             skips[row.pk] = reason
@@ -143,7 +145,7 @@ def send_batch(*, survey: Survey, first: int, last: int) -> dict[str, int]:
     with transaction.atomic():
         rows = list(
             SurveySend.objects.select_for_update(of=("self",), skip_locked=True)
-            .select_related("contact", "tenant")
+            .select_related("contact", "tenant", "account")
             .filter(survey=survey, status=SendStatus.PENDING, pk__gte=first, pk__lte=last)
             .filter(Q(due_at__isnull=True) | Q(due_at__lte=now)).order_by("pk")
         )

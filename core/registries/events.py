@@ -18,8 +18,10 @@ later. Tasks must be idempotent (at-least-once delivery).
 
 Events published today:
 
-* ``ticket.resolved``: ``{"ticket_id", "account_id" (or null), "contact_id" (or null), "requester_email"}``
-* ``onboarding.went_live``: ``{"plan_id", "account_id", "went_live_on" ("YYYY-MM-DD")}``
+* ``ticket.resolved``: ``{"ticket_id", "account_id", "contact_id" (or null), "requester_email" (or null: tickets
+  keep their requester as the contact today)}``, from ``tickets.services.transitions.apply_transition``;
+* ``onboarding.went_live``: ``{"plan_id", "account_id", "went_live_on" ("YYYY-MM-DD")}``, from
+  ``onboarding.services.milestones._go_live``.
 """
 
 from __future__ import annotations

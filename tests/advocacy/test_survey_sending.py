@@ -207,6 +207,19 @@ def test_post_implementation_sends_on_day_30_60_90(tenant, book, django_capture_
     assert set(sends.values_list("status", flat=True)) == {SendStatus.SENT}
 
 
+def test_a_planned_send_to_a_contact_who_left_or_a_churned_account_is_skipped(tenant, book, django_capture_on_commit_callbacks):
+    account = book["exec"].account
+    with tenant_context(tenant):
+        survey_services.post_implementation_for_go_live(payload={"plan_id": 8, "account_id": account.pk, "went_live_on": "2026-12-01"})
+    book["exec"].left_company = True
+    with tenant_context(tenant):
+        book["exec"].save()
+    with time_machine.travel(NOW + timedelta(days=30), tick=False), tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
+        survey_services.surveys_send_due()
+    assert sent_to() == ["bo@falcon.example"]
+    assert SurveySend.all_tenants.get(email="erin@falcon.example", occasion="plan:8:30").skip_reason == "no_longer_a_customer_contact"
+
+
 def test_a_scheduled_campaign_starts_when_due(tenant, book, django_capture_on_commit_callbacks):
     with tenant_context(tenant):
         survey = survey_services.survey_create(actor=None, name="Q1 NPS", target_roles=["executive"],
