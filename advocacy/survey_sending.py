@@ -81,9 +81,14 @@ def recipients_materialize(survey: Survey) -> int:
     return total
 
 
-def batch_ranges(survey: Survey, *, size: int = BATCH_SIZE) -> list[tuple[int, int]]:
-    """The pending sends' ids cut into (first, last) ranges of ``size`` rows."""
-    ids = list(SurveySend.objects.filter(survey=survey, status=SendStatus.PENDING).order_by("pk").values_list("pk", flat=True))
+def batch_ranges(survey: Survey, *, size: int | None = None, due_by=None) -> list[tuple[int, int]]:
+    """The pending sends' ids (only those due by ``due_by`` when given) cut into (first, last) ranges of
+    ``size`` rows. A range may span ids not due yet: ``send_batch`` takes only the due ones of its range."""
+    size = size or BATCH_SIZE
+    pending = SurveySend.objects.filter(survey=survey, status=SendStatus.PENDING)
+    if due_by is not None:
+        pending = pending.filter(due_at__lte=due_by)
+    ids = list(pending.order_by("pk").values_list("pk", flat=True))
     return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
 
 

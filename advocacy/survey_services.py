@@ -175,17 +175,11 @@ def surveys_send_due(*, now: datetime | None = None) -> dict[str, int]:
     due = 0
     with transaction.atomic():
         for survey in Survey.objects.filter(automatic=True):
-            ids = list(
-                SurveySend.objects.filter(survey=survey, status=SendStatus.PENDING, due_at__lte=now)
-                .order_by("pk").values_list("pk", flat=True)
-            )
-            size = survey_sending.BATCH_SIZE
-            ranges = [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
-            # A range may span ids not due yet: send_batch takes only the due ones of its range.
-            due += len(ids)
+            ranges = survey_sending.batch_ranges(survey, due_by=now)
+            due += len(ranges)
             if ranges:
                 _enqueue_batches(survey, ranges)
-    return {"started": started, "due_sends": due}
+    return {"started": started, "due_batches": due}
 
 
 # --- automatic surveys -----------------------------------------------------------------------------------
