@@ -122,13 +122,12 @@ def responses(request):
     form = ResponseFilterForm(request.GET or None, segments=selectors.segment_keys())
     filters = form.cleaned_data if form.is_valid() else {}
     tz = request.tenant.tzinfo
-    window = selectors.Window(start=filters.get("start") or timezone.localdate() - timedelta(days=3650),
-                              end=filters.get("end") or timezone.localdate())
-    since, until = window.bounds(tz)
+    start, end = filters.get("start"), filters.get("end")
     rows = selectors.responses_filtered(
         kind=filters.get("kind") or None, category=filters.get("category") or None,
         segment=filters.get("segment") or None,
-        since=since if filters.get("start") else None, until=until if filters.get("end") else None,
+        since=selectors.Window(start=start, end=start).bounds(tz)[0] if start else None,
+        until=selectors.Window(start=end, end=end).bounds(tz)[1] if end else None,
     ).select_related("account", "contact")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
