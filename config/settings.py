@@ -181,6 +181,7 @@ CELERY_TASK_ROUTES = {
     "tickets.scan_sla*": {"queue": "sla"},
     "health.*": {"queue": "health"},
     "*.send_email": {"queue": "email"},
+    "advocacy.send_survey_batch": {"queue": "email"},
 }
 CELERY_WORKER_QUEUES = os.environ.get("CELERY_WORKER_QUEUES", "default,sla,health,email")
 CELERY_TASK_TIME_LIMIT = 15 * 60
@@ -233,6 +234,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "renewals.expansion_triggers_all_tenants",
         "schedule": crontab(hour=6, minute=35),
         "options": {"expires": 6 * 60 * 60},
+    },
+    # Surveys: scheduled campaigns start, post-implementation sends go out on their day.
+    "advocacy-send-due-surveys": {
+        "task": "advocacy.send_due_surveys_all_tenants",
+        "schedule": 300.0,
+        "options": {"expires": 290},
     },
     # Future-dated ARR movements move the accounts' ARR on their date (hourly: every time zone's midnight).
     "renewals-arr-movements-fall-due": {

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import urls as accounts_urls
-from advocacy import reference_urls
+from advocacy import reference_urls, survey_urls
 from core import views as core_views
 from core.api.jobs import JobView
 from health import urls as health_urls
@@ -36,6 +36,7 @@ api_v1 = [
     *renewal_urls.api_urlpatterns,
     *opportunity_urls.api_urlpatterns,
     *reference_urls.api_urlpatterns,
+    *survey_urls.api_urlpatterns,
     path("jobs/<str:id>/", JobView.as_view(), name="api-job"),
 ]
 
@@ -55,4 +56,6 @@ urlpatterns = [
     path("renewals/pipeline/", include((opportunity_urls.urlpatterns, "opportunities"))),
     path("renewals/", include((renewal_urls.urlpatterns, "renewals"))),
     path("advocacy/references/", include((reference_urls.urlpatterns, "references"))),
+    path("surveys/", include((survey_urls.urlpatterns, "surveys"))),
+    path("s/", include(survey_urls.public_urlpatterns)),
 ]

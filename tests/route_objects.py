@@ -34,6 +34,8 @@ from tests.factories import (
     QueueViewFactory,
     RenewalFactory,
     SuccessCriterionFactory,
+    SurveyFactory,
+    SurveyResponseFactory,
     TaskFactory,
     TicketArticleLinkFactory,
     TicketAttachmentFactory,
@@ -244,6 +246,14 @@ def _advocacy_activity(t):
     return {"pk": AdvocacyActivityFactory(account=AccountFactory(tenant=t)).pk}
 
 
+def _survey_response(t):
+    return {"pk": SurveyResponseFactory(account=AccountFactory(tenant=t)).pk}
+
+
+def _survey(t):
+    return {"pk": SurveyFactory(tenant=t).pk}
+
+
 def _job(t):
     return {"id": str(jobs.job_create(tenant=t, kind="health.recompute").pk)}
 
@@ -344,6 +354,12 @@ BUILDERS: dict[str, Builder] = {
     "references:advocate": _contact,
     "references:case_study_stage": _case_study,
     "references:case_study_start": _account,
+    # advocacy: surveys
+    "api-survey-response-detail": _survey_response,
+    "surveys:detail": _survey,
+    "surveys:edit": _survey,
+    "surveys:send": _survey,
+    "surveys:progress": _survey,
     # core
     "api-job": _job,
 }
@@ -404,6 +420,8 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
     OpportunityFactory(account=account, title=f"{marker} opportunity")
     RenewalFactory(account=account, outcome="churned", stage="closed", churn_reason=f"{marker} reason",
                    closed_at=timezone.now())  # the retention report's churn reasons
+    SurveyResponseFactory(account=account, comment=f"{marker} survey comment")
+    SurveyFactory(tenant=t, name=f"{marker} campaign")
     _reference_world(account, marker)
 
 

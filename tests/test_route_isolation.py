@@ -65,6 +65,9 @@ TENANT_WIDE = {
     "api-reference-list", "api-reference-pool", "api-reference-capacity", "api-reference-settings", "api-advocates",
     "api-reference-reward-list", "api-case-study-list", "api-case-study-progress", "api-advocacy-activity-list",
     "references:pool", "references:board", "references:case_studies", "references:settings",
+    # advocacy: surveys
+    "api-survey-response-list", "api-metrics-nps", "api-metrics-csat",
+    "surveys:campaigns", "surveys:create", "surveys:responses", "surveys:report", "surveys:settings",
 }
 
 # The tenant-wide routes whose GET lists the tenant's things, in a list or a picker (the control: acme's
@@ -79,6 +82,7 @@ LISTS = {
     "renewals:retention", "renewals:retention_export",
     "api-reference-list", "api-reference-reward-list", "api-case-study-list", "api-advocacy-activity-list",
     "references:board", "references:case_studies",
+    "api-survey-response-list", "surveys:campaigns", "surveys:responses",
 }
 
 # Routes open without a tenant, or reached by a token rather than an id: each has its own test (named here).
@@ -95,6 +99,8 @@ PUBLIC_ROUTES = {
     "api-schema": "test_schema_and_docs_have_no_tenant_data",
     "api-docs": "test_schema_and_docs_have_no_tenant_data",
     "api-redoc": "test_schema_and_docs_have_no_tenant_data",
+    "survey_respond": "test_survey_links_tampered_or_another_tenants_are_refused",
+    "survey_unsubscribe": "test_survey_links_tampered_or_another_tenants_are_refused",
     # Not public, but reached by a one-time token: another tenant's token answers as an unknown one.
     "settings_api_key_created": "test_api_key_reveal_of_another_tenant_is_never_shown",
 }
@@ -339,6 +345,24 @@ def test_invitation_link_tampered_or_another_tenants_never_joins(acme_admin_sess
     assert response.status_code == 403
     assert fingerprint(other_tenant) == before
     assert not Membership.all_tenants.filter(tenant=other_tenant, user=alice).exists()
+
+
+def test_survey_links_tampered_or_another_tenants_are_refused(acme_admin_session, tenant, other_tenant):
+    """The public survey pages (signed links, no sign-in; more in tests/advocacy/test_survey_public.py)."""
+    from advocacy import survey_links
+    from tests.factories import SurveyFactory, SurveySendFactory
+
+    theirs = SurveySendFactory(survey=SurveyFactory(tenant=other_tenant))
+    before = fingerprint(other_tenant)
+    for salt, name in ((survey_links.RESPOND_SALT, "survey_respond"), (survey_links.UNSUBSCRIBE_SALT, "survey_unsubscribe")):
+        forged = signing.dumps({"t": tenant.pk, "s": theirs.pk, "k": theirs.token_id.hex}, salt=salt, compress=True)
+        token = survey_links.make_token(theirs, salt=salt)
+        tampered = token[:-1] + ("a" if token[-1] != "a" else "b")
+        for candidate in (forged, tampered):
+            for client in (Client(), acme_admin_session):
+                assert client.get(reverse(name, kwargs={"token": candidate})).status_code == 404
+                assert client.post(reverse(name, kwargs={"token": candidate}), {"score": "1"}).status_code == 404
+    assert fingerprint(other_tenant) == before
 
 
 def test_schema_and_docs_have_no_tenant_data(other_tenant):

@@ -18,9 +18,24 @@ from advocacy.models.references import (
     RewardKind,
 )
 from advocacy.models.responses import NpsCategory, SurveyKind, SurveyResponse, nps_category
+from advocacy.models.surveys import (
+    FATIGUE_PURPOSES,
+    PURPOSE_KIND,
+    AdvocacySettings,
+    SendStatus,
+    Survey,
+    SurveyPurpose,
+    SurveySend,
+    SurveyStatus,
+    Unsubscribe,
+)
 
-__all__ = ["NpsCategory", "SurveyKind", "SurveyResponse", "nps_category"]
-__all__ += [  # the reference program
+__all__ = [
+    "NpsCategory", "SurveyKind", "SurveyResponse", "nps_category",
+    # surveys: campaigns, sends, unsubscribes, settings
+    "FATIGUE_PURPOSES", "PURPOSE_KIND", "AdvocacySettings", "SendStatus", "Survey", "SurveyPurpose", "SurveySend",
+    "SurveyStatus", "Unsubscribe",
+    # the reference program
     "AdvocacyActivity", "AdvocacyActivityKind", "AdvocacySource", "AdvocateProfile", "CaseStudy", "CaseStudyStage",
     "ReferenceKind", "ReferenceRequest", "ReferenceReward", "ReferenceSettings", "ReferenceStatus", "RewardKind",
 ]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import LifecycleStage, Task, TaskPriority, TaskSource
 from base.errors import DomainError
+from core.registries.events import publish
 from onboarding import selectors
 from onboarding.gantt import check_in_dates, days_between, phase_status, progress_percent
 from onboarding.models import (
@@ -184,6 +185,9 @@ def _go_live(plan: OnboardingPlan, *, day: date, actor: User | None) -> None:
     plan_event_record(plan, "Onboarding milestone: go-live", actor=actor, milestone=Milestone.GO_LIVE,
                       days_from_start=days_between(plan.start_date, day))
     _schedule_check_ins(plan, actor=actor)
+    # Other apps hear of it (advocacy's post-implementation surveys), in this transaction, via the outbox.
+    publish("onboarding.went_live", tenant_id=plan.tenant_id,
+            payload={"plan_id": plan.pk, "account_id": plan.account_id, "went_live_on": day.isoformat()})
 
 
 def _schedule_check_ins(plan: OnboardingPlan, *, actor: User | None) -> list[Task]:

@@ -275,14 +275,15 @@ def test_page_queries_do_not_grow_with_rows(alice_client, alice, tenant, n, djan
     detail = reverse("accounts:detail", args=[first.pk])
     # Bounds include the panels other apps add to the account 360 page, each a constant number: health,
     # onboarding, tickets, renewals' three (renewal, expansion, next touchpoints), and advocacy's
-    # "References" (2: its recent requests, and one query for capacity, rewards, reviews and referrals).
+    # "References" (2: its recent requests, and one query for capacity, rewards, reviews and referrals)
+    # and survey history (1).
     pages = {
         reverse("accounts:list"): 14,
         reverse("accounts:list") + "?risk=any&sort=-arr": 14,
-        detail: 25,
-        detail + "?tab=contacts": 25,
-        detail + "?tab=tasks": 25,
-        reverse("accounts:timeline", args=[first.pk]): 25,
+        detail: 26,
+        detail + "?tab=contacts": 26,
+        detail + "?tab=tasks": 26,
+        reverse("accounts:timeline", args=[first.pk]): 26,
         reverse("accounts:my_tasks"): 10,
         reverse("dashboard"): 10,
     }

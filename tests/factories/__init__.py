@@ -7,5 +7,6 @@ from tests.factories.knowledge import *  # noqa: F403
 from tests.factories.onboarding import *  # noqa: F403
 from tests.factories.opportunities import *  # noqa: F403
 from tests.factories.renewal import *  # noqa: F403
+from tests.factories.surveys import *  # noqa: F403
 from tests.factories.tenancy import *  # noqa: F403
 from tests.factories.tickets import *  # noqa: F403

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from base.errors import InvalidTransition
+from core.registries.events import publish
 from tenancy.models import User
 from tickets import sla, sla_engine
 from tickets.models import Ticket
@@ -47,6 +48,12 @@ def apply_transition(
         events += _restart_resolution_clock(ticket, from_status, config, now=now)
     _save_and_log(ticket, from_status, to_status, events, actor=actor, actor_label=actor_label, note=note, now=now)
     settle(ticket, now)
+    if to_status == TicketStatus.RESOLVED:
+        # Other apps hear of it (advocacy's CSAT survey), in this transaction, via the outbox.
+        publish("ticket.resolved", tenant_id=ticket.tenant_id, payload={
+            "ticket_id": ticket.pk, "account_id": ticket.account_id, "contact_id": ticket.contact_id,
+            "requester_email": None,
+        })
     return ticket
 
 
