@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.registries.expansion import all_triggers
 from renewals.models import OpportunitySettings, RenewalSettings
 from renewals.models.renewal import DEFAULT_CHURN_REASONS
 from tenancy.context import tenant_context
@@ -27,6 +28,9 @@ def renewal_form(**changes):
         "motions-2-offset": "30", "motions-2-steps": "Contract finalization", "motions-2-DELETE": "on",
         "motions-3-offset": "45", "motions-3-steps": "  Send the quote  \n",
     }
+    for trigger in all_triggers():  # other apps' triggers (advocacy's promoter_response) keep their defaults
+        if trigger.key not in ("seat_utilisation", "usage_growth"):
+            data.update({f"{trigger.key}__enabled": "on"} | {f"{trigger.key}__{k}": str(v) for k, v in trigger.params.items()})
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -37,6 +41,9 @@ def expansion_form(**changes):
         "negotiation": 80, "won": 100, "lost": 0}.items()}
     data.update({"seat_utilisation__enabled": "on", "seat_utilisation__percent": "85", "seat_utilisation__days": "21",
                  "usage_growth__percent": "42.5", "usage_growth__days": "30"})
+    for trigger in all_triggers():  # other apps' triggers (advocacy's promoter_response) keep their defaults
+        if trigger.key not in ("seat_utilisation", "usage_growth"):
+            data.update({f"{trigger.key}__enabled": "on"} | {f"{trigger.key}__{k}": str(v) for k, v in trigger.params.items()})
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -154,7 +161,7 @@ def test_save_expansion_settings(alice_client):
     assert response.status_code == 302 and response.url == EXPANSION
     row = expansion_row()
     assert row.stage_probabilities["identify"] == 5 and row.stage_probabilities["proposal"] == 60
-    assert row.trigger_params == {
+    assert {k: v for k, v in row.trigger_params.items() if k in ("seat_utilisation", "usage_growth")} == {
         "seat_utilisation": {"enabled": True, "percent": 85, "days": 21},
         "usage_growth": {"enabled": False, "percent": 42.5, "days": 30},
     }
