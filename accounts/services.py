@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, CharField, Value, When
 from django.utils import timezone
 
@@ -349,10 +350,28 @@ def task_open_once(
     return task, True
 
 
-def cta_open_bulk(*, ctas: list[Task], moment: datetime | None = None) -> dict[str, int]:
+@dataclass
+class CtaRow:
+    """A generated CTA to open with ``cta_open_bulk``: an unsaved ``Task``'s fields without a model instance
+    (cheaper when a job opens thousands at once)."""
+
+    account_id: int
+    title: str
+    dedupe_key: str
+    source: str
+    owner_id: int | None = None
+    due_date: date | None = None
+    description: str = ""
+    priority: str = TaskPriority.MEDIUM
+    status: str = TaskStatus.OPEN
+    created_by_id: int | None = None
+    created_at: datetime | None = None
+
+
+def cta_open_bulk(*, ctas: list[Task | CtaRow], moment: datetime | None = None) -> dict[str, int]:
     """``task_open_once`` for many generated CTAs at once (risk rules, ticket escalation, ...).
 
-    ``ctas`` are unsaved ``Task`` rows, each with its ``dedupe_key``, ``source`` and ``account_id``. A key
+    ``ctas`` are unsaved ``Task`` rows (or ``CtaRow``), each with its ``dedupe_key``, ``source`` and ``account_id``. A key
     that is already open is skipped; the rest go in one INSERT (a key opened meanwhile by a concurrent run
     is dropped by the open-key unique index) with one "Alert opened" timeline entry each. Returns
     ``{dedupe_key: task id}`` of the CTAs this call opened. A constant number of queries.
@@ -363,33 +382,50 @@ def cta_open_bulk(*, ctas: list[Task], moment: datetime | None = None) -> dict[s
         return _cta_open_bulk(ctas, moment)
 
 
-def _cta_open_bulk(ctas: list[Task], moment: datetime | None) -> dict[str, int]:
+# One statement opens the CTAs and writes their "Alert opened" entries: rows travel as arrays (unnest), a
+# key already open is dropped by the open-key unique index (ON CONFLICT), so a daily job opening tens of
+# thousands of CTAs builds no model instances per row on the way in or out.
+_CTA_OPEN_SQL = f"""
+WITH given AS (
+    SELECT * FROM unnest(%(account)s::bigint[], %(title)s::text[], %(description)s::text[], %(owner)s::bigint[],
+                         %(due)s::date[], %(priority)s::text[], %(source)s::text[], %(status)s::text[],
+                         %(key)s::text[], %(created_by)s::bigint[], %(created_at)s::timestamptz[])
+        AS r(account_id, title, description, owner_id, due_date, priority, source, status, dedupe_key,
+             created_by_id, created_at)
+), opened AS (
+    INSERT INTO {Task._meta.db_table} (tenant_id, account_id, title, description, owner_id, due_date, priority,
+                                        source, status, dedupe_key, created_by_id, created_at)
+    SELECT %(tenant)s, account_id, title, description, owner_id, due_date, priority, source, status, dedupe_key,
+           created_by_id, created_at
+    FROM given
+    ON CONFLICT DO NOTHING
+    RETURNING id, account_id, title, description, source, dedupe_key
+), alerts AS (
+    INSERT INTO {Activity._meta.db_table} (tenant_id, account_id, kind, subject, body, occurred_at, source, ref_type,
+                                            ref_id, metadata, created_at)
+    SELECT %(tenant)s, account_id, %(kind)s, LEFT('Alert opened: ' || title, 200), description, %(at)s, source,
+           'task', id, '{{}}'::jsonb, %(now)s
+    FROM opened
+)
+SELECT dedupe_key, id FROM opened
+"""
+
+
+def _cta_open_bulk(ctas: list[Task | CtaRow], moment: datetime | None) -> dict[str, int]:
     tenant = get_current_tenant()
-    keys = [cta.dedupe_key for cta in ctas]
-    already_open = set(
-        Task.objects.filter(dedupe_key__in=keys, status=TaskStatus.OPEN).values_list("dedupe_key", flat=True)
-    )
-    new = {cta.dedupe_key: cta for cta in ctas if cta.dedupe_key not in already_open}
-    if not new:
-        return {}
-    for cta in new.values():
-        cta.tenant = tenant
-    before = set(Task.objects.filter(dedupe_key__in=list(new), status=TaskStatus.OPEN).values_list("id", flat=True))
-    Task.objects.bulk_create(list(new.values()), batch_size=2000, ignore_conflicts=True)
-    opened = {
-        key: pk
-        for key, pk in Task.objects.filter(dedupe_key__in=list(new), status=TaskStatus.OPEN).values_list("dedupe_key", "id")
-        if pk not in before
+    new = list({cta.dedupe_key: cta for cta in ctas}.values())  # one per key (the last given, as before)
+    now = timezone.now()
+    params = {
+        "tenant": tenant.pk, "kind": ActivityKind.SYSTEM, "at": moment or now, "now": now,
+        "account": [c.account_id for c in new], "title": [c.title[:200] for c in new],
+        "description": [c.description for c in new], "owner": [c.owner_id for c in new],
+        "due": [c.due_date for c in new], "priority": [c.priority for c in new], "source": [c.source for c in new],
+        "status": [c.status for c in new], "key": [c.dedupe_key for c in new],
+        "created_by": [c.created_by_id for c in new], "created_at": [c.created_at or now for c in new],
     }
-    at = moment or timezone.now()
-    activities_record_bulk([
-        Activity(
-            account_id=new[key].account_id, kind=ActivityKind.SYSTEM, subject=f"Alert opened: {new[key].title}"[:200],
-            body=new[key].description, source=new[key].source, ref_type="task", ref_id=pk, occurred_at=at,
-        )
-        for key, pk in opened.items()
-    ])
-    return opened
+    with connection.cursor() as cursor:
+        cursor.execute(_CTA_OPEN_SQL, params)
+        return dict(cursor.fetchall())
 
 
 def tasks_close_by_key(*, dedupe_keys: Iterable[str]) -> int:
