@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
@@ -170,8 +170,8 @@ def renewal_desk(*, today: date, filters: DeskFilters, per_month: int = DESK_ROW
     """The next 12 months' renewals (this month first) by month, with ARR, forecast, band, days left and
     owner, and the open ones' totals per forecast. Each month lists its ``per_month`` soonest renewals (the
     filters narrow it; its count and ARR cover them all), so the page's cost does not grow with the number of
-    renewals. Two queries whatever the number of renewals: the totals by month and forecast (one aggregate),
-    and the listed renewals with their accounts and CSMs (picked by a row number per month)."""
+    renewals. Three queries whatever the number of renewals: the totals by month and forecast (one aggregate),
+    the listed renewals' ids (a row number per month), and those renewals with their accounts and CSMs."""
     months, until, rows = _desk_rows(today=today, filters=filters)
     is_open = Q(outcome__isnull=True)
     sums = (
@@ -187,16 +187,17 @@ def renewal_desk(*, today: date, filters: DeskFilters, per_month: int = DESK_ROW
         month["arr"] += row["total_arr"] or Decimal("0")
         totals[row["forecast"]]["count"] += row["open_count"]
         totals[row["forecast"]]["arr"] += row["open_arr"] or Decimal("0")
-    # The window runs in an id-only subquery: cheap to compile and to run, whatever the joins of the rows.
-    soonest = (
+    # The window picks the ids alone (cheap to compile and to run), then the rows come by primary key: a plan
+    # that stays right even while the table's statistics lag behind a daily job's inserts.
+    soonest = list(
         rows.annotate(rank=Window(RowNumber(), partition_by=[TruncMonth("contract_end")],
                                   order_by=[F("contract_end").asc(), F("id").asc()]))
-        .filter(rank__lte=per_month).values("id")
+        .filter(rank__lte=per_month).values_list("id", flat=True)
     )
     listed = (
-        Renewal.objects.filter(pk__in=Subquery(soonest))
+        Renewal.objects.filter(pk__in=soonest)
         .select_related("account", "account__csm", "forecast_overridden_by").order_by("contract_end", "id")
-    )
+    ) if soonest else []
     for renewal in listed:
         renewal.days_left = (renewal.contract_end - today).days
         by_month[renewal.contract_end.replace(day=1)]["renewals"].append(renewal)
