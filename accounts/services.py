@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, CharField, Value, When
 from django.utils import timezone
 
+from accounts.cta_rows import CtaRow, cta_rows_insert
 from accounts.hooks import ArrChange, accounts_changed, arr_changed
 from accounts.models import (
     Account,
@@ -350,24 +350,6 @@ def task_open_once(
     return task, True
 
 
-@dataclass
-class CtaRow:
-    """A generated CTA to open with ``cta_open_bulk``: an unsaved ``Task``'s fields without a model instance
-    (cheaper when a job opens thousands at once)."""
-
-    account_id: int
-    title: str
-    dedupe_key: str
-    source: str
-    owner_id: int | None = None
-    due_date: date | None = None
-    description: str = ""
-    priority: str = TaskPriority.MEDIUM
-    status: str = TaskStatus.OPEN
-    created_by_id: int | None = None
-    created_at: datetime | None = None
-
-
 def cta_open_bulk(*, ctas: list[Task | CtaRow], moment: datetime | None = None) -> dict[str, int]:
     """``task_open_once`` for many generated CTAs at once (risk rules, ticket escalation, ...).
 
@@ -382,50 +364,8 @@ def cta_open_bulk(*, ctas: list[Task | CtaRow], moment: datetime | None = None) 
         return _cta_open_bulk(ctas, moment)
 
 
-# One statement opens the CTAs and writes their "Alert opened" entries: rows travel as arrays (unnest), a
-# key already open is dropped by the open-key unique index (ON CONFLICT), so a daily job opening tens of
-# thousands of CTAs builds no model instances per row on the way in or out.
-_CTA_OPEN_SQL = f"""
-WITH given AS (
-    SELECT * FROM unnest(%(account)s::bigint[], %(title)s::text[], %(description)s::text[], %(owner)s::bigint[],
-                         %(due)s::date[], %(priority)s::text[], %(source)s::text[], %(status)s::text[],
-                         %(key)s::text[], %(created_by)s::bigint[], %(created_at)s::timestamptz[])
-        AS r(account_id, title, description, owner_id, due_date, priority, source, status, dedupe_key,
-             created_by_id, created_at)
-), opened AS (
-    INSERT INTO {Task._meta.db_table} (tenant_id, account_id, title, description, owner_id, due_date, priority,
-                                        source, status, dedupe_key, created_by_id, created_at)
-    SELECT %(tenant)s, account_id, title, description, owner_id, due_date, priority, source, status, dedupe_key,
-           created_by_id, created_at
-    FROM given
-    ON CONFLICT DO NOTHING
-    RETURNING id, account_id, title, description, source, dedupe_key
-), alerts AS (
-    INSERT INTO {Activity._meta.db_table} (tenant_id, account_id, kind, subject, body, occurred_at, source, ref_type,
-                                            ref_id, metadata, created_at)
-    SELECT %(tenant)s, account_id, %(kind)s, LEFT('Alert opened: ' || title, 200), description, %(at)s, source,
-           'task', id, '{{}}'::jsonb, %(now)s
-    FROM opened
-)
-SELECT dedupe_key, id FROM opened
-"""
-
-
 def _cta_open_bulk(ctas: list[Task | CtaRow], moment: datetime | None) -> dict[str, int]:
-    tenant = get_current_tenant()
-    new = list({cta.dedupe_key: cta for cta in ctas}.values())  # one per key (the last given, as before)
-    now = timezone.now()
-    params = {
-        "tenant": tenant.pk, "kind": ActivityKind.SYSTEM, "at": moment or now, "now": now,
-        "account": [c.account_id for c in new], "title": [c.title[:200] for c in new],
-        "description": [c.description for c in new], "owner": [c.owner_id for c in new],
-        "due": [c.due_date for c in new], "priority": [c.priority for c in new], "source": [c.source for c in new],
-        "status": [c.status for c in new], "key": [c.dedupe_key for c in new],
-        "created_by": [c.created_by_id for c in new], "created_at": [c.created_at or now for c in new],
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_CTA_OPEN_SQL, params)
-        return dict(cursor.fetchall())
+    return cta_rows_insert(tenant=get_current_tenant(), ctas=ctas, moment=moment)
 
 
 def tasks_close_by_key(*, dedupe_keys: Iterable[str]) -> int:

@@ -9,7 +9,7 @@ import time_machine
 from django.db import DataError
 from django.urls import reverse
 
-from accounts import services as account_services
+from accounts import cta_rows
 from accounts.models import Activity, Task
 from renewals import tasks
 from renewals.models import TouchpointCadence
@@ -63,9 +63,9 @@ def test_daily_job_commits_once_and_is_all_or_nothing(tenant, monkeypatch):
 
     with monkeypatch.context() as patch:
         # The timeline step fails midway (its entries are written in the statement that opens the CTAs).
-        failing = account_services._CTA_OPEN_SQL.replace("LEFT('Alert opened: ' || title, 200)", "(1 / 0)::text")
-        assert failing != account_services._CTA_OPEN_SQL
-        patch.setattr(account_services, "_CTA_OPEN_SQL", failing)
+        failing = cta_rows.CTA_OPEN_SQL.replace("LEFT('Alert opened: ' || title, 200)", "(1 / 0)::text")
+        assert failing != cta_rows.CTA_OPEN_SQL
+        patch.setattr(cta_rows, "CTA_OPEN_SQL", failing)
         with pytest.raises(DataError):
             tasks.open_due_touchpoints(tenant.pk)
     assert prepare_rows() == (0, 0)
