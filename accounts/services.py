@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, CharField, Value, When
 from django.utils import timezone
 
+from accounts.cta_rows import CtaRow, cta_rows_insert
 from accounts.hooks import ArrChange, accounts_changed, arr_changed
 from accounts.models import (
     Account,
@@ -349,10 +350,10 @@ def task_open_once(
     return task, True
 
 
-def cta_open_bulk(*, ctas: list[Task], moment: datetime | None = None) -> dict[str, int]:
+def cta_open_bulk(*, ctas: list[Task | CtaRow], moment: datetime | None = None) -> dict[str, int]:
     """``task_open_once`` for many generated CTAs at once (risk rules, ticket escalation, ...).
 
-    ``ctas`` are unsaved ``Task`` rows, each with its ``dedupe_key``, ``source`` and ``account_id``. A key
+    ``ctas`` are unsaved ``Task`` rows (or ``CtaRow``), each with its ``dedupe_key``, ``source`` and ``account_id``. A key
     that is already open is skipped; the rest go in one INSERT (a key opened meanwhile by a concurrent run
     is dropped by the open-key unique index) with one "Alert opened" timeline entry each. Returns
     ``{dedupe_key: task id}`` of the CTAs this call opened. A constant number of queries.
@@ -363,33 +364,8 @@ def cta_open_bulk(*, ctas: list[Task], moment: datetime | None = None) -> dict[s
         return _cta_open_bulk(ctas, moment)
 
 
-def _cta_open_bulk(ctas: list[Task], moment: datetime | None) -> dict[str, int]:
-    tenant = get_current_tenant()
-    keys = [cta.dedupe_key for cta in ctas]
-    already_open = set(
-        Task.objects.filter(dedupe_key__in=keys, status=TaskStatus.OPEN).values_list("dedupe_key", flat=True)
-    )
-    new = {cta.dedupe_key: cta for cta in ctas if cta.dedupe_key not in already_open}
-    if not new:
-        return {}
-    for cta in new.values():
-        cta.tenant = tenant
-    before = set(Task.objects.filter(dedupe_key__in=list(new), status=TaskStatus.OPEN).values_list("id", flat=True))
-    Task.objects.bulk_create(list(new.values()), batch_size=2000, ignore_conflicts=True)
-    opened = {
-        key: pk
-        for key, pk in Task.objects.filter(dedupe_key__in=list(new), status=TaskStatus.OPEN).values_list("dedupe_key", "id")
-        if pk not in before
-    }
-    at = moment or timezone.now()
-    activities_record_bulk([
-        Activity(
-            account_id=new[key].account_id, kind=ActivityKind.SYSTEM, subject=f"Alert opened: {new[key].title}"[:200],
-            body=new[key].description, source=new[key].source, ref_type="task", ref_id=pk, occurred_at=at,
-        )
-        for key, pk in opened.items()
-    ])
-    return opened
+def _cta_open_bulk(ctas: list[Task | CtaRow], moment: datetime | None) -> dict[str, int]:
+    return cta_rows_insert(tenant=get_current_tenant(), ctas=ctas, moment=moment)
 
 
 def tasks_close_by_key(*, dedupe_keys: Iterable[str]) -> int:

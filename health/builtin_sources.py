@@ -96,6 +96,32 @@ def seat_utilisation(tenant, account_ids, as_of, window_days=30) -> pd.Series:
     return average_active / seats
 
 
+def seat_utilisation_floor(tenant, account_ids, as_of, window_days=14) -> pd.Series:
+    """The lowest daily seat utilisation (that day's active users / licensed seats, the window's highest seats
+    on a day without a seats report) over the ``window_days`` days before ``as_of``, for the accounts that
+    reported active users on every one of those days (else no data). Above a threshold means above it on
+    each day, not on average (the "seats nearly full" expansion trigger). One aggregate query."""
+    params: dict = {"tenant": tenant.pk, "start": as_of - timedelta(days=window_days), "end": as_of,
+                    "days": window_days}
+    sql = f"""
+        WITH daily AS (
+            SELECT account_id, date,
+                   SUM(value) FILTER (WHERE metric = 'active_users') AS active,
+                   MAX(value) FILTER (WHERE metric = 'licensed_seats') AS seats
+            FROM {UsageRecord._meta.db_table}
+            WHERE tenant_id = %(tenant)s AND date >= %(start)s AND date < %(end)s
+              AND metric IN ('active_users', 'licensed_seats') {account_filter("account_id", account_ids, params)}
+            GROUP BY account_id, date
+        ), ratios AS (
+            SELECT account_id, active / NULLIF(COALESCE(seats, MAX(seats) OVER (PARTITION BY account_id)), 0) AS ratio
+            FROM daily
+        )
+        SELECT account_id, MIN(ratio) AS value FROM ratios
+        GROUP BY account_id HAVING COUNT(ratio) = %(days)s
+    """
+    return frame_by_account(sql, params)["value"].astype("float64")
+
+
 def usage_trend(tenant, account_ids, as_of, window_days=30) -> pd.Series:
     frame = usage_summary(tenant, account_ids, as_of, window_days)
     return _change_percent(_col(frame, f"au_cur_{window_days}"), _col(frame, f"au_prev_{window_days}"))
@@ -254,6 +280,10 @@ def register_builtin_sources() -> None:
     usage = {"category": "usage", "window_days": 30}
     register_source("seat_utilisation", "Seat utilisation", seat_utilisation, "ratio", linear(0.2, 0.85),
                     description="Average daily active users / licensed seats over the window.", **usage)
+    register_source("seat_utilisation_floor", "Lowest daily seat utilisation", seat_utilisation_floor, "ratio",
+                    linear(0.2, 0.85), category="usage", window_days=14,
+                    description="The lowest of the window's daily active users / licensed seats; no data unless "
+                                "every day of the window reported active users.")
     register_source("usage_trend", "Usage trend", usage_trend, "percent_change", linear(-40, 10),
                     description="Active user-days in the window vs the same span before, in %.", **usage)
     register_source("logins_per_user", "Logins per active user", logins_per_user, "per_user", linear(0.5, 5),

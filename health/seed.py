@@ -43,7 +43,11 @@ SCORECARDS: dict[str, dict] = {
             component("engagement", "Engagement", 20, [
                 m("meetings", "QBRs and meetings (90 days)"), m("days_since_last_touch", "Days since last touch"),
             ]),
-            component("growth", "Growth", 20, [m("seat_growth", "Seat growth"), SENTIMENT]),
+            # Renewals registers the last two (renewal outlook, open expansion pipeline / ARR).
+            component("growth", "Growth", 20, [
+                m("seat_growth", "Seat growth"), SENTIMENT, m("renewal_outlook", "Renewal outlook (days, forecast)"),
+                m("open_expansion", "Open expansion pipeline / ARR"),
+            ]),
         ],
         "bands": GREEN_YELLOW_RED,
     },

@@ -20,6 +20,10 @@ class RenewalsConfig(AppConfig):
         register_account_changed_hook(renewal_on_account_changed)
         # Expansion triggers: the built-ins (other apps add theirs with register_expansion_trigger).
         register_builtin_triggers()
+        # Scorecard sources for the handbooks' "growth" component (renewal outlook, open expansion).
+        from renewals.health_sources import register_renewal_sources
+
+        register_renewal_sources()
 
         from accounts.panels import AccountPanel, register_account_panel
         from renewals.cadence_views import account_panel_context

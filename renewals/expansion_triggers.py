@@ -6,11 +6,14 @@ the reason in words per account id where its condition holds.
 
 The daily job opens one suggestion CTA per (trigger, account) for the account's CSM (dedupe key
 ``expansion:<trigger>:<account_id>``) through ``accounts.services.cta_open_bulk``: not repeated while it is
-open. Thresholds are tenant data (``OpportunitySettings.trigger_params[key]``, with ``enabled``).
+open; and closes the open ones whose condition cleared (``accounts.services.tasks_close_by_key``, one UPDATE).
+Thresholds are tenant data (``OpportunitySettings.trigger_params[key]``, with ``enabled``); a disabled
+trigger's open suggestions are left to the CSM.
 
 Built-ins read product usage through the health registries (``core.registries.health``), never the health
-app: ``seat_utilisation`` (average daily active users / licensed seats over ``days``, above ``percent``)
-and ``usage_growth`` (active user-days over ``days`` against the span before, above ``percent``).
+app: ``seat_utilisation`` (daily active users / licensed seats above ``percent`` on each of the last ``days``
+days: the ``seat_utilisation_floor`` source) and ``usage_growth`` (active user-days over ``days`` against the
+span before, above ``percent``).
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from typing import Any
 import pandas as pd
 from django.utils import timezone
 
-from accounts.models import AccountStatus, Task, TaskPriority, TaskSource
+from accounts.models import AccountStatus, TaskPriority, TaskSource
 from accounts.selectors import accounts_for_api
-from accounts.services import cta_open_bulk
+from accounts.services import CtaRow, cta_open_bulk, tasks_close_by_key
 from base.errors import DomainError
 from core.registries.expansion import (  # noqa: F401  (re-exported: the registry lives in core)
     ExpansionTrigger,
@@ -82,10 +85,12 @@ def _reasons(trigger: ExpansionTrigger, ctx: TriggerContext) -> dict[int, str]:
     return reasons
 
 
-def triggers_evaluate(*, tenant, as_of: date | None = None) -> dict[str, int]:
-    """Evaluate every enabled trigger over the tenant's active accounts and open the new suggestion CTAs
-    (one ``cta_open_bulk``). Idempotent while the CTAs are open. Returns ``{trigger_key: opened}``; a
-    constant number of queries whatever the number of accounts."""
+def triggers_evaluate(*, tenant, as_of: date | None = None) -> dict[str, dict[str, int]]:
+    """Evaluate every enabled trigger over the tenant's active accounts: open the new suggestion CTAs (one
+    ``cta_open_bulk``) and close, in one UPDATE, the open ones whose condition cleared (an evaluated trigger
+    that no longer holds for the account, or an account no longer active). Idempotent while nothing changes.
+    Returns ``{"opened": {trigger_key: n}, "closed": {trigger_key: n}}``; a constant number of queries
+    whatever the number of accounts."""
     as_of = as_of or timezone.localtime(timezone.now(), tenant.tzinfo).date()
     accounts = {
         row["id"]: row for row in accounts_for_api().filter(status=AccountStatus.ACTIVE).values("id", "csm_id")
@@ -95,35 +100,45 @@ def triggers_evaluate(*, tenant, as_of: date | None = None) -> dict[str, int]:
     enabled = [(t, effective_params(t, stored)) for t in all_triggers()]
     enabled = [(t, p) for t, p in enabled if p.get("enabled", True)]
     windows = tuple(sorted({int(p["days"]) for _, p in enabled if "days" in p}))
-    ctas, counts = [], {}
+    ctas, opened, closed = [], {}, {}
     with recompute_scope(usage_windows=windows):
         for trigger, params in enabled:
             ctx = TriggerContext(tenant=tenant, as_of=as_of, account_ids=index, params=params)
             reasons = {a: r for a, r in _reasons(trigger, ctx).items() if a in accounts}
-            counts[trigger.key] = 0
+            opened[trigger.key] = closed[trigger.key] = 0
             ctas.extend(
-                Task(
+                CtaRow(
                     account_id=account_id, title=f"Expansion: {trigger.label}"[:200], description=reason,
                     owner_id=accounts[account_id]["csm_id"], due_date=as_of + timedelta(days=DUE_DAYS),
-                    priority=TaskPriority.MEDIUM, source=TaskSource.RENEWAL,
-                    dedupe_key=f"{KEY_PREFIX}{trigger.key}:{account_id}",
+                    priority=TaskPriority.MEDIUM, source=TaskSource.RENEWAL, dedupe_key=trigger_key(trigger.key, account_id),
                 )
                 for account_id, reason in reasons.items()
             )
-    opened = cta_open_bulk(ctas=ctas, moment=timezone.now())
-    for key in opened:
-        counts[key.split(":")[1]] += 1
-    return counts
+    holding = {cta.dedupe_key for cta in ctas}
+    cleared = [key for key in selectors.open_trigger_keys(prefix=KEY_PREFIX)
+               if key not in holding and key.split(":")[1] in closed]
+    tasks_close_by_key(dedupe_keys=cleared)
+    for key in cleared:
+        closed[key.split(":")[1]] += 1
+    for key in cta_open_bulk(ctas=ctas, moment=timezone.now()):
+        opened[key.split(":")[1]] += 1
+    return {"opened": opened, "closed": closed}
+
+
+def trigger_key(key: str, account_id: int) -> str:
+    return f"{KEY_PREFIX}{key}:{account_id}"
 
 
 # --- built-ins ---------------------------------------------------------------------------------------
 
 
 def seat_utilisation(ctx: TriggerContext) -> pd.Series:
+    """Above ``percent`` on EACH of the last ``days`` days (the lowest day above it), not on average."""
     days, percent = int(ctx.params["days"]), float(ctx.params["percent"])
-    utilisation = ctx.source("seat_utilisation", days)
-    hits = utilisation[utilisation > percent / 100.0]
-    return hits.map(lambda u: f"Seat utilisation {u * 100:.0f}% over the last {days} days (above {percent:g}%).")
+    floor = ctx.source("seat_utilisation_floor", days)
+    hits = floor[floor > percent / 100.0]
+    return hits.map(lambda u: f"Seat utilisation at least {u * 100:.0f}% on each of the last {days} days "
+                              f"(above {percent:g}%).")
 
 
 def usage_growth(ctx: TriggerContext) -> pd.Series:
@@ -137,7 +152,7 @@ def register_builtin_triggers() -> None:
     register_expansion_trigger(
         "seat_utilisation", "Seats nearly full", seat_utilisation, params={"percent": 90, "days": 14},
         param_labels={"percent": "Utilisation above (%)", "days": "Over days"},
-        description="Average daily active users / licensed seats over the window.",
+        description="Daily active users / licensed seats above the threshold on each day of the window.",
     )
     register_expansion_trigger(
         "usage_growth", "Usage growing fast", usage_growth, params={"percent": 30, "days": 30},

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
+from accounts.models import Task, TaskStatus
 from renewals.models import Opportunity, OpportunitySettings, OpportunityStage
 from renewals.models.opportunities import DEFAULT_STAGE_PROBABILITIES, ONE_TIME_KINDS, OPEN_STAGES
 
@@ -21,6 +22,13 @@ def opportunities_for_api() -> QuerySet[Opportunity]:
 
 def account_opportunities(*, account_id: int) -> QuerySet[Opportunity]:
     return Opportunity.objects.filter(account_id=account_id).select_related("owner").order_by("close_date", "id")
+
+
+def open_trigger_keys(*, prefix: str) -> list[str]:
+    """The dedupe keys of the open CTAs whose key starts with ``prefix`` (the expansion suggestions; one query)."""
+    return list(
+        Task.objects.filter(status=TaskStatus.OPEN, dedupe_key__startswith=prefix).values_list("dedupe_key", flat=True)
+    )
 
 
 def opportunity_settings() -> OpportunitySettings | None:

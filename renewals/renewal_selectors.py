@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
 from accounts.models import Account, Activity, Task, TaskSource, TaskStatus
@@ -132,6 +133,7 @@ def contract_ends_taken(*, pairs: list[tuple[int, date]]) -> set[tuple[int, date
 # --- the renewal desk -------------------------------------------------------------------------------
 
 DESK_MONTHS = 12
+DESK_ROWS_PER_MONTH = 10
 
 
 @dataclass(frozen=True)
@@ -149,13 +151,10 @@ def _month_starts(today: date, count: int) -> list[date]:
     return starts
 
 
-def renewal_desk(*, today: date, filters: DeskFilters) -> dict:
-    """The next 12 months' renewals (this month first) by month, with ARR, forecast, band, days left and
-    owner, and the open ones' totals per forecast. Two queries whatever the number of renewals (the
-    renewals with their accounts and CSMs, and none more)."""
+def _desk_rows(*, today: date, filters: DeskFilters) -> tuple[list[date], date, QuerySet[Renewal]]:
     months = _month_starts(today, DESK_MONTHS)
     until = add_months(months[-1], 1) - timedelta(days=1)
-    rows = renewal_list().filter(contract_end__gte=months[0], contract_end__lte=until)
+    rows = Renewal.objects.filter(contract_end__gte=months[0], contract_end__lte=until)
     if filters.csm == "none":
         rows = rows.filter(account__csm__isnull=True)
     elif filters.csm.isdigit():
@@ -164,20 +163,50 @@ def renewal_desk(*, today: date, filters: DeskFilters) -> dict:
         rows = rows.filter(account__segment=filters.segment)
     if filters.forecast in Forecast.values:
         rows = rows.filter(forecast=filters.forecast)
-    by_month: dict[date, list[Renewal]] = {start: [] for start in months}
+    return months, until, rows
+
+
+def renewal_desk(*, today: date, filters: DeskFilters, per_month: int = DESK_ROWS_PER_MONTH) -> dict:
+    """The next 12 months' renewals (this month first) by month, with ARR, forecast, band, days left and
+    owner, and the open ones' totals per forecast. Each month lists its ``per_month`` soonest renewals (the
+    filters narrow it; its count and ARR cover them all), so the page's cost does not grow with the number of
+    renewals. Three queries whatever the number of renewals: the totals by month and forecast (one aggregate),
+    the listed renewals' ids (a row number per month), and those renewals with their accounts and CSMs."""
+    months, until, rows = _desk_rows(today=today, filters=filters)
+    is_open = Q(outcome__isnull=True)
+    sums = (
+        rows.annotate(month=TruncMonth("contract_end")).order_by().values("month", "forecast")
+        .annotate(count=Count("id"), total_arr=Sum("arr"), open_count=Count("id", filter=is_open),
+                  open_arr=Sum("arr", filter=is_open))
+    )
+    by_month = {start: {"start": start, "renewals": [], "count": 0, "arr": Decimal("0")} for start in months}
     totals = {key: {"key": key, "label": label, "count": 0, "arr": Decimal("0")} for key, label in Forecast.choices}
-    for renewal in rows:
+    for row in sums:
+        month = by_month[row["month"]]
+        month["count"] += row["count"]
+        month["arr"] += row["total_arr"] or Decimal("0")
+        totals[row["forecast"]]["count"] += row["open_count"]
+        totals[row["forecast"]]["arr"] += row["open_arr"] or Decimal("0")
+    # The window picks the ids alone (cheap to compile and to run), then the rows come by primary key: a plan
+    # that stays right even while the table's statistics lag behind a daily job's inserts.
+    soonest = list(
+        rows.annotate(rank=Window(RowNumber(), partition_by=[TruncMonth("contract_end")],
+                                  order_by=[F("contract_end").asc(), F("id").asc()]))
+        .filter(rank__lte=per_month).values_list("id", flat=True)
+    )
+    listed = (
+        Renewal.objects.filter(pk__in=soonest)
+        .select_related("account", "account__csm", "forecast_overridden_by").order_by("contract_end", "id")
+    ) if soonest else []
+    for renewal in listed:
         renewal.days_left = (renewal.contract_end - today).days
-        by_month[renewal.contract_end.replace(day=1)].append(renewal)
-        if renewal.outcome is None:
-            totals[renewal.forecast]["count"] += 1
-            totals[renewal.forecast]["arr"] += renewal.arr
+        by_month[renewal.contract_end.replace(day=1)]["renewals"].append(renewal)
+    for month in by_month.values():
+        month["more"] = month["count"] - len(month["renewals"])
     return {
-        "months": [
-            {"start": start, "renewals": items, "arr": sum((r.arr for r in items), Decimal("0"))}
-            for start, items in by_month.items()
-        ],
+        "months": list(by_month.values()),
         "totals": list(totals.values()),
         "open_arr": sum((t["arr"] for t in totals.values()), Decimal("0")),
         "until": until,
+        "per_month": per_month,
     }

@@ -28,7 +28,7 @@ from accounts.models import (
     TaskPriority,
     TaskSource,
 )
-from accounts.services import account_update, activity_record, cta_open_bulk, tasks_close_by_key
+from accounts.services import CtaRow, account_update, activity_record, cta_open_bulk, tasks_close_by_key
 from base.errors import DomainError
 from renewals import ledger_services
 from renewals import renewal_selectors as selectors
@@ -122,23 +122,23 @@ def risk_key(renewal_id: int) -> str:
     return f"renewal:{renewal_id}:risk"
 
 
-def motion_ctas(*, renewals: list[dict], motions: list[dict]) -> list[Task]:
-    """Unsaved motion CTAs: one per renewal and offset, owned by the account's CSM, due ``offset`` days
+def motion_ctas(*, renewals: list[dict], motions: list[dict]) -> list[CtaRow]:
+    """Motion CTAs to open: one per renewal and offset, owned by the account's CSM, due ``offset`` days
     before the contract end, its steps in the description. ``renewals``: dicts with ``id``,
-    ``account_id``, ``csm_id``, ``contract_end``."""
+    ``account_id``, ``csm_id``, ``contract_end`` (light rows, not model instances: the daily job's first run
+    opens tens of thousands)."""
+    titles = {m["offset"]: f"Renewal, {m['offset']} days out: {', '.join(m['steps'])}"[:200] for m in motions}
+    steps = {m["offset"]: "\n".join(f"{i}. {step}" for i, step in enumerate(m["steps"], 1)) for m in motions}
     ctas = []
     for renewal in renewals:
+        end = renewal["contract_end"]
         for motion in motions:
-            steps = motion["steps"]
-            ctas.append(Task(
+            offset = motion["offset"]
+            ctas.append(CtaRow(
                 account_id=renewal["account_id"], owner_id=renewal["csm_id"], source=TaskSource.RENEWAL,
-                title=f"Renewal, {motion['offset']} days out: {', '.join(steps)}"[:200],
-                description="\n".join([
-                    f"Contract ends {renewal['contract_end'].isoformat()}.", "", "Steps:",
-                    *(f"{i}. {step}" for i, step in enumerate(steps, 1)),
-                ]),
-                due_date=renewal["contract_end"] - timedelta(days=motion["offset"]), priority=TaskPriority.MEDIUM,
-                dedupe_key=motion_key(renewal["id"], motion["offset"]),
+                title=titles[offset], description=f"Contract ends {end.isoformat()}.\n\nSteps:\n{steps[offset]}",
+                due_date=end - timedelta(days=offset), priority=TaskPriority.MEDIUM,
+                dedupe_key=motion_key(renewal["id"], offset),
             ))
     return ctas
 

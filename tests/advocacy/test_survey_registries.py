@@ -75,10 +75,10 @@ def test_promoter_trigger_opens_one_cta_for_the_latest_promoters(tenant, world, 
     assert get_trigger("promoter_response").params == {"days": 90}
     with tenant_context(tenant):
         counts = expansion_triggers.triggers_evaluate(tenant=tenant, as_of=TODAY)
-        assert counts["promoter_response"] == 1
+        assert counts["opened"]["promoter_response"] == 1
         task = Task.objects.get(dedupe_key=f"expansion:promoter_response:{world['fan'].pk}")
         assert task.owner_id == alice.pk and "Latest NPS answer 10 on 2026-11-20" in task.description
-        assert expansion_triggers.triggers_evaluate(tenant=tenant, as_of=TODAY)["promoter_response"] == 0
+        assert expansion_triggers.triggers_evaluate(tenant=tenant, as_of=TODAY)["opened"]["promoter_response"] == 0
 
 
 def test_promoter_trigger_is_one_query_and_scoped_to_the_tenant(tenant, other_tenant, world):

@@ -61,10 +61,11 @@ def test_other_handbooks_have_none():
     assert seeded("rag-fortress") == []
 
 
-def test_the_seed_opens_the_arr_ledger_of_every_demo_account():
-    """Demo accounts are bulk-written: the seed gives each one with ARR its opening movement, so an account's
-    ARR is the signed sum of its movements (API.md) from the first run; a second run writes nothing."""
-    from django.db.models import Sum
+def test_the_seed_writes_the_arr_ledger_of_every_demo_account():
+    """Demo accounts are bulk-written: the seed gives each one its history (an opening movement two years back
+    or at customer_since, then expansions, contractions, churns), so an account's ARR is the signed sum of its
+    movements (API.md) from the first run; a second run writes nothing."""
+    from django.db.models import Case, DecimalField, F, Sum, When
 
     from accounts.models import Account
     from renewals.ledger_services import ledger_open_missing
@@ -72,12 +73,17 @@ def test_the_seed_opens_the_arr_ledger_of_every_demo_account():
 
     seeded("techcorp")
     tenant = Account.all_tenants.first().tenant
+    signed = Case(When(kind__in=["new", "expansion", "reactivation"], then=F("amount")), default=-F("amount"),
+                  output_field=DecimalField())
     with tenant_context(tenant):
-        ledger = dict(ArrMovement.objects.values("account_id").annotate(total=Sum("amount"))
+        ledger = dict(ArrMovement.objects.values("account_id").annotate(total=Sum(signed))
                       .values_list("account_id", "total"))
-        with_arr = dict(Account.objects.filter(arr__gt=0).values_list("id", "arr"))
-        assert with_arr and ledger == with_arr
-        assert set(ArrMovement.objects.values_list("kind", "source")) == {("new", "seed")}
+        arrs = dict(Account.objects.values_list("id", "arr"))
+        assert arrs and {pk: ledger.get(pk) for pk in arrs} == arrs
+        assert Account.objects.filter(status="churned", arr=0).exists()
+        openings = ArrMovement.objects.filter(kind="new")
+        assert openings.count() == len(arrs) and set(openings.values_list("source", flat=True)) == {"seed"}
+        assert min(openings.values_list("date", flat=True)) == TODAY - timedelta(days=730)
         assert ledger_open_missing(tenant=tenant) == 0
 
 
@@ -90,5 +96,8 @@ def test_the_seed_opens_the_renewals_in_the_window_as_the_daily_job_would():
     with tenant_context(tenant):
         due = set(Account.objects.filter(status="active", renewal_date__range=(TODAY, TODAY + timedelta(days=120)))
                   .values_list("id", flat=True))
-        assert due and set(Renewal.objects.values_list("account_id", flat=True)) == due
+        assert due and set(Renewal.objects.filter(outcome__isnull=True).values_list("account_id", flat=True)) == due
         assert Task.objects.filter(dedupe_key__startswith="renewal:").exists()  # the 90/60/30 motions
+        assert Renewal.objects.filter(outcome__isnull=False, contract_end__lt=TODAY).exists()  # and the past ones
+        falcon = Account.objects.get(name="Falcon Networks")  # the story account renews tomorrow
+        assert falcon.renewal_date == TODAY + timedelta(days=1)

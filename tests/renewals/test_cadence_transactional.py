@@ -6,14 +6,15 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import DataError
 from django.urls import reverse
 
-from accounts import services as account_services
+from accounts import cta_rows
 from accounts.models import Activity, Task
 from renewals import tasks
 from renewals.models import TouchpointCadence
 from tests.factories import AccountFactory, TouchpointCadenceFactory
-from tests.transactional_support import Boom, autocommit, boom, committed  # noqa: F401 (fixture)
+from tests.transactional_support import autocommit, committed  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("autocommit")]
 URL = "/api/v1/touchpoint-cadences/"
@@ -61,8 +62,11 @@ def test_daily_job_commits_once_and_is_all_or_nothing(tenant, monkeypatch):
                                   Activity.all_tenants.filter(ref_type="task").count()))
 
     with monkeypatch.context() as patch:
-        patch.setattr(account_services, "activities_record_bulk", boom)  # the timeline step fails midway
-        with pytest.raises(Boom):
+        # The timeline step fails midway (its entries are written in the statement that opens the CTAs).
+        failing = cta_rows.CTA_OPEN_SQL.replace("LEFT('Alert opened: ' || title, 200)", "(1 / 0)::text")
+        assert failing != cta_rows.CTA_OPEN_SQL
+        patch.setattr(cta_rows, "CTA_OPEN_SQL", failing)
+        with pytest.raises(DataError):
             tasks.open_due_touchpoints(tenant.pk)
     assert prepare_rows() == (0, 0)
     assert tasks.open_due_touchpoints(tenant.pk) == {"due": 3, "opened": 3}

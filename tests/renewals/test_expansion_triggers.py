@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from unittest import mock
 
+import pandas as pd
 import pytest
 import time_machine
 from django.conf import settings
@@ -66,11 +67,19 @@ def open_ctas():
 BUILTINS = ("seat_utilisation", "usage_growth")
 
 
-def run(tenant):
+def builtins_only(result):
     """The renewals built-ins' counts (other apps' triggers, e.g. advocacy's promoter_response, run too)."""
+    return {part: {k: n for k, n in counts.items() if k in BUILTINS} for part, counts in result.items()}
+
+
+def evaluate(tenant):
     with tenant_context(tenant):
-        counts = expansion_triggers.triggers_evaluate(tenant=tenant)
-    return {key: n for key, n in counts.items() if key in BUILTINS}
+        return builtins_only(expansion_triggers.triggers_evaluate(tenant=tenant))
+
+
+def run(tenant):
+    """What the run opened, by trigger."""
+    return evaluate(tenant)["opened"]
 
 
 def test_builtins_open_one_suggestion_per_account_and_trigger(tenant, world, alice):
@@ -82,7 +91,7 @@ def test_builtins_open_one_suggestion_per_account_and_trigger(tenant, world, ali
     ]
     task = Task.all_tenants.get(dedupe_key=f"expansion:seat_utilisation:{world['full'].pk}")
     assert task.title == "Expansion: Seats nearly full"
-    assert "95%" in task.description and "14 days" in task.description
+    assert "95%" in task.description and "each of the last 14 days" in task.description
     assert "40%" in Task.all_tenants.get(dedupe_key__startswith="expansion:usage_growth").description
 
 
@@ -141,7 +150,7 @@ def test_registry_takes_another_apps_trigger(tenant, world):
     expansion_triggers.register_expansion_trigger("test_other_app", "Another app's trigger", promoter)
     try:
         with tenant_context(tenant):
-            assert expansion_triggers.triggers_evaluate(tenant=tenant)["test_other_app"] == 1
+            assert expansion_triggers.triggers_evaluate(tenant=tenant)["opened"]["test_other_app"] == 1
         assert f"expansion:test_other_app:{world['steady'].pk}" in [k for k, *_ in open_ctas()]
     finally:
         expansion_triggers.unregister_expansion_trigger("test_other_app")
@@ -160,7 +169,57 @@ def test_beat_runs_the_fan_out_daily_with_expires(tenant, other_tenant):
 
 
 def test_the_per_tenant_task_runs_the_triggers(tenant, world):
-    first, second = (opportunity_tasks.expansion_triggers_tenant(tenant.pk) for _ in range(2))
-    assert {k: first[k] for k in BUILTINS} == {"seat_utilisation": 1, "usage_growth": 1}
-    assert {k: second[k] for k in BUILTINS} == {"seat_utilisation": 0, "usage_growth": 0}
+    none = {"seat_utilisation": 0, "usage_growth": 0}
+    first, second = (builtins_only(opportunity_tasks.expansion_triggers_tenant(tenant.pk)) for _ in range(2))
+    assert first == {"opened": {"seat_utilisation": 1, "usage_growth": 1}, "closed": none}
+    assert second == {"opened": none, "closed": none}
     assert opportunity_tasks.expansion_triggers_tenant(987654) is None
+
+
+def test_seat_trigger_needs_every_day_above_the_threshold_not_the_average(tenant, world):
+    dip = AccountFactory(tenant=tenant, name="Dip", arr=Decimal("1000"))
+    usage(dip, active=96, days=13, seats=100, start=2)               # 96% on 13 days ...
+    usage(dip, active=80, days=1, seats=100)                         # ... 80% yesterday: average 94.9%
+    gap = AccountFactory(tenant=tenant, name="Gap", arr=Decimal("1000"))
+    usage(gap, active=99, days=13, seats=100)                        # a day without a report
+    seats_once = AccountFactory(tenant=tenant, name="Seats once", arr=Decimal("1000"))
+    usage(seats_once, active=92, days=14)                            # seats reported on one day only
+    UsageRecordFactory(account=seats_once, metric="licensed_seats", date=TODAY - timedelta(days=3), value=100)
+    assert run(tenant)["seat_utilisation"] == 2
+    assert {name for key, name, *_ in open_ctas() if "seat_utilisation" in key} == {"Full", "Seats once"}
+    with tenant_context(tenant):
+        from core.registries.health import fetch, get_source
+
+        floor = fetch(get_source("seat_utilisation_floor"), tenant, None, TODAY, 14,
+                      pd.Index([dip.pk, gap.pk, world["full"].pk, world["roomy"].pk]))
+    assert floor[dip.pk] == pytest.approx(0.80) and floor[world["full"].pk] == pytest.approx(0.95)
+    assert floor[world["roomy"].pk] == pytest.approx(0.85) and pd.isna(floor[gap.pk])
+
+
+def test_suggestions_whose_condition_cleared_are_closed_in_one_update(tenant, world):
+    assert run(tenant) == {"seat_utilisation": 1, "usage_growth": 1}
+    manual = Task.all_tenants.create(tenant=tenant, account=world["roomy"], title="Call them", dedupe_key="",
+                                     status=TaskStatus.OPEN)
+    with tenant_context(tenant):
+        opportunity_services.opportunity_settings_update(trigger_params={"seat_utilisation": {"percent": 96}})
+    with CaptureQueriesContext(connection) as queries:
+        result = evaluate(tenant)
+    assert result == {"opened": {"seat_utilisation": 0, "usage_growth": 0},
+                      "closed": {"seat_utilisation": 1, "usage_growth": 0}}
+    assert sum(q["sql"].startswith('UPDATE "accounts_task"') for q in queries.captured_queries) == 1
+    done = Task.all_tenants.get(dedupe_key=f"expansion:seat_utilisation:{world['full'].pk}")
+    assert done.status == TaskStatus.DONE and done.completed_at is not None
+    assert [k for k, *_ in open_ctas()] == [f"expansion:usage_growth:{world['growing'].pk}"]
+    manual.refresh_from_db()
+    assert manual.status == TaskStatus.OPEN                           # other CTAs are untouched
+    assert evaluate(tenant)["closed"] == {"seat_utilisation": 0, "usage_growth": 0}
+
+
+def test_a_churned_account_loses_its_suggestion_and_a_disabled_trigger_keeps_its_own(tenant, world):
+    run(tenant)
+    Account = type(world["growing"])
+    Account.all_tenants.filter(pk=world["growing"].pk).update(status="churned")
+    with tenant_context(tenant):
+        opportunity_services.opportunity_settings_update(trigger_params={"seat_utilisation": {"enabled": False}})
+    assert evaluate(tenant)["closed"] == {"usage_growth": 1}
+    assert [k for k, *_ in open_ctas()] == [f"expansion:seat_utilisation:{world['full'].pk}"]

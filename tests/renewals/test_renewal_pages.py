@@ -91,6 +91,26 @@ def test_the_query_count_does_not_grow_with_rows(alice_client, tenant, world):
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
+def test_a_month_lists_its_soonest_renewals_and_counts_them_all(alice_client, tenant, world):
+    """At scale a month holds thousands of renewals: it lists the 10 soonest (filters narrow the list), while
+    its count, its ARR and the totals per forecast cover them all, so the page's cost does not grow."""
+    for i in range(14):
+        renewal(tenant, f"June {i:02d}", date(2026, 6, 1 + i), "1000", "probable")
+    desk = alice_client.get(DESK).context["desk"]
+    june = next(m for m in desk["months"] if m["start"] == date(2026, 6, 1))
+    assert [r.account.name for r in june["renewals"]] == [f"June {i:02d}" for i in range(10)]
+    assert (june["count"], june["more"], june["arr"]) == (14, 4, D("14000"))
+    totals = {t["key"]: t["count"] for t in desk["totals"]}
+    assert totals["probable"] == 15
+    html = alice_client.get(DESK).content.decode()
+    assert "14 renewals" in html and "4 more this month" in html
+    assert names_in(alice_client, forecast="at_risk") == ["Falcon Networks"]
+
+
+def names_in(client, **query):
+    return [r.account.name for m in client.get(DESK, query).context["desk"]["months"] for r in m["renewals"]]
+
+
 # --- the renewal page and the account panel --------------------------------------------------------
 
 

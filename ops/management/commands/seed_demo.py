@@ -27,10 +27,11 @@ from tenancy.services import member_add, tenant_create
 from tickets import seed as tickets_seed
 
 # Each app's seed_tenant(ctx), in order; resolved tickets are linked to articles once both exist.
-# Health goes last so its first scores already see tickets, onboarding plans and usage.
+# Health goes late so its first scores already see tickets, onboarding plans, usage and the revenue history
+# (churned accounts, the expansion pipeline); renewals opens its renewals after it, so forecasts follow the bands.
 APP_SEEDERS = [
     onboarding_seed.seed_tenant, tickets_seed.seed_tenant, knowledge_seed.seed_tenant, link_resolved_tickets,
-    health_seed.seed_tenant, renewals_seed.seed_tenant,
+    renewals_seed.seed_history, health_seed.seed_tenant, renewals_seed.seed_tenant,
 ]
 
 
@@ -79,7 +80,7 @@ class Command(BaseCommand):
                 ]
             ctx = SeedContext(
                 tenant=tenant, slug=slug, profile=profile, accounts=[], users=users,
-                rng=random.Random(f"{opts['seed']}-{slug}"), today=timezone.localdate(),
+                rng=random.Random(f"{opts['seed']}-{slug}"), today=timezone.localdate(timezone=tenant.tzinfo),
                 progress=lambda msg: self.stdout.write(f"    {msg}"),
             )
             ctx.accounts = seed_accounts(ctx, opts["accounts"])
