@@ -134,6 +134,7 @@ def contract_ends_taken(*, pairs: list[tuple[int, date]]) -> set[tuple[int, date
 
 DESK_MONTHS = 12
 DESK_ROWS_PER_MONTH = 10
+DESK_ROWS_ONE_MONTH = 500  # "show all of a month": a bound, not a page size anyone reaches in practice
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ class DeskFilters:
     csm: str = ""  # a user id, "none" (unassigned) or "" (anyone)
     segment: str = ""
     forecast: str = ""
+    month: str = ""  # "YYYY-MM": that month alone, every renewal of it listed (up to DESK_ROWS_ONE_MONTH)
 
 
 def _month_starts(today: date, count: int) -> list[date]:
@@ -153,6 +155,9 @@ def _month_starts(today: date, count: int) -> list[date]:
 
 def _desk_rows(*, today: date, filters: DeskFilters) -> tuple[list[date], date, QuerySet[Renewal]]:
     months = _month_starts(today, DESK_MONTHS)
+    chosen = next((m for m in months if m.strftime("%Y-%m") == filters.month), None)
+    if chosen is not None:
+        months = [chosen]
     until = add_months(months[-1], 1) - timedelta(days=1)
     rows = Renewal.objects.filter(contract_end__gte=months[0], contract_end__lte=until)
     if filters.csm == "none":
@@ -173,6 +178,8 @@ def renewal_desk(*, today: date, filters: DeskFilters, per_month: int = DESK_ROW
     renewals. Three queries whatever the number of renewals: the totals by month and forecast (one aggregate),
     the listed renewals' ids (a row number per month), and those renewals with their accounts and CSMs."""
     months, until, rows = _desk_rows(today=today, filters=filters)
+    if len(months) == 1:
+        per_month = max(per_month, DESK_ROWS_ONE_MONTH)
     is_open = Q(outcome__isnull=True)
     sums = (
         rows.annotate(month=TruncMonth("contract_end")).order_by().values("month", "forecast")

@@ -4,6 +4,8 @@ and outcome forms) and the account page's renewal panel."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -29,12 +31,14 @@ from tenancy.selectors import tenant_users
 def desk(request):
     filters = selectors.DeskFilters(
         csm=request.GET.get("csm", "").strip(), segment=request.GET.get("segment", "").strip(),
-        forecast=request.GET.get("forecast", "").strip(),
+        forecast=request.GET.get("forecast", "").strip(), month=request.GET.get("month", "").strip(),
     )
     today = selectors.tenant_today()
     template = "renewals/desk.html#results" if request.headers.get("HX-Request") else "renewals/desk.html"
     return render(request, template, {
         "desk": selectors.renewal_desk(today=today, filters=filters), "filters": filters, "today": today,
+        "filter_query": urlencode({k: v for k, v in (("csm", filters.csm), ("segment", filters.segment),
+                                                     ("forecast", filters.forecast)) if v}),
         "segments": request.tenant.get_segment_thresholds(), "forecasts": Forecast.choices,
         "csms": list(tenant_users(roles=[Role.CSM, Role.VP, Role.ADMIN])),
     })

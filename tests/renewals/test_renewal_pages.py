@@ -104,7 +104,23 @@ def test_a_month_lists_its_soonest_renewals_and_counts_them_all(alice_client, te
     assert totals["probable"] == 15
     html = alice_client.get(DESK).content.decode()
     assert "14 renewals" in html and "4 more this month" in html
+    assert 'href="?month=2026-06">Show all 14 renewals of June 2026</a>' in html
     assert names_in(alice_client, forecast="at_risk") == ["Falcon Networks"]
+
+
+def test_show_all_of_a_month_lists_every_renewal_of_that_month_alone(alice_client, tenant, world):
+    for i in range(14):
+        renewal(tenant, f"June {i:02d}", date(2026, 6, 1 + i), "1000", "probable")
+    renewal(tenant, "June at risk", date(2026, 6, 20), "500", "at_risk")
+    desk = alice_client.get(DESK, {"month": "2026-06"}).context["desk"]
+    assert [m["start"] for m in desk["months"]] == [date(2026, 6, 1)]
+    assert len(desk["months"][0]["renewals"]) == 15 and desk["months"][0]["more"] == 0
+    assert names_in(alice_client, month="2026-06", forecast="at_risk") == ["June at risk"]
+    html = alice_client.get(DESK, {"month": "2026-06", "segment": "smb"}).content.decode()
+    assert 'href="?segment=smb">← All 12 months</a>' in html and 'name="month" value="2026-06"' in html
+    # A month outside the next 12 (or nonsense) shows the whole desk.
+    assert len(alice_client.get(DESK, {"month": "2031-01"}).context["desk"]["months"]) == 12
+    assert len(alice_client.get(DESK, {"month": "june"}).context["desk"]["months"]) == 12
 
 
 def names_in(client, **query):
