@@ -60,7 +60,7 @@ TENANT_WIDE = {
     "api-kb-article-list", "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
     "api-onboarding-task-list", "api-touchpoint-cadence-list", "api-arr-movement-list", "api-metrics-retention",
     "api-metrics-retention-monthly", "api-renewal-list", "api-opportunity-list", "api-opportunity-pipeline",
-    "api-expansion-settings",
+    "api-expansion-settings", "api-renewal-settings",
     # advocacy: the reference program
     "api-reference-list", "api-reference-pool", "api-reference-capacity", "api-reference-settings", "api-advocates",
     "api-reference-reward-list", "api-case-study-list", "api-case-study-progress", "api-advocacy-activity-list",

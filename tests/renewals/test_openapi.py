@@ -31,7 +31,7 @@ def test_ledger_and_retention_schema():
 def test_renewal_schema():
     schema = clean_schema(renewal_urls.api_urlpatterns)
     paths = schema["paths"]
-    assert set(paths) == {"/api/v1/renewals/", "/api/v1/renewals/{id}/"}
+    assert set(paths) == {"/api/v1/renewals/", "/api/v1/renewals/{id}/", "/api/v1/renewal-settings/"}
     assert set(paths["/api/v1/renewals/"]) == {"get", "post"}
     assert set(paths["/api/v1/renewals/{id}/"]) == {"get", "patch"}
     assert "409" in paths["/api/v1/renewals/{id}/"]["patch"]["responses"]
