@@ -4,7 +4,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from advocacy import reference_api, reference_program_api, reference_program_views, reference_views
+from advocacy import (
+    reference_api,
+    reference_ledger_views,
+    reference_program_api,
+    reference_program_views,
+    reference_views,
+)
 
 router = SimpleRouter(trailing_slash=True)
 router.register("references", reference_api.ReferenceRequestViewSet, basename="api-reference")
@@ -32,4 +38,8 @@ urlpatterns = [
     path("accounts/<int:pk>/case-study/", reference_program_views.case_study_start, name="case_study_start"),
     path("case-studies/<int:pk>/stage/", reference_program_views.case_study_stage, name="case_study_stage"),
     path("settings/", reference_program_views.program_settings, name="settings"),
+    path("rewards/", reference_ledger_views.rewards, name="rewards"),
+    path("reviews-and-referrals/", reference_ledger_views.activities, name="activities"),
+    path("accounts/<int:pk>/reward/", reference_ledger_views.reward_record, name="reward_record"),
+    path("accounts/<int:pk>/review-or-referral/", reference_ledger_views.activity_record, name="activity_record"),
 ]

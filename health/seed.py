@@ -31,6 +31,14 @@ SEV12 = m("sev12_tickets", "Sev1/Sev2 tickets (30 days)", "sev12_tickets_30d")
 SLA_BREACHES = m("sla_breaches", "SLA breaches (90 days)", "sla_breaches_90d")
 SENTIMENT = m("csm_sentiment", "CSM sentiment")
 TIME_TO_VALUE = m("time_to_value_days", "Time to value")
+# Advocacy's sources (registered by the advocacy app): where a handbook scores satisfaction, NPS or references
+# (000 support "resolution satisfaction", growth "NPS, references"; 002 support "volume and satisfaction";
+# 003 support "customer satisfaction", relationship "feedback participation, reference willingness"; 004
+# relationship "NPS score, referenceability, advocacy, satisfaction"). Reference activity is 0 for most
+# accounts (few are asked in a year), so it weighs half a measure: a bonus more than a penalty.
+CSAT = m("csat", "CSAT average (90 days)", "csat_average_90d")
+NPS = m("nps", "Latest NPS answer", "nps_latest")
+REFERENCES = m("references", "Reference activity (12 months)", "reference_activity", weight=0.5)
 
 SCORECARDS: dict[str, dict] = {
     RAG_FORTRESS: {
@@ -39,14 +47,14 @@ SCORECARDS: dict[str, dict] = {
                 m("seat_utilisation", "Daily active users / seats"), m("usage_trend", "Activity trend"),
                 m("feature_adoption", "Feature adoption"), m("api_calls_trend", "API call volume trend"),
             ]),
-            component("support", "Support", 20, [TICKETS_PER_SEAT, SEV12, SLA_BREACHES]),
+            component("support", "Support", 20, [TICKETS_PER_SEAT, SEV12, SLA_BREACHES, CSAT]),
             component("engagement", "Engagement", 20, [
                 m("meetings", "QBRs and meetings (90 days)"), m("days_since_last_touch", "Days since last touch"),
             ]),
             # Renewals registers the last two (renewal outlook, open expansion pipeline / ARR).
             component("growth", "Growth", 20, [
                 m("seat_growth", "Seat growth"), SENTIMENT, m("renewal_outlook", "Renewal outlook (days, forecast)"),
-                m("open_expansion", "Open expansion pipeline / ARR"),
+                m("open_expansion", "Open expansion pipeline / ARR"), NPS, REFERENCES,
             ]),
         ],
         "bands": GREEN_YELLOW_RED,
@@ -75,7 +83,7 @@ SCORECARDS: dict[str, dict] = {
                 m("feature_adoption", "Advanced features used", mapping={"type": "linear", "zero_at": 0, "full_at": 5}),
                 m("api_calls_trend", "Integrations (API calls trend)"),
             ]),
-            component("support", "Support engagement", 20, [TICKETS_PER_SEAT, SEV12]),
+            component("support", "Support engagement", 20, [TICKETS_PER_SEAT, SEV12, CSAT]),
             component("business_outcomes", "Business outcomes", 10, [SENTIMENT, TIME_TO_VALUE]),
         ],
         # Handbook: green "> 70", yellow "50-70", red "< 50"; scores have one decimal, so green starts at 70.1.
@@ -91,11 +99,11 @@ SCORECARDS: dict[str, dict] = {
                 m("logins_per_user", "Login frequency"), m("feature_adoption", "Feature adoption"),
                 m("usage_trend", "Campaign activity trend"),
             ]),
-            component("support", "Support", 20, [SEV12, TICKETS_PER_SEAT, SLA_BREACHES]),
+            component("support", "Support", 20, [SEV12, TICKETS_PER_SEAT, SLA_BREACHES, CSAT]),
             component("business", "Business", 20, [SENTIMENT, TIME_TO_VALUE]),
             component("relationship", "Relationship", 20, [
                 m("meetings", "Meeting attendance"), m("champion_present", "Champion in place"),
-                m("days_since_last_touch", "Communication frequency"),
+                m("days_since_last_touch", "Communication frequency"), NPS, REFERENCES,
             ]),
         ],
         "bands": [
@@ -118,6 +126,7 @@ SCORECARDS: dict[str, dict] = {
             component("outcomes", "Business outcomes", 20, [SENTIMENT, TIME_TO_VALUE]),
             component("relationship", "Relationship", 10, [
                 m("champion_present", "Champion in place"), m("executive_sponsor", "Executive sponsor"),
+                NPS, REFERENCES, CSAT,
             ]),
         ],
         "bands": [

@@ -354,6 +354,8 @@ BUILDERS: dict[str, Builder] = {
     "references:advocate": _contact,
     "references:case_study_stage": _case_study,
     "references:case_study_start": _account,
+    "references:reward_record": _account,
+    "references:activity_record": _account,
     # advocacy: surveys
     "api-survey-response-detail": _survey_response,
     "surveys:detail": _survey,

@@ -65,6 +65,7 @@ TENANT_WIDE = {
     "api-reference-list", "api-reference-pool", "api-reference-capacity", "api-reference-settings", "api-advocates",
     "api-reference-reward-list", "api-case-study-list", "api-case-study-progress", "api-advocacy-activity-list",
     "references:pool", "references:board", "references:case_studies", "references:settings",
+    "references:rewards", "references:activities",
     # advocacy: surveys
     "api-survey-response-list", "api-metrics-nps", "api-metrics-csat",
     "surveys:campaigns", "surveys:create", "surveys:responses", "surveys:report", "surveys:settings",
@@ -81,7 +82,7 @@ LISTS = {
     "cadences:list", "api-touchpoint-cadence-list", "api-opportunity-list", "opportunities:pipeline",
     "renewals:retention", "renewals:retention_export",
     "api-reference-list", "api-reference-reward-list", "api-case-study-list", "api-advocacy-activity-list",
-    "references:board", "references:case_studies",
+    "references:board", "references:case_studies", "references:rewards", "references:activities",
     "api-survey-response-list", "surveys:campaigns", "surveys:responses",
 }
 

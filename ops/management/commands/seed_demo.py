@@ -18,6 +18,7 @@ from health import seed as health_seed
 from knowledge import seed as knowledge_seed
 from onboarding import seed as onboarding_seed
 from ops.demo.accounts import seed_accounts
+from ops.demo.advocacy import seed_advocacy
 from ops.demo.handbooks import DEMO_PASSWORD, HANDBOOKS
 from ops.demo.ticket_article_links import link_resolved_tickets
 from renewals import seed as renewals_seed
@@ -28,10 +29,11 @@ from tickets import seed as tickets_seed
 
 # Each app's seed_tenant(ctx), in order; resolved tickets are linked to articles once both exist.
 # Health goes late so its first scores already see tickets, onboarding plans, usage and the revenue history
-# (churned accounts, the expansion pipeline); renewals opens its renewals after it, so forecasts follow the bands.
+# (churned accounts, the expansion pipeline); advocacy's survey answers follow the bands it gives (and health
+# rescores today with them); renewals opens its renewals after it, so forecasts follow the bands.
 APP_SEEDERS = [
     onboarding_seed.seed_tenant, tickets_seed.seed_tenant, knowledge_seed.seed_tenant, link_resolved_tickets,
-    renewals_seed.seed_history, health_seed.seed_tenant, renewals_seed.seed_tenant,
+    renewals_seed.seed_history, health_seed.seed_tenant, seed_advocacy, renewals_seed.seed_tenant,
 ]
 
 
