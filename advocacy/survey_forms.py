@@ -6,6 +6,7 @@ from django import forms
 
 from accounts.models import ContactRole
 from advocacy.models import SurveyKind, SurveyPurpose
+from core.templatetags.tenant_labels import segment_label
 
 MANUAL_PURPOSES = [(SurveyPurpose.NPS_QUARTERLY.value, SurveyPurpose.NPS_QUARTERLY.label)]
 
@@ -48,7 +49,7 @@ class ResponseFilterForm(forms.Form):
 
     def __init__(self, *args, segments: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["segment"].choices = [("", "Any segment"), *((s, s) for s in segments)]
+        self.fields["segment"].choices = [("", "Any segment"), *((s, segment_label(s)) for s in segments)]
 
 
 class SettingsForm(forms.Form):

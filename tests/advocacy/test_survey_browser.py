@@ -57,7 +57,8 @@ def test_send_answer_on_a_phone_and_see_it_as_the_csm(live_server, world, browse
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
 
-    page.click("nav.mainnav >> text=Surveys")
+    page.click("nav.mainnav >> text=Advocacy")
+    page.click("nav.tabs >> text=Campaigns")
     page.click("text=New NPS campaign")
     page.fill("#id_name", "Q4 executive NPS")
     page.check("input[name=target_roles][value=executive]")

@@ -11,6 +11,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from accounts.models import Account
 from advocacy.models import AdvocacySettings, Survey, SurveyStatus
 from tenancy.models import Role
 from tests.factories import AccountFactory, ContactFactory, SurveyFactory, SurveyResponseFactory
@@ -31,8 +32,15 @@ def account(tenant, alice):
     return account
 
 
-def test_nav_has_surveys(alice_client):
-    assert b'href="/surveys/"' in alice_client.get(reverse("dashboard")).content
+def test_nav_has_advocacy_and_its_two_areas_link_each_other(alice_client):
+    body = alice_client.get(reverse("dashboard")).content.decode()
+    assert '<a href="/surveys/report/" >Advocacy</a>' in body
+    surveys = alice_client.get(reverse("surveys:report")).content.decode()
+    assert '<a href="/surveys/report/" aria-current="page">Advocacy</a>' in surveys
+    assert '<a href="/advocacy/references/">Reference program</a>' in surveys
+    references = alice_client.get("/advocacy/references/").content.decode()
+    assert '<a href="/surveys/report/" aria-current="page">Advocacy</a>' in references
+    assert '<a href="/surveys/report/">Surveys</a>' in references
 
 
 def test_create_a_campaign_with_default_wording_then_send_it(alice_client, account, django_capture_on_commit_callbacks):
@@ -124,6 +132,10 @@ def test_report_charts_tables_and_breakdowns(alice_client, tenant, account):
     by_csm = alice_client.get(reverse("surveys:report"), {"by": "csm"}).content.decode()
     assert "Alice Admin" in by_csm
     assert "Gold" in alice_client.get(reverse("surveys:report"), {"by": "tier"}).content.decode()
+    Account.all_tenants.filter(pk=account.pk).update(segment="mid_market")
+    by_segment = alice_client.get(reverse("surveys:report")).content.decode()
+    assert '<th scope="row">Mid-Market</th>' in by_segment and "mid_market</th>" not in by_segment
+    assert '<option value="mid_market">Mid-Market</option>' in by_segment
 
 
 def test_the_account_page_shows_the_survey_history(alice_client, account):

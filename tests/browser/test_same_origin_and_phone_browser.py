@@ -122,6 +122,33 @@ def test_phone_layout_keeps_the_navigation(live_server, chromium_browser, desk, 
     assert errors == []
 
 
+MAIN_NAV = ("Dashboard", "Accounts", "Tickets", "Knowledge base", "Onboarding", "Renewals", "Advocacy", "My tasks",
+            "Settings")
+
+
+@pytest.mark.parametrize("width", [1024, 1280, 1366, 1920])
+def test_every_main_link_is_in_sight_on_laptop_and_desktop_screens(live_server, chromium_browser, desk, width):
+    """The main navigation never hides a link behind a scroll (at 1360 px "My tasks" and "Settings" were
+    scrolled out of sight once the renewals and advocacy links came): it wraps onto a row of its own."""
+    context = chromium_browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url)
+        nav = page.locator("nav.mainnav")
+        nav_box = nav.bounding_box()
+        for label in MAIN_NAV:
+            box = nav.get_by_role("link", name=label, exact=True).bounding_box()
+            assert box is not None and box["width"] > 20, (width, label, box)
+            assert nav_box["x"] <= box["x"] and box["x"] + box["width"] <= nav_box["x"] + nav_box["width"] + 1, \
+                (width, label, box, nav_box)
+            assert box["x"] + box["width"] <= width + 1, (width, label, box)
+        assert page.evaluate("document.querySelector('nav.mainnav').scrollWidth <= "
+                             "document.querySelector('nav.mainnav').clientWidth + 1")
+        save_shot(page, f"nav-{width}")
+    finally:
+        context.close()
+
+
 def test_inviting_and_accepting_in_the_browser(live_server, browser_page, chromium_browser, desk, other_tenant):
     bob = UserFactory(email="bob@globex.example", full_name="Bob Other")
     MembershipFactory(tenant=other_tenant, user=bob, role=Role.ADMIN)
