@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
-from accounts.models import Account, Activity, Task, TaskSource, TaskStatus
+from accounts.models import Account, AccountStatus, Activity, Task, TaskSource, TaskStatus
 from core.registries.bands import tenant_bands
 from renewals.cadence_dates import add_months
 from renewals.models import Forecast, Renewal, RenewalSettings
@@ -171,12 +171,31 @@ def _desk_rows(*, today: date, filters: DeskFilters) -> tuple[list[date], date, 
     return months, until, rows
 
 
+def _not_yet_opened(first: date, until: date, filters: DeskFilters):
+    """Active accounts whose renewal date falls in the desk's months but whose renewal is not opened yet
+    (beyond the tenant's window): count and ARR per month, one aggregate. The desk shows them so a month
+    past the window does not read "no renewals" while accounts do renew in it."""
+    accounts = Account.objects.filter(status=AccountStatus.ACTIVE, renewal_date__gte=first, renewal_date__lte=until)
+    if filters.csm == "none":
+        accounts = accounts.filter(csm__isnull=True)
+    elif filters.csm.isdigit():
+        accounts = accounts.filter(csm_id=int(filters.csm))
+    if filters.segment:
+        accounts = accounts.filter(segment=filters.segment)
+    opened = Renewal.objects.filter(account=OuterRef("pk"), contract_end=OuterRef("renewal_date"))
+    return (
+        accounts.filter(~Exists(opened)).annotate(month=TruncMonth("renewal_date")).order_by().values("month")
+        .annotate(count=Count("id"), arr=Sum("arr"))
+    )
+
+
 def renewal_desk(*, today: date, filters: DeskFilters, per_month: int = DESK_ROWS_PER_MONTH) -> dict:
     """The next 12 months' renewals (this month first) by month, with ARR, forecast, band, days left and
     owner, and the open ones' totals per forecast. Each month lists its ``per_month`` soonest renewals (the
     filters narrow it; its count and ARR cover them all), so the page's cost does not grow with the number of
-    renewals. Three queries whatever the number of renewals: the totals by month and forecast (one aggregate),
-    the listed renewals' ids (a row number per month), and those renewals with their accounts and CSMs."""
+    renewals. Four queries whatever the number of renewals: the totals by month and forecast (one aggregate),
+    the listed renewals' ids (a row number per month), those renewals with their accounts and CSMs, and the
+    accounts renewing in those months whose renewal is not opened yet (count and ARR per month)."""
     months, until, rows = _desk_rows(today=today, filters=filters)
     if len(months) == 1:
         per_month = max(per_month, DESK_ROWS_ONE_MONTH)
@@ -210,6 +229,10 @@ def renewal_desk(*, today: date, filters: DeskFilters, per_month: int = DESK_ROW
         by_month[renewal.contract_end.replace(day=1)]["renewals"].append(renewal)
     for month in by_month.values():
         month["more"] = month["count"] - len(month["renewals"])
+        month["upcoming"] = {"count": 0, "arr": Decimal("0")}
+    if not filters.forecast:  # accounts renewing with no renewal opened yet have no forecast to filter on
+        for row in _not_yet_opened(months[0], until, filters):
+            by_month[row["month"]]["upcoming"] = {"count": row["count"], "arr": row["arr"] or Decimal("0")}
     return {
         "months": list(by_month.values()),
         "totals": list(totals.values()),

@@ -41,6 +41,7 @@ def desk(request):
                                                      ("forecast", filters.forecast)) if v}),
         "segments": request.tenant.get_segment_thresholds(), "forecasts": Forecast.choices,
         "csms": list(tenant_users(roles=[Role.CSM, Role.VP, Role.ADMIN])),
+        "window_days": selectors.renewal_settings_get().window_days,
     })
 
 

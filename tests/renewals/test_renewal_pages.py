@@ -171,3 +171,18 @@ def test_a_viewer_may_not_record_an_outcome(client, member, open_renewal):
     assert client.post(f"/renewals/{open_renewal.pk}/outcome/", {"outcome": "churned"}).status_code == 403
     assert "Record the outcome" not in client.get(f"/renewals/{open_renewal.pk}/").content.decode()
     assert Renewal.all_tenants.get(pk=open_renewal.pk).outcome is None
+
+
+def test_months_past_the_window_show_the_accounts_renewing_without_a_renewal_yet(alice_client, tenant, world):
+    AccountFactory(tenant=tenant, name="Later A", arr=D("30000"), renewal_date=date(2026, 10, 5), segment="smb")
+    AccountFactory(tenant=tenant, name="Later B", arr=D("20000"), renewal_date=date(2026, 10, 20), segment="enterprise")
+    AccountFactory(tenant=tenant, name="Gone", arr=D("9000"), renewal_date=date(2026, 10, 9), status="churned")
+    desk = alice_client.get(DESK).context["desk"]
+    october = next(m for m in desk["months"] if m["start"] == date(2026, 10, 1))
+    assert october["renewals"] == [] and october["upcoming"] == {"count": 2, "arr": D("50000")}
+    html = alice_client.get(DESK).content.decode()
+    assert "2 accounts renew this month (ARR 50,000) with no renewal opened yet: their renewals open 120 days" in html
+    smb = alice_client.get(DESK, {"segment": "smb"}).context["desk"]
+    assert next(m for m in smb["months"] if m["start"] == date(2026, 10, 1))["upcoming"]["count"] == 1
+    at_risk = alice_client.get(DESK, {"forecast": "at_risk"}).context["desk"]
+    assert all(m["upcoming"]["count"] == 0 for m in at_risk["months"])  # no forecast before a renewal opens
