@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Account, Contact
+from tenancy.context import get_current_tenant
 from tenancy.models import Role, User
 from tenancy.permissions import TICKETS_WRITE, role_can
 from tenancy.selectors import tenant_users
@@ -139,26 +141,44 @@ def search_q(term: str) -> Q:
     return query
 
 
+_QUEUE_COUNTS_SQL = """
+SELECT status, sla_state, assignee_id, COUNT(*) FROM {ticket}
+ WHERE tenant_id = %(tenant)s AND status = ANY(%(open)s)
+ GROUP BY status, sla_state, assignee_id
+UNION ALL
+SELECT NULL, NULL, NULL, COALESCE((SELECT last_number FROM {sequence} WHERE tenant_id = %(tenant)s), 0)
+"""
+
+
 def queue_counts(*, user: User | None) -> dict[str, int]:
     """Counts for the queue tabs in one cheap query, whatever the history's size: exact counts over the
     unresolved tickets (per view, mine, unassigned, breaching); ``all`` is the tenant's ticket sequence
-    (tickets ever opened) and ``done`` = all - open."""
-    # Counting a column of ``ticket_open_counts_idx`` (tenant, status, sla_state, assignee) rather than the
-    # primary key lets PostgreSQL answer from that index alone (an index-only scan, no heap visit per ticket).
-    counted = "tenant_id"
-    # The tenant's ticket sequence rides along in the same query (one round trip): an aggregate expression must
-    # contain an aggregate, hence ``0 * COUNT``; it is evaluated once, also when nothing is open.
-    last_number = TicketNumberSequence.objects.values("last_number")[:1]
-    counts = Ticket.objects.filter(status__in=UNRESOLVED_STATUSES).aggregate(
-        opened=Coalesce(Subquery(last_number, output_field=IntegerField()), Value(0)) + 0 * Count(counted),
-        open=Count(counted),
-        pending=Count(counted, filter=Q(status=TicketStatus.PENDING_CUSTOMER)),
-        mine=Count(counted, filter=Q(assignee_id=user.pk if user else -1)),
-        unassigned=Count(counted, filter=Q(assignee__isnull=True)),
-        breaching=Count(counted, filter=Q(sla_state__in=BREACHING_STATES)),
-    )
+    (tickets ever opened) and ``done`` = all - open.
+
+    The unresolved tickets are grouped by (status, SLA state, assignee) in the order of
+    ``ticket_open_counts_idx`` (tenant, status, sla_state, assignee): an index-only scan streamed into a
+    group aggregate with one COUNT per row, cheaper in PostgreSQL than five filtered COUNTs per row; the
+    few dozen groups are summed here. The tenant's ticket sequence rides along (``UNION ALL``, one round
+    trip, also when nothing is open)."""
+    tenant_id = get_current_tenant().pk  # raw SQL: the tenant is explicit, as in every raw query of ours
+    sql = _QUEUE_COUNTS_SQL.format(ticket=Ticket._meta.db_table, sequence=TicketNumberSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"tenant": tenant_id, "open": list(UNRESOLVED_STATUSES)})
+        rows = cursor.fetchall()
+    me = user.pk if user else None
+    counts = {"open": 0, "pending": 0, "mine": 0, "unassigned": 0, "breaching": 0}
+    opened = 0
+    for status, sla_state, assignee_id, n in rows:
+        if status is None:
+            opened = n
+            continue
+        counts["open"] += n
+        counts["pending"] += n if status == TicketStatus.PENDING_CUSTOMER else 0
+        counts["mine"] += n if me is not None and assignee_id == me else 0
+        counts["unassigned"] += n if assignee_id is None else 0
+        counts["breaching"] += n if sla_state in BREACHING_STATES else 0
     counts["active"] = counts["open"] - counts["pending"]
-    counts["all"] = max(counts.pop("opened") or 0, counts["open"])
+    counts["all"] = max(opened, counts["open"])
     counts["done"] = counts["all"] - counts["open"]
     return counts
 

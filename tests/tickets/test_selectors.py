@@ -119,3 +119,27 @@ def test_account_summary_and_compliance(in_tenant, clock, account):
 def test_effective_policies_and_hours(in_tenant, tenant):
     assert [p["response_minutes"] for p in selectors.sla_policies_effective()] == [60, 240, 480, 1440]
     assert selectors.business_hours_get()["timezone"] == tenant.timezone
+
+
+def test_tab_counts_match_a_direct_count_of_every_combination(in_tenant, account, alice, member, other_tenant):
+    """The grouped counts (status x SLA state x assignee, summed in Python) equal a filtered count per tab."""
+    from tickets.models import Ticket
+
+    bob = member(Role.SUPPORT_ENGINEER)
+    combos = [(status, state, who) for status in ("new", "open", "pending_customer", "resolved", "closed")
+              for state in ("on_track", "at_risk", "breached", "paused") for who in (None, alice, bob)]
+    for i, (status, state, who) in enumerate(combos):
+        for _ in range(1 + i % 2):
+            made = TicketFactory(account=account)
+            Ticket.objects.filter(pk=made.pk).update(status=status, sla_state=state, assignee=who)
+    TicketFactory(account=AccountFactory(tenant=other_tenant))  # another tenant's open ticket: never counted
+    open_ = Ticket.objects.filter(status__in=["new", "open", "pending_customer"])
+    expected = {
+        "open": open_.count(), "pending": open_.filter(status="pending_customer").count(),
+        "mine": open_.filter(assignee=alice).count(), "unassigned": open_.filter(assignee__isnull=True).count(),
+        "breaching": open_.filter(sla_state__in=["at_risk", "breached"]).count(),
+    }
+    counts = selectors.queue_counts(user=alice)
+    assert {k: counts[k] for k in expected} == expected
+    assert counts["active"] == expected["open"] - expected["pending"]
+    assert counts["done"] == counts["all"] - expected["open"] and counts["all"] >= Ticket.objects.count()
