@@ -12,17 +12,16 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 from datetime import date
 
-from django.conf import settings
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Activity, Task, TaskSource
+from core.benchmarking import percentiles, plain_static_files
 from renewals.models import Renewal
 from renewals.renewal_jobs import renewals_open
 from tenancy.context import tenant_context
@@ -30,12 +29,6 @@ from tenancy.models import Membership, Role, Tenant
 from tenancy.services import member_add
 
 CSMS = 8
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return round(statistics.median(ordered), 1), round(p95, 1)
 
 
 def prepare(tenant: Tenant, *, today: date) -> list[int]:
@@ -106,10 +99,8 @@ def daily_job(tenant: Tenant, *, today: date) -> dict:
 def desk_timings(tenant: Tenant, *, csm_id: int, requests: int) -> dict:
     url = reverse("renewals:desk")
     user = Membership.all_tenants.select_related("user").get(tenant=tenant, user_id=csm_id).user
-    storages = {**settings.STORAGES,
-                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     samples = []
-    with override_settings(STORAGES=storages):  # the manifest storage needs collectstatic
+    with plain_static_files():  # the manifest storage needs collectstatic
         client = Client()
         client.force_login(user)
         response = client.get(url, secure=True)
