@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from accounts import urls as accounts_urls
 from core import views as core_views
 from core.api.jobs import JobView
+from dashboards import urls as dashboards_urls
 from health import urls as health_urls
 from knowledge import urls as knowledge_urls
 from onboarding import urls as onboarding_urls
@@ -52,4 +53,5 @@ urlpatterns = [
     path("renewals/cadences/", include((cadence_urls.urlpatterns, "cadences"))),
     path("renewals/pipeline/", include((opportunity_urls.urlpatterns, "opportunities"))),
     path("renewals/", include((renewal_urls.urlpatterns, "renewals"))),
+    path("dashboards/", include((dashboards_urls.urlpatterns, "dashboards"))),
 ]

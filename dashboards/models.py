@@ -7,6 +7,7 @@ accounts. Nothing here is written by hand: a refresh deletes its window and inse
 * ``SupportDay``: ticket flow and SLA outcomes per day x segment x severity x engineer (the assignee), plus
   histograms of first-response and resolution minutes in fixed log-spaced buckets (``dashboards.histograms``),
   so medians and p90 over any filter are a sum of arrays.
+* ``SupportTopAccount``: the accounts with the most tickets over 7, 30 and 90 days (all and per segment).
 * ``DashboardRefresh``: when each kind was last refreshed, how long it took and how many rows it wrote.
 """
 
@@ -77,6 +78,25 @@ class SupportDay(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.day} Sev{self.severity} {self.segment}: {self.opened} opened"
+
+
+class SupportTopAccount(TenantModel):
+    """The ten accounts with the most tickets opened in the last ``period_days`` days (7, 30, 90), over all
+    segments (``segment`` "") and within each segment: rewritten with ``SupportDay``."""
+
+    tenant = _tenant_fk()
+    period_days = models.PositiveSmallIntegerField()
+    segment = models.CharField(max_length=50, blank=True)
+    rank = models.PositiveSmallIntegerField()
+    account = models.ForeignKey("accounts.Account", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    tickets = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["rank"]
+        indexes = [models.Index(fields=["tenant", "period_days", "segment", "rank"], name="support_top_account_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.rank} over {self.period_days} days: {self.tickets} tickets"
 
 
 class RefreshKind(models.TextChoices):

@@ -5,7 +5,8 @@ DELETE and INSERT), deletes its window, inserts it again with one ``INSERT ... S
 records its freshness (``DashboardRefresh``): a constant number of queries whatever the number of accounts
 or tickets, and a second run writes identical rows. Days are UTC days.
 
-* :func:`refresh_support`: the last ``SUPPORT_WINDOW_DAYS`` days of ``SupportDay`` from the tickets.
+* :func:`refresh_support`: the last ``SUPPORT_WINDOW_DAYS`` days of ``SupportDay`` from the tickets, and the
+  top accounts by tickets (``SupportTopAccount``).
 * :func:`refresh_portfolio`: today's ``PortfolioDay`` rows from the accounts as they are now, and any day of
   the last ``PORTFOLIO_HISTORY_DAYS`` with no rows yet from the health snapshot history (each account's
   latest snapshot by the end of that day; an account counts on a past day when it had a snapshot by then
@@ -114,6 +115,35 @@ GROUP BY 2, 3, 4, 5
 """
 
 
+TOP_PERIODS = (7, 30, 90)
+TOP_ACCOUNTS = 10
+
+_TOP_ACCOUNTS_INSERT = """
+WITH counted AS (
+    SELECT tk.account_id, a.segment,
+           count(*) FILTER (WHERE tk.opened_at >= %(s7)s) AS n7,
+           count(*) FILTER (WHERE tk.opened_at >= %(s30)s) AS n30,
+           count(*) AS n90
+    FROM tickets_ticket tk JOIN accounts_account a ON a.id = tk.account_id AND a.tenant_id = %(tenant)s
+    WHERE tk.tenant_id = %(tenant)s AND tk.opened_at >= %(s90)s AND tk.opened_at < %(end)s
+    GROUP BY 1, 2
+), per_period AS (
+    SELECT c.account_id, c.segment, p.days, CASE p.days WHEN 7 THEN c.n7 WHEN 30 THEN c.n30 ELSE c.n90 END AS n
+    FROM counted c CROSS JOIN (VALUES (7), (30), (90)) AS p(days)
+), ranked AS (
+    SELECT days, '' AS segment, account_id, n,
+           row_number() OVER (PARTITION BY days ORDER BY n DESC, account_id) AS rank
+    FROM per_period WHERE n > 0
+    UNION ALL
+    SELECT days, segment, account_id, n,
+           row_number() OVER (PARTITION BY days, segment ORDER BY n DESC, account_id)
+    FROM per_period WHERE n > 0
+)
+INSERT INTO dashboards_supporttopaccount (tenant_id, period_days, segment, rank, account_id, tickets)
+SELECT %(tenant)s, days, segment, rank, account_id, n FROM ranked WHERE rank <= %(top)s
+"""
+
+
 def refresh_support(*, tenant: Tenant, now: datetime | None = None, days: int = SUPPORT_WINDOW_DAYS) -> RefreshResult:
     """Rewrite the tenant's ``SupportDay`` rows of the last ``days`` days (today included)."""
     now = now or timezone.now()
@@ -126,7 +156,11 @@ def refresh_support(*, tenant: Tenant, now: datetime | None = None, days: int = 
         _lock(cursor, tenant, RefreshKind.SUPPORT)
         cursor.execute("DELETE FROM dashboards_supportday WHERE tenant_id = %s AND day >= %s", [tenant.pk, first])
         cursor.execute(_SUPPORT_INSERT, params)
-        return _record(cursor, tenant, RefreshKind.SUPPORT, cursor.rowcount, started, now)
+        rows = cursor.rowcount
+        cursor.execute("DELETE FROM dashboards_supporttopaccount WHERE tenant_id = %s", [tenant.pk])
+        starts = {f"s{days}": _day_start(today - timedelta(days=days - 1)) for days in TOP_PERIODS}
+        cursor.execute(_TOP_ACCOUNTS_INSERT, {**params, **starts, "top": TOP_ACCOUNTS})
+        return _record(cursor, tenant, RefreshKind.SUPPORT, rows, started, now)
 
 
 # --------------------------------------------------------------------------- portfolio

@@ -18,6 +18,7 @@ from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from core import jobs
+from dashboards.refresh import refresh_all
 from onboarding.models import PlanTask
 from renewals.models import ArrMovement
 from tenancy.models import Membership, Role, Tenant, TenantModel
@@ -225,6 +226,10 @@ def _job(t):
     return {"id": str(jobs.job_create(tenant=t, kind="health.recompute").pk)}
 
 
+def _dashboard_job(t):
+    return {"job_id": str(jobs.job_create(tenant=t, kind="dashboards.refresh").pk)}
+
+
 Builder = Callable[[Tenant], dict]
 
 # Every route that captures an object id, by URL name: how to make that object in a tenant.
@@ -313,6 +318,8 @@ BUILDERS: dict[str, Builder] = {
     "api-opportunity-detail": _opportunity,
     # core
     "api-job": _job,
+    # dashboards
+    "dashboards:refresh_status": _dashboard_job,
 }
 
 
@@ -369,3 +376,4 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
     QueueViewFactory(tenant=t, name=f"{marker} view")
     TouchpointCadenceFactory(tenant=t, kind="custom", label=f"{marker} cadence")
     OpportunityFactory(account=account, title=f"{marker} opportunity")
+    refresh_all(tenant=t)  # the dashboards' aggregates (top accounts by tickets name the account)

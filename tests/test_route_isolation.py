@@ -52,6 +52,7 @@ TENANT_WIDE = {
     "knowledge:article_preview",
     "onboarding:board", "onboarding:my_tasks", "onboarding:plan_start", "onboarding:templates",
     "onboarding:template_create", "cadences:list", "cadences:create", "renewals:desk", "opportunities:pipeline",
+    "dashboards:support", "dashboards:support_export", "dashboards:refresh", "dashboards:score_validation",
     # API
     "api-account-list", "api-contact-list", "api-usage", "api-health-recompute", "api-health-scorecard",
     "api-health-sources", "api-health-risk-rules", "api-ticket-list", "api-inbound-email-list",
@@ -71,6 +72,7 @@ LISTS = {
     "api-inbound-email-triage", "api-kb-article-list",
     "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
     "cadences:list", "api-touchpoint-cadence-list", "api-opportunity-list", "opportunities:pipeline",
+    "dashboards:support", "dashboards:support_export",
 }
 
 # Routes open without a tenant, or reached by a token rather than an id: each has its own test (named here).

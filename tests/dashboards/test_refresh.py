@@ -87,7 +87,7 @@ def test_refresh_query_count_is_constant(tenant, support_history, portfolio_hist
     for i in range(15):
         account = AccountFactory(tenant=tenant, segment="mid_market", arr=Decimal(1000 + i))
         TicketFactory(account=account, severity=1 + i % 4)
-    assert _queries(lambda: refresh_all(tenant=tenant)) == small <= 14  # 10 statements + a savepoint pair per kind
+    assert _queries(lambda: refresh_all(tenant=tenant)) == small <= 16  # 12 statements + a savepoint pair per kind
 
 
 PORTFOLIO_FIELDS = ("day", "segment", "csm_id", "band", "accounts", "arr", "scored_accounts", "score_sum")
@@ -136,3 +136,19 @@ def test_refresh_all_records_both_kinds(tenant, support_history):
     assert outcome["support"]["rows"] == 4
     with tenant_context(tenant):
         assert sorted(DashboardRefresh.objects.values_list("kind", flat=True)) == ["portfolio", "support"]
+
+
+def test_top_accounts_by_tickets(tenant, support_history):
+    from dashboards.models import SupportTopAccount
+
+    refresh_support(tenant=tenant)
+    ent, smb = support_history["ent"].pk, support_history["smb"].pk
+    with tenant_context(tenant):
+        rows = sorted(SupportTopAccount.objects.values_list("period_days", "segment", "rank", "account_id", "tickets"))
+    expected = []
+    for days in (7, 30, 90):  # T4 opened in November: in no period
+        expected += [(days, "", 1, ent, 2), (days, "", 2, smb, 1), (days, "enterprise", 1, ent, 2), (days, "smb", 1, smb, 1)]
+    assert rows == sorted(expected)
+    refresh_support(tenant=tenant)
+    with tenant_context(tenant):
+        assert SupportTopAccount.objects.count() == 12  # rewritten, not added to
