@@ -3,7 +3,7 @@
 * ``SupportFilters`` (segment, engineer: a user id or "none", period: 7 / 30 / 90 days) from the query string.
 * :func:`support_dashboard`: SLA compliance by severity, segment, engineer and day, breaches this week,
   first-response and resolution distributions, escalations and flow, all summed from ``SupportDay`` in one
-  ``GROUPING SETS`` query; the top accounts from ``SupportTopAccount``; the open backlog by severity, age
+  ``GROUPING SETS`` query (the histograms in a second one, for the severities and the total); the top accounts from ``SupportTopAccount``; the open backlog by severity, age
   and support level from one bounded live query over the unresolved tickets (``ticket_open_counts_idx``);
   freshness from ``DashboardRefresh``.
 """
@@ -114,11 +114,19 @@ _GROUPED = f"""
 SELECT GROUPING(severity) AS g_sev, GROUPING(segment) AS g_seg, GROUPING(engineer_id) AS g_eng, GROUPING(day) AS g_day,
        severity, segment, engineer_id, day,
        {", ".join(f"COALESCE(sum({name}), 0)" for name in _SUMS)},
-       COALESCE(sum(response_breached + resolution_breached) FILTER (WHERE day >= %(week)s), 0),
-       {_bucket_sums("response_hist")}, {_bucket_sums("resolution_hist")}
+       COALESCE(sum(response_breached + resolution_breached) FILTER (WHERE day >= %(week)s), 0)
 FROM dashboards_supportday
 WHERE tenant_id = %(tenant)s AND day >= %(start)s AND day <= %(today)s {{where}}
 GROUP BY GROUPING SETS ((severity), (segment), (engineer_id), (day), ())
+"""
+
+# The histograms are summed for the severities and the total only (the times table and the distributions):
+# 36 sums per row are the costly part, so not for every grouping set.
+_HISTOGRAMS = f"""
+SELECT GROUPING(severity), severity, {_bucket_sums("response_hist")}, {_bucket_sums("resolution_hist")}
+FROM dashboards_supportday
+WHERE tenant_id = %(tenant)s AND day >= %(start)s AND day <= %(today)s {{where}}
+GROUP BY GROUPING SETS ((severity), ())
 """
 
 
@@ -138,22 +146,23 @@ def _where(filters: SupportFilters, params: dict, *, engineer_column: str, segme
 def _figures(row: tuple, *, key, label: str) -> SlaFigures:
     values = row[8:]
     n = len(_SUMS)
-    figures = SlaFigures(key=key, label=label, **dict(zip(_SUMS, values[:n], strict=True)), week_breaches=values[n])
-    figures.response_hist = [int(v) for v in values[n + 1:n + 1 + histograms.BUCKETS]]
-    figures.resolution_hist = [int(v) for v in values[n + 1 + histograms.BUCKETS:]]
-    return figures
+    return SlaFigures(key=key, label=label, **dict(zip(_SUMS, values[:n], strict=True)), week_breaches=values[n])
 
 
 def sla_breakdown(*, filters: SupportFilters, today: date, engineers: dict[int, str]) -> dict:
-    """``{"total", "by_severity", "by_segment", "by_engineer", "by_day"}`` of ``SlaFigures`` (one query)."""
+    """``{"total", "by_severity", "by_segment", "by_engineer", "by_day"}`` of ``SlaFigures`` (two queries; the
+    histograms for the severities and the total only)."""
     start = today - timedelta(days=filters.period - 1)
     params = {"tenant": get_current_tenant().pk, "start": start, "today": today,
               "week": today - timedelta(days=today.weekday())}
-    sql = _GROUPED.format(where=_where(filters, params, engineer_column="engineer_id", segment_column="segment"))
+    where = _where(filters, params, engineer_column="engineer_id", segment_column="segment")
     out = {"total": SlaFigures(label="All"), "by_severity": [], "by_segment": [], "by_engineer": [], "by_day": {}}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_GROUPED.format(where=where), params)
         rows = cursor.fetchall()
+        cursor.execute(_HISTOGRAMS.format(where=where), params)
+        hists = {None if grouped else severity: [int(v) for v in values]
+                 for grouped, severity, *values in cursor.fetchall()}
     for row in rows:
         g_sev, g_seg, g_eng, g_day, severity, segment, engineer, day = row[:8]
         if not g_sev:
@@ -167,6 +176,10 @@ def sla_breakdown(*, filters: SupportFilters, today: date, engineers: dict[int, 
             out["by_day"][day] = _figures(row, key=day, label=f"{day:%Y-%m-%d}")
         else:
             out["total"] = _figures(row, key=None, label="All")
+    for figures in [out["total"], *out["by_severity"]]:
+        values = hists.get(figures.key)
+        if values:
+            figures.response_hist, figures.resolution_hist = values[:histograms.BUCKETS], values[histograms.BUCKETS:]
     out["by_severity"].sort(key=lambda f: f.key)
     out["by_segment"].sort(key=lambda f: f.key)
     out["by_engineer"].sort(key=lambda f: (f.key == "none", f.label))
@@ -219,7 +232,7 @@ def freshness(kind: str = RefreshKind.SUPPORT) -> DashboardRefresh | None:
 
 
 def support_dashboard(*, filters: SupportFilters, engineers: dict[int, str], now: datetime | None = None) -> dict:
-    """Everything the support operations page shows (four queries)."""
+    """Everything the support operations page shows (five queries)."""
     now = now or timezone.now()
     today = now.astimezone(UTC).date()
     return {

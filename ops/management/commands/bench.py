@@ -10,6 +10,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dashboards import bench as dashboards_bench
 from health import bench_ingest, bench_recompute
 from renewals import bench as renewals_bench
 from tickets import bench as tickets_bench
@@ -19,6 +20,7 @@ BENCHMARKS = {
     "usage-ingest": bench_ingest,
     "tickets": tickets_bench,
     "renewals": renewals_bench,
+    "dashboards": dashboards_bench,
 }
 
 
