@@ -69,48 +69,55 @@ def _record(cursor, tenant: Tenant, kind: str, rows: int, started: float, now: d
 # --------------------------------------------------------------------------- support
 
 def _hist_sql(event: str) -> str:
-    cells = ", ".join(f"count(*) FILTER (WHERE e.what = '{event}' AND e.bucket = {i})" for i in range(BUCKETS))
+    cells = ", ".join(f"COALESCE(sum(n) FILTER (WHERE what = '{event}' AND bucket = {i}), 0)" for i in range(BUCKETS))
     return f"ARRAY[{cells}]::integer[]"
 
 
+def _sum(event: str) -> str:
+    return f"COALESCE(sum(n) FILTER (WHERE what = '{event}'), 0)"
+
+
+# Each ticket in the window becomes up to six dated events (opened, resolved, escalated, responded, the response
+# and the resolution outcome), counted first per day x segment x severity x engineer x event x bucket (a cheap
+# GROUP BY with one count), then pivoted into one row per day x segment x severity x engineer.
 _SUPPORT_INSERT = f"""
+WITH events AS (
+    SELECT (e.at AT TIME ZONE 'UTC')::date AS day, t.segment, t.severity, t.assignee_id, e.what, e.bucket,
+           count(*) AS n
+    FROM (
+        SELECT a.segment, tk.severity, tk.assignee_id, tk.opened_at, tk.first_response_at, tk.resolved_at,
+               tk.escalated_at, tk.response_state, tk.resolution_state, tk.response_due_at, tk.resolution_due_at
+        FROM tickets_ticket tk JOIN accounts_account a ON a.id = tk.account_id AND a.tenant_id = %(tenant)s
+        WHERE tk.tenant_id = %(tenant)s
+          AND (tk.opened_at >= %(start)s OR tk.first_response_at >= %(start)s OR tk.resolved_at >= %(start)s
+               OR tk.escalated_at >= %(start)s OR tk.response_due_at >= %(start)s
+               OR tk.resolution_due_at >= %(start)s)
+    ) t
+    CROSS JOIN LATERAL (
+        SELECT v.at, v.what, width_bucket(GREATEST(v.minutes, 0), %(edges)s::float8[]) AS bucket
+        FROM (VALUES
+            (t.opened_at, 'opened', NULL::float8),
+            (t.resolved_at, 'resolved', EXTRACT(EPOCH FROM t.resolved_at - t.opened_at)::float8 / 60),
+            (t.escalated_at, 'escalated', NULL),
+            (t.first_response_at, 'responded', EXTRACT(EPOCH FROM t.first_response_at - t.opened_at)::float8 / 60),
+            (CASE WHEN t.response_state IN ('met', 'breached')
+                  THEN COALESCE(t.first_response_at, t.resolved_at, t.response_due_at, t.opened_at) END,
+             'response_' || t.response_state, NULL),
+            (CASE WHEN t.resolution_state IN ('met', 'breached')
+                  THEN COALESCE(t.resolved_at, t.resolution_due_at, t.opened_at) END,
+             'resolution_' || t.resolution_state, NULL)
+        ) AS v(at, what, minutes)
+        WHERE v.at >= %(start)s AND v.at < %(end)s
+    ) e
+    GROUP BY 1, 2, 3, 4, 5, 6
+)
 INSERT INTO dashboards_supportday (
     tenant_id, day, segment, severity, engineer_id, opened, resolved, escalated, response_met, response_breached,
     resolution_met, resolution_breached, response_hist, resolution_hist)
-SELECT %(tenant)s, (e.at AT TIME ZONE 'UTC')::date, t.segment, t.severity, t.assignee_id,
-    count(*) FILTER (WHERE e.what = 'opened'),
-    count(*) FILTER (WHERE e.what = 'resolved'),
-    count(*) FILTER (WHERE e.what = 'escalated'),
-    count(*) FILTER (WHERE e.what = 'response_met'),
-    count(*) FILTER (WHERE e.what = 'response_breached'),
-    count(*) FILTER (WHERE e.what = 'resolution_met'),
-    count(*) FILTER (WHERE e.what = 'resolution_breached'),
-    {_hist_sql('responded')},
-    {_hist_sql('resolved')}
-FROM (
-    SELECT a.segment, tk.severity, tk.assignee_id, tk.opened_at, tk.first_response_at, tk.resolved_at,
-           tk.escalated_at, tk.response_state, tk.resolution_state, tk.response_due_at, tk.resolution_due_at
-    FROM tickets_ticket tk JOIN accounts_account a ON a.id = tk.account_id AND a.tenant_id = %(tenant)s
-    WHERE tk.tenant_id = %(tenant)s
-      AND (tk.opened_at >= %(start)s OR tk.first_response_at >= %(start)s OR tk.resolved_at >= %(start)s
-           OR tk.escalated_at >= %(start)s OR tk.response_due_at >= %(start)s OR tk.resolution_due_at >= %(start)s)
-) t
-CROSS JOIN LATERAL (
-    SELECT v.at, v.what, width_bucket(GREATEST(v.minutes, 0), %(edges)s::float8[]) AS bucket
-    FROM (VALUES
-        (t.opened_at, 'opened', NULL::float8),
-        (t.resolved_at, 'resolved', EXTRACT(EPOCH FROM t.resolved_at - t.opened_at)::float8 / 60),
-        (t.escalated_at, 'escalated', NULL),
-        (t.first_response_at, 'responded', EXTRACT(EPOCH FROM t.first_response_at - t.opened_at)::float8 / 60),
-        (CASE WHEN t.response_state IN ('met', 'breached')
-              THEN COALESCE(t.first_response_at, t.resolved_at, t.response_due_at, t.opened_at) END,
-         'response_' || t.response_state, NULL),
-        (CASE WHEN t.resolution_state IN ('met', 'breached')
-              THEN COALESCE(t.resolved_at, t.resolution_due_at, t.opened_at) END,
-         'resolution_' || t.resolution_state, NULL)
-    ) AS v(at, what, minutes)
-    WHERE v.at >= %(start)s AND v.at < %(end)s
-) e
+SELECT %(tenant)s, day, segment, severity, assignee_id,
+    {_sum('opened')}, {_sum('resolved')}, {_sum('escalated')}, {_sum('response_met')}, {_sum('response_breached')},
+    {_sum('resolution_met')}, {_sum('resolution_breached')}, {_hist_sql('responded')}, {_hist_sql('resolved')}
+FROM events
 GROUP BY 2, 3, 4, 5
 """
 
@@ -154,6 +161,7 @@ def refresh_support(*, tenant: Tenant, now: datetime | None = None, days: int = 
               "edges": list(map(float, EDGES))}
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor, tenant, RefreshKind.SUPPORT)
+        cursor.execute("SET LOCAL work_mem = '64MB'")  # the event aggregation hashes and sorts in memory
         cursor.execute("DELETE FROM dashboards_supportday WHERE tenant_id = %s AND day >= %s", [tenant.pk, first])
         cursor.execute(_SUPPORT_INSERT, params)
         rows = cursor.rowcount
@@ -174,22 +182,45 @@ WHERE a.tenant_id = %(tenant)s AND a.status = %(active)s
 GROUP BY 3, 4, 5
 """
 
+# Past days with no rows yet: each account's band on a day is its latest snapshot by the end of that day. Read
+# as spans (one index probe per account for the band held before the first missing day, then the last snapshot
+# of each day in the range, each valid until the account's next one), expanded over the missing days only.
 _PORTFOLIO_HISTORY = """
 WITH missing AS (
     SELECT d::date AS day FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS d
     WHERE NOT EXISTS (SELECT 1 FROM dashboards_portfolioday p WHERE p.tenant_id = %(tenant)s AND p.day = d::date)
+), bounds AS (
+    SELECT min(day) AS first, max(day) AS last FROM missing
+), seed AS (
+    SELECT a.id AS account_id, b.first - 1 AS day, s.status, s.score
+    FROM bounds b JOIN accounts_account a ON a.tenant_id = %(tenant)s AND b.first IS NOT NULL
+    JOIN LATERAL (
+        SELECT hs.status, hs.score FROM health_healthsnapshot hs
+        WHERE hs.tenant_id = %(tenant)s AND hs.account_id = a.id AND hs.computed_at < b.first
+        ORDER BY hs.computed_at DESC LIMIT 1
+    ) s ON true
+), daily AS (
+    SELECT DISTINCT ON (hs.account_id, (hs.computed_at AT TIME ZONE 'UTC')::date)
+           hs.account_id, (hs.computed_at AT TIME ZONE 'UTC')::date AS day, hs.status, hs.score
+    FROM health_healthsnapshot hs, bounds b
+    WHERE hs.tenant_id = %(tenant)s AND hs.computed_at >= b.first AND hs.computed_at < b.last + 1
+    ORDER BY hs.account_id, (hs.computed_at AT TIME ZONE 'UTC')::date, hs.computed_at DESC
+), spans AS (
+    SELECT x.account_id, x.day AS valid_from, x.status, x.score,
+           COALESCE(lead(x.day) OVER (PARTITION BY x.account_id ORDER BY x.day) - 1, b.last) AS valid_to
+    FROM (SELECT * FROM seed UNION ALL SELECT * FROM daily) x, bounds b
+), expanded AS MATERIALIZED (
+    SELECT sp.account_id, d::date AS day, sp.status, sp.score
+    FROM spans sp CROSS JOIN bounds b
+    CROSS JOIN LATERAL generate_series(GREATEST(sp.valid_from, b.first), sp.valid_to, interval '1 day') AS d
 )
 INSERT INTO dashboards_portfolioday (tenant_id, day, segment, csm_id, band, accounts, arr, scored_accounts, score_sum)
-SELECT %(tenant)s, m.day, a.segment, a.csm_id, COALESCE(s.status, ''), count(*), COALESCE(sum(a.arr), 0),
-       count(s.score), COALESCE(sum(s.score), 0)
-FROM missing m
-JOIN accounts_account a ON a.tenant_id = %(tenant)s AND a.created_at < m.day + 1
+SELECT %(tenant)s, m.day, a.segment, a.csm_id, COALESCE(e.status, ''), count(*), COALESCE(sum(a.arr), 0),
+       count(e.score), COALESCE(sum(e.score), 0)
+FROM expanded e
+JOIN missing m ON m.day = e.day
+JOIN accounts_account a ON a.id = e.account_id AND a.tenant_id = %(tenant)s AND a.created_at < m.day + 1
      AND (a.status = %(active)s OR a.updated_at >= m.day + 1)
-JOIN LATERAL (
-    SELECT hs.status, hs.score FROM health_healthsnapshot hs
-    WHERE hs.tenant_id = %(tenant)s AND hs.account_id = a.id AND hs.computed_at < m.day + 1
-    ORDER BY hs.computed_at DESC LIMIT 1
-) s ON true
 GROUP BY 2, 3, 4, 5
 """
 
@@ -204,7 +235,8 @@ def refresh_portfolio(*, tenant: Tenant, now: datetime | None = None,
               "first": today - timedelta(days=history_days), "last": today - timedelta(days=1)}
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor, tenant, RefreshKind.PORTFOLIO)
-        cursor.execute("SET LOCAL TIME ZONE 'UTC'")  # ``day + 1`` compares with timestamptz at UTC midnight
+        # ``day + 1`` compares with timestamptz at UTC midnight; the history's sorts stay in memory.
+        cursor.execute("SET LOCAL TIME ZONE 'UTC'; SET LOCAL work_mem = '64MB'")
         cursor.execute("DELETE FROM dashboards_portfolioday WHERE tenant_id = %s AND day >= %s", [tenant.pk, today])
         cursor.execute(_PORTFOLIO_TODAY, params)
         rows = cursor.rowcount

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -49,13 +51,22 @@ def support_export(request):
 def refresh(request):
     """Refresh the tenant's aggregates now (idempotent; everyone who reads the dashboards may ask)."""
     outcome = services.request_refresh(tenant=request.tenant)
-    target = safe_next(request, reverse("dashboards:support"))
+    # Back to the page as it is now (the filters an HTMX swap pushed into its URL): ``next``, else the referrer.
+    target = safe_next(request, "") or _same_site_referrer(request) or reverse("dashboards:support")
     if outcome["status"] == "queued":
         messages.success(request, "Refresh queued; the figures update when it ends.")
         return redirect(f"{target}{'&' if '?' in target else '?'}job={outcome['job_id']}")
     messages.success(request, f"Refreshed ({outcome['support']['rows']} support rows) in "
                               f"{outcome['support']['seconds'] + outcome['portfolio']['seconds']:.1f}s.")
     return redirect(target)
+
+
+def _same_site_referrer(request) -> str:
+    referrer = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(referrer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return ""
+    parts = urlsplit(referrer)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
 @login_required

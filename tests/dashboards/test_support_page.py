@@ -53,6 +53,7 @@ def test_filters_come_from_the_url(alice_client, tenant, support_history, query,
     response = alice_client.get(f"{PAGE}?{query}")
     assert {f.key: (f.opened, f.resolved) for f in response.context["sla"]["by_severity"]} == expected
     assert f'href="/dashboards/support/export.csv?{query}' in response.content.decode().replace("&amp;", "&")
+    assert 'name="next"' not in response.content.decode()  # the refresh comes back through the referrer
 
 
 def test_segment_filter_narrows_the_backlog(alice_client, tenant, support_history):
@@ -115,6 +116,13 @@ def test_refresh_refuses_get_and_foreign_redirects(alice_client, tenant):
     assert alice_client.get("/dashboards/refresh/").status_code == 405
     response = alice_client.post("/dashboards/refresh/", {"next": "https://evil.example/"})
     assert response["Location"] == PAGE
+    response = alice_client.post("/dashboards/refresh/", HTTP_REFERER="https://evil.example/dashboards/support/")
+    assert response["Location"] == PAGE
+
+
+def test_refresh_comes_back_to_the_filtered_page(alice_client, tenant):
+    response = alice_client.post("/dashboards/refresh/", HTTP_REFERER="http://testserver/dashboards/support/?period=7")
+    assert response["Location"] == f"{PAGE}?period=7"
 
 
 def test_another_tenants_job_is_a_404(alice_client, other_tenant):
