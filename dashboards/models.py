@@ -7,6 +7,7 @@ accounts. Nothing here is written by hand: a refresh deletes its window and inse
 * ``SupportDay``: ticket flow and SLA outcomes per day x segment x severity x engineer (the assignee), plus
   histograms of first-response and resolution minutes in fixed log-spaced buckets (``dashboards.histograms``),
   so medians and p90 over any filter are a sum of arrays.
+* ``SupportPeriod``: ``SupportDay`` rolled up over the last 7, 30 and 90 days (the page's breakdowns).
 * ``SupportTopAccount``: the accounts with the most tickets over 7, 30 and 90 days (all and per segment).
 * ``DashboardRefresh``: when each kind was last refreshed, how long it took and how many rows it wrote.
 """
@@ -78,6 +79,33 @@ class SupportDay(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.day} Sev{self.severity} {self.segment}: {self.opened} opened"
+
+
+class SupportPeriod(TenantModel):
+    """``SupportDay`` summed over the last ``period_days`` days (7, 30, 90) up to ``end_day`` per segment x
+    severity x engineer: the page's breakdowns sum a few hundred of these rather than every day's rows."""
+
+    tenant = _tenant_fk()
+    period_days = models.PositiveSmallIntegerField()
+    end_day = models.DateField()
+    segment = models.CharField(max_length=50)
+    severity = models.PositiveSmallIntegerField()
+    engineer = _person_fk()
+    opened = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    response_met = models.PositiveIntegerField(default=0)
+    response_breached = models.PositiveIntegerField(default=0)
+    resolution_met = models.PositiveIntegerField(default=0)
+    resolution_breached = models.PositiveIntegerField(default=0)
+    response_hist = ArrayField(models.PositiveIntegerField(), default=list)
+    resolution_hist = ArrayField(models.PositiveIntegerField(), default=list)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "period_days", "segment"], name="support_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.period_days} days to {self.end_day} Sev{self.severity} {self.segment}"
 
 
 class SupportTopAccount(TenantModel):

@@ -5,8 +5,8 @@ DELETE and INSERT), deletes its window, inserts it again with one ``INSERT ... S
 records its freshness (``DashboardRefresh``): a constant number of queries whatever the number of accounts
 or tickets, and a second run writes identical rows. Days are UTC days.
 
-* :func:`refresh_support`: the last ``SUPPORT_WINDOW_DAYS`` days of ``SupportDay`` from the tickets, and the
-  top accounts by tickets (``SupportTopAccount``).
+* :func:`refresh_support`: the last ``SUPPORT_WINDOW_DAYS`` days of ``SupportDay`` from the tickets, their
+  7/30/90-day rollups (``SupportPeriod``) and the top accounts by tickets (``SupportTopAccount``).
 * :func:`refresh_portfolio`: today's ``PortfolioDay`` rows from the accounts as they are now, and any day of
   the last ``PORTFOLIO_HISTORY_DAYS`` with no rows yet from the health snapshot history (each account's
   latest snapshot by the end of that day; an account counts on a past day when it had a snapshot by then
@@ -123,6 +123,24 @@ GROUP BY 2, 3, 4, 5
 
 
 TOP_PERIODS = (7, 30, 90)
+_COUNTS = ("opened", "resolved", "escalated", "response_met", "response_breached", "resolution_met",
+           "resolution_breached")
+
+
+def _array_sum(column: str) -> str:
+    return "ARRAY[" + ", ".join(f"sum({column}[{i + 1}])" for i in range(BUCKETS)) + "]::integer[]"
+
+
+# The period rollups, from the day rows just written (same transaction).
+_PERIODS_INSERT = f"""
+INSERT INTO dashboards_supportperiod (tenant_id, period_days, end_day, segment, severity, engineer_id,
+    {", ".join(_COUNTS)}, response_hist, resolution_hist)
+SELECT %(tenant)s, p.days, %(today)s, s.segment, s.severity, s.engineer_id,
+       {", ".join(f"sum(s.{name})" for name in _COUNTS)}, {_array_sum("s.response_hist")}, {_array_sum("s.resolution_hist")}
+FROM dashboards_supportday s JOIN (VALUES (7), (30), (90)) AS p(days) ON s.day > %(today)s - p.days
+WHERE s.tenant_id = %(tenant)s AND s.day <= %(today)s
+GROUP BY 2, 4, 5, 6
+"""
 TOP_ACCOUNTS = 10
 
 _TOP_ACCOUNTS_INSERT = """
@@ -165,6 +183,8 @@ def refresh_support(*, tenant: Tenant, now: datetime | None = None, days: int = 
         cursor.execute("DELETE FROM dashboards_supportday WHERE tenant_id = %s AND day >= %s", [tenant.pk, first])
         cursor.execute(_SUPPORT_INSERT, params)
         rows = cursor.rowcount
+        cursor.execute("DELETE FROM dashboards_supportperiod WHERE tenant_id = %s", [tenant.pk])
+        cursor.execute(_PERIODS_INSERT, {"tenant": tenant.pk, "today": today})
         cursor.execute("DELETE FROM dashboards_supporttopaccount WHERE tenant_id = %s", [tenant.pk])
         starts = {f"s{days}": _day_start(today - timedelta(days=days - 1)) for days in TOP_PERIODS}
         cursor.execute(_TOP_ACCOUNTS_INSERT, {**params, **starts, "top": TOP_ACCOUNTS})

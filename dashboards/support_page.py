@@ -50,7 +50,7 @@ def support_context(request) -> dict:
     total = sla["total"]
     return {
         "filters": filters, "periods": PERIODS, "segments": segments, "people": people, "data": data,
-        "sla": sla, "backlog": backlog, "total": total, "today": data["today"], "refreshed": data["refreshed"],
+        "sla": sla, "backlog": backlog, "total": total, "today": sla["end_day"], "refreshed": data["refreshed"],
         "compliance_chart": compliance_chart, "backlog_chart": backlog_chart,
         "distributions": [_distribution(total.response_hist, "Time to first response"),
                           _distribution(total.resolution_hist, "Time to resolution")],

@@ -2,8 +2,8 @@
 
 * ``SupportFilters`` (segment, engineer: a user id or "none", period: 7 / 30 / 90 days) from the query string.
 * :func:`support_dashboard`: SLA compliance by severity, segment, engineer and day, breaches this week,
-  first-response and resolution distributions, escalations and flow, all summed from ``SupportDay`` in one
-  ``GROUPING SETS`` query (the histograms in a second one, for the severities and the total); the top accounts from ``SupportTopAccount``; the open backlog by severity, age
+  first-response and resolution distributions, escalations and flow, summed from the period's rollup
+  (``SupportPeriod``) in one ``GROUPING SETS`` query, and the daily trend from ``SupportDay``; the top accounts from ``SupportTopAccount``; the open backlog by severity, age
   and support level from one bounded live query over the unresolved tickets (``ticket_open_counts_idx``);
   freshness from ``DashboardRefresh``.
 """
@@ -110,23 +110,24 @@ def _bucket_sums(column: str) -> str:
     return ", ".join(f"COALESCE(sum({column}[{i + 1}]), 0)" for i in range(histograms.BUCKETS))
 
 
+# The breakdowns: the period's rollup rows (a few hundred), summed per severity, segment, engineer and in all.
 _GROUPED = f"""
-SELECT GROUPING(severity) AS g_sev, GROUPING(segment) AS g_seg, GROUPING(engineer_id) AS g_eng, GROUPING(day) AS g_day,
-       severity, segment, engineer_id, day,
+SELECT GROUPING(severity) AS g_sev, GROUPING(segment) AS g_seg, GROUPING(engineer_id) AS g_eng,
+       severity, segment, engineer_id, max(end_day),
        {", ".join(f"COALESCE(sum({name}), 0)" for name in _SUMS)},
-       COALESCE(sum(response_breached + resolution_breached) FILTER (WHERE day >= %(week)s), 0)
-FROM dashboards_supportday
-WHERE tenant_id = %(tenant)s AND day >= %(start)s AND day <= %(today)s {{where}}
-GROUP BY GROUPING SETS ((severity), (segment), (engineer_id), (day), ())
+       {_bucket_sums("response_hist")}, {_bucket_sums("resolution_hist")}
+FROM dashboards_supportperiod
+WHERE tenant_id = %(tenant)s AND period_days = %(period)s {{where}}
+GROUP BY GROUPING SETS ((severity), (segment), (engineer_id), ())
 """
 
-# The histograms are summed for the severities and the total only (the times table and the distributions):
-# 36 sums per row are the costly part, so not for every grouping set.
-_HISTOGRAMS = f"""
-SELECT GROUPING(severity), severity, {_bucket_sums("response_hist")}, {_bucket_sums("resolution_hist")}
+# The daily trend and this week's breaches: four sums per day over the period's day rows.
+_DAILY = """
+SELECT day, COALESCE(sum(response_met), 0), COALESCE(sum(response_breached), 0), COALESCE(sum(resolution_met), 0),
+       COALESCE(sum(resolution_breached), 0)
 FROM dashboards_supportday
-WHERE tenant_id = %(tenant)s AND day >= %(start)s AND day <= %(today)s {{where}}
-GROUP BY GROUPING SETS ((severity), ())
+WHERE tenant_id = %(tenant)s AND day >= %(start)s AND day <= %(today)s {where}
+GROUP BY day
 """
 
 
@@ -144,46 +145,50 @@ def _where(filters: SupportFilters, params: dict, *, engineer_column: str, segme
 
 
 def _figures(row: tuple, *, key, label: str) -> SlaFigures:
-    values = row[8:]
-    n = len(_SUMS)
-    return SlaFigures(key=key, label=label, **dict(zip(_SUMS, values[:n], strict=True)), week_breaches=values[n])
+    values = row[7:]
+    n, buckets = len(_SUMS), histograms.BUCKETS
+    figures = SlaFigures(key=key, label=label, **dict(zip(_SUMS, values[:n], strict=True)))
+    figures.response_hist = [int(v) for v in values[n:n + buckets]]
+    figures.resolution_hist = [int(v) for v in values[n + buckets:]]
+    return figures
 
 
 def sla_breakdown(*, filters: SupportFilters, today: date, engineers: dict[int, str]) -> dict:
-    """``{"total", "by_severity", "by_segment", "by_engineer", "by_day"}`` of ``SlaFigures`` (two queries; the
-    histograms for the severities and the total only)."""
-    start = today - timedelta(days=filters.period - 1)
-    params = {"tenant": get_current_tenant().pk, "start": start, "today": today,
-              "week": today - timedelta(days=today.weekday())}
+    """``{"total", "by_severity", "by_segment", "by_engineer", "by_day", "days", "end_day"}``: ``SlaFigures`` of the
+    period (as of its last refresh, ``end_day``) and the per-day trend (two queries)."""
+    params = {"tenant": get_current_tenant().pk, "period": filters.period}
     where = _where(filters, params, engineer_column="engineer_id", segment_column="segment")
     out = {"total": SlaFigures(label="All"), "by_severity": [], "by_segment": [], "by_engineer": [], "by_day": {}}
+    end_day = today
     with connection.cursor() as cursor:
         cursor.execute(_GROUPED.format(where=where), params)
-        rows = cursor.fetchall()
-        cursor.execute(_HISTOGRAMS.format(where=where), params)
-        hists = {None if grouped else severity: [int(v) for v in values]
-                 for grouped, severity, *values in cursor.fetchall()}
-    for row in rows:
-        g_sev, g_seg, g_eng, g_day, severity, segment, engineer, day = row[:8]
-        if not g_sev:
-            out["by_severity"].append(_figures(row, key=severity, label=SEVERITY_LABELS.get(severity, f"Sev{severity}")))
-        elif not g_seg:
-            out["by_segment"].append(_figures(row, key=segment, label=segment))
-        elif not g_eng:
-            label = engineers.get(engineer, f"User #{engineer}") if engineer else "Unassigned"
-            out["by_engineer"].append(_figures(row, key=engineer or "none", label=label))
-        elif not g_day:
-            out["by_day"][day] = _figures(row, key=day, label=f"{day:%Y-%m-%d}")
-        else:
-            out["total"] = _figures(row, key=None, label="All")
-    for figures in [out["total"], *out["by_severity"]]:
-        values = hists.get(figures.key)
-        if values:
-            figures.response_hist, figures.resolution_hist = values[:histograms.BUCKETS], values[histograms.BUCKETS:]
+        for row in cursor.fetchall():
+            g_sev, g_seg, g_eng, severity, segment, engineer = row[:6]
+            end_day = row[6] or end_day
+            if not g_sev:
+                label = SEVERITY_LABELS.get(severity, f"Sev{severity}")
+                out["by_severity"].append(_figures(row, key=severity, label=label))
+            elif not g_seg:
+                out["by_segment"].append(_figures(row, key=segment, label=segment))
+            elif not g_eng:
+                label = engineers.get(engineer, f"User #{engineer}") if engineer else "Unassigned"
+                out["by_engineer"].append(_figures(row, key=engineer or "none", label=label))
+            else:
+                out["total"] = _figures(row, key=None, label="All")
+        start = end_day - timedelta(days=filters.period - 1)
+        cursor.execute(_DAILY.format(where=where), {**params, "start": start, "today": end_day})
+        week = end_day - timedelta(days=end_day.weekday())
+        for day, response_met, response_breached, resolution_met, resolution_breached in cursor.fetchall():
+            out["by_day"][day] = SlaFigures(key=day, label=f"{day:%Y-%m-%d}", response_met=response_met,
+                                            response_breached=response_breached, resolution_met=resolution_met,
+                                            resolution_breached=resolution_breached)
+            if day >= week:
+                out["total"].week_breaches += response_breached + resolution_breached
     out["by_severity"].sort(key=lambda f: f.key)
     out["by_segment"].sort(key=lambda f: f.key)
     out["by_engineer"].sort(key=lambda f: (f.key == "none", f.label))
     out["days"] = [start + timedelta(days=i) for i in range(filters.period)]
+    out["end_day"] = end_day
     return out
 
 
