@@ -53,14 +53,10 @@ class PortfolioDay(TenantModel):
         return f"{self.day} {self.segment} {self.band or 'unscored'}: {self.accounts}"
 
 
-class SupportDay(TenantModel):
-    """Per day: tickets ``opened``, ``resolved`` and ``escalated`` that day; SLA outcomes decided that day
-    (a response by its first response, or its due instant when breached unanswered; a resolution by its
-    resolution, or its due instant when breached unresolved); the minutes from opening to first response
-    (``response_hist``) and to resolution (``resolution_hist``) of tickets answered / resolved that day."""
+class SupportFigures(TenantModel):
+    """What a support summary row counts (the columns ``SupportDay`` and ``SupportPeriod`` share)."""
 
     tenant = _tenant_fk()
-    day = models.DateField()
     segment = models.CharField(max_length=50)
     severity = models.PositiveSmallIntegerField()
     engineer = _person_fk()
@@ -75,31 +71,30 @@ class SupportDay(TenantModel):
     resolution_hist = ArrayField(models.PositiveIntegerField(), default=list)
 
     class Meta:
+        abstract = True
+
+
+class SupportDay(SupportFigures):
+    """Per day: tickets ``opened``, ``resolved`` and ``escalated`` that day; SLA outcomes decided that day
+    (a response by its first response, or its due instant when breached unanswered; a resolution by its
+    resolution, or its due instant when breached unresolved); the minutes from opening to first response
+    (``response_hist``) and to resolution (``resolution_hist``) of tickets answered / resolved that day."""
+
+    day = models.DateField()
+
+    class Meta:
         indexes = [models.Index(fields=["tenant", "day", "severity"], name="support_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.day} Sev{self.severity} {self.segment}: {self.opened} opened"
 
 
-class SupportPeriod(TenantModel):
+class SupportPeriod(SupportFigures):
     """``SupportDay`` summed over the last ``period_days`` days (7, 30, 90) up to ``end_day`` per segment x
     severity x engineer: the page's breakdowns sum a few hundred of these rather than every day's rows."""
 
-    tenant = _tenant_fk()
     period_days = models.PositiveSmallIntegerField()
     end_day = models.DateField()
-    segment = models.CharField(max_length=50)
-    severity = models.PositiveSmallIntegerField()
-    engineer = _person_fk()
-    opened = models.PositiveIntegerField(default=0)
-    resolved = models.PositiveIntegerField(default=0)
-    escalated = models.PositiveIntegerField(default=0)
-    response_met = models.PositiveIntegerField(default=0)
-    response_breached = models.PositiveIntegerField(default=0)
-    resolution_met = models.PositiveIntegerField(default=0)
-    resolution_breached = models.PositiveIntegerField(default=0)
-    response_hist = ArrayField(models.PositiveIntegerField(), default=list)
-    resolution_hist = ArrayField(models.PositiveIntegerField(), default=list)
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "period_days", "segment"], name="support_period_idx")]
