@@ -8,7 +8,8 @@ or tickets, and a second run writes identical rows. Days are UTC days.
 * :func:`refresh_support`: the last ``SUPPORT_WINDOW_DAYS`` days of ``SupportDay`` from the tickets, their
   7/30/90-day rollups (``SupportPeriod``) and the top accounts by tickets (``SupportTopAccount``).
 * :func:`refresh_portfolio`: today's ``PortfolioDay`` rows from the accounts as they are now, and any day of
-  the last ``PORTFOLIO_HISTORY_DAYS`` with no rows yet from the health snapshot history (each account's
+  the last ``PORTFOLIO_HISTORY_DAYS`` with no rows yet (``PORTFOLIO_BACKFILL_DAYS`` per run, the most recent
+  first, so a tenant's first refreshes stay bounded too) from the health snapshot history (each account's
   latest snapshot by the end of that day; an account counts on a past day when it had a snapshot by then
   and is active, or changed (e.g. churned) after that day). Past days, once written, are kept: the last
   refresh of a day leaves that day's figures as they were at its end.
@@ -32,6 +33,7 @@ from tenancy.models import Tenant
 
 SUPPORT_WINDOW_DAYS = 90
 PORTFOLIO_HISTORY_DAYS = 90
+PORTFOLIO_BACKFILL_DAYS = 30  # missing past days filled per run (most recent first): every run stays bounded
 _LOCK_NAMESPACE = 0x0DA5  # advisory lock key: (namespace << 32) + tenant * 8 + kind
 
 
@@ -179,7 +181,8 @@ def refresh_support(*, tenant: Tenant, now: datetime | None = None, days: int = 
               "edges": list(map(float, EDGES))}
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor, tenant, RefreshKind.SUPPORT)
-        cursor.execute("SET LOCAL work_mem = '64MB'")  # the event aggregation hashes and sorts in memory
+        # The event aggregation hashes and sorts in memory; no JIT (compiling costs more than it saves here).
+        cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
         cursor.execute("DELETE FROM dashboards_supportday WHERE tenant_id = %s AND day >= %s", [tenant.pk, first])
         cursor.execute(_SUPPORT_INSERT, params)
         rows = cursor.rowcount
@@ -209,6 +212,7 @@ _PORTFOLIO_HISTORY = """
 WITH missing AS (
     SELECT d::date AS day FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS d
     WHERE NOT EXISTS (SELECT 1 FROM dashboards_portfolioday p WHERE p.tenant_id = %(tenant)s AND p.day = d::date)
+    ORDER BY 1 DESC LIMIT %(backfill)s
 ), bounds AS (
     SELECT min(day) AS first, max(day) AS last FROM missing
 ), seed AS (
@@ -245,18 +249,20 @@ GROUP BY 2, 3, 4, 5
 """
 
 
-def refresh_portfolio(*, tenant: Tenant, now: datetime | None = None,
-                      history_days: int = PORTFOLIO_HISTORY_DAYS) -> RefreshResult:
-    """Rewrite today's ``PortfolioDay`` rows and fill the past days that have none from the snapshots."""
+def refresh_portfolio(*, tenant: Tenant, now: datetime | None = None, history_days: int = PORTFOLIO_HISTORY_DAYS,
+                      backfill_days: int = PORTFOLIO_BACKFILL_DAYS) -> RefreshResult:
+    """Rewrite today's ``PortfolioDay`` rows and fill up to ``backfill_days`` of the past days (of the last
+    ``history_days``) that have none, most recent first, from the snapshots."""
     now = now or timezone.now()
     started = time.perf_counter()
     today = now.astimezone(UTC).date()
     params = {"tenant": tenant.pk, "today": today, "active": AccountStatus.ACTIVE,
-              "first": today - timedelta(days=history_days), "last": today - timedelta(days=1)}
+              "first": today - timedelta(days=history_days), "last": today - timedelta(days=1),
+              "backfill": backfill_days}
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor, tenant, RefreshKind.PORTFOLIO)
-        # ``day + 1`` compares with timestamptz at UTC midnight; the history's sorts stay in memory.
-        cursor.execute("SET LOCAL TIME ZONE 'UTC'; SET LOCAL work_mem = '64MB'")
+        # ``day + 1`` compares with timestamptz at UTC midnight; the history's sorts stay in memory; no JIT.
+        cursor.execute("SET LOCAL TIME ZONE 'UTC'; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
         cursor.execute("DELETE FROM dashboards_portfolioday WHERE tenant_id = %s AND day >= %s", [tenant.pk, today])
         cursor.execute(_PORTFOLIO_TODAY, params)
         rows = cursor.rowcount

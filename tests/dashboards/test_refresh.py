@@ -169,3 +169,15 @@ def test_period_rollups_sum_the_days(tenant, engineer, support_history):
         (30, *ent), (30, today, "smb", 3, None, 1, 1, 0, 1, 0, 1, hist(), hist(b17=1)),  # T4 resolved on 1 March
         (90, *ent), (90, today, "smb", 3, None, 1, 1, 0, 1, 0, 1, hist(), hist(b17=1)),
     ]
+
+
+def test_portfolio_history_is_backfilled_a_few_days_per_run(tenant, portfolio_history):
+    refresh_portfolio(tenant=tenant, history_days=3, backfill_days=2)
+    assert sorted({row[0] for row in portfolio_rows(tenant)}) == [date(2026, 3, 8), date(2026, 3, 9), date(2026, 3, 10)]
+    refresh_portfolio(tenant=tenant, history_days=3, backfill_days=2)  # the rest on the next run
+    assert sorted({row[0] for row in portfolio_rows(tenant)})[0] == date(2026, 3, 7)
+    first_pass = portfolio_rows(tenant)
+    with tenant_context(tenant):
+        PortfolioDay.objects.all().delete()
+    refresh_portfolio(tenant=tenant, history_days=3)  # all at once: the same rows
+    assert portfolio_rows(tenant) == first_pass
