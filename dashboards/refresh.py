@@ -1,7 +1,8 @@
 """Refreshing the dashboard aggregates of one tenant: set-based, one transaction per kind, idempotent.
 
 Each refresh takes a transaction-level advisory lock (tenant x kind, so two runs never interleave their
-DELETE and INSERT), deletes its window, inserts it again with one ``INSERT ... SELECT ... GROUP BY`` and
+DELETE and INSERT), deletes its window and inserts it again with ``INSERT ... SELECT ... GROUP BY`` (the support
+days by difference: only the rows whose figures changed), and
 records its freshness (``DashboardRefresh``): a constant number of queries whatever the number of accounts
 or tickets, and a second run writes identical rows. Days are UTC days.
 
@@ -79,10 +80,21 @@ def _sum(event: str) -> str:
     return f"COALESCE(sum(n) FILTER (WHERE what = '{event}'), 0)"
 
 
+_COLUMNS = ("tenant_id, day, segment, severity, engineer_id, opened, resolved, escalated, response_met, "
+            "response_breached, resolution_met, resolution_breached, response_hist, resolution_hist")
+# A window row that is already there with the same figures is left alone (no dead row for autovacuum).
+_SAME = " AND ".join(
+    # engineer_id may be NULL: compared through COALESCE, so the anti-joins stay hash joins
+    f"COALESCE(f.{column}, 0) = COALESCE(s.{column}, 0)" if column == "engineer_id" else f"f.{column} = s.{column}"
+    for column in _COLUMNS.replace(" ", "").split(",") if column != "tenant_id"
+)
+
 # Each ticket in the window becomes up to six dated events (opened, resolved, escalated, responded, the response
 # and the resolution outcome), counted first per day x segment x severity x engineer x event x bucket (a cheap
-# GROUP BY with one count), then pivoted into one row per day x segment x severity x engineer.
-_SUPPORT_INSERT = f"""
+# GROUP BY with one count), then pivoted into one row per day x segment x severity x engineer (``fresh``). The
+# window's rows are then brought to ``fresh`` by difference: rows no longer true are deleted, new ones inserted
+# (one statement: both see the table as it was), so a refresh that changes nothing writes nothing.
+_SUPPORT_SYNC = f"""
 WITH events AS (
     SELECT (e.at AT TIME ZONE 'UTC')::date AS day, t.segment, t.severity, t.assignee_id, e.what, e.bucket,
            count(*) AS n
@@ -113,14 +125,26 @@ WITH events AS (
     ) e
     GROUP BY 1, 2, 3, 4, 5, 6
 )
-INSERT INTO dashboards_supportday (
-    tenant_id, day, segment, severity, engineer_id, opened, resolved, escalated, response_met, response_breached,
-    resolution_met, resolution_breached, response_hist, resolution_hist)
-SELECT %(tenant)s, day, segment, severity, assignee_id,
-    {_sum('opened')}, {_sum('resolved')}, {_sum('escalated')}, {_sum('response_met')}, {_sum('response_breached')},
-    {_sum('resolution_met')}, {_sum('resolution_breached')}, {_hist_sql('responded')}, {_hist_sql('resolved')}
-FROM events
-GROUP BY 2, 3, 4, 5
+, fresh AS MATERIALIZED (
+    SELECT %(tenant)s::bigint AS tenant_id, day, segment, severity, assignee_id AS engineer_id,
+        {_sum('opened')} AS opened, {_sum('resolved')} AS resolved, {_sum('escalated')} AS escalated,
+        {_sum('response_met')} AS response_met, {_sum('response_breached')} AS response_breached,
+        {_sum('resolution_met')} AS resolution_met, {_sum('resolution_breached')} AS resolution_breached,
+        {_hist_sql('responded')} AS response_hist, {_hist_sql('resolved')} AS resolution_hist
+    FROM events
+    GROUP BY 2, 3, 4, 5
+), removed AS (
+    DELETE FROM dashboards_supportday s
+    WHERE s.tenant_id = %(tenant)s AND s.day >= %(first)s AND NOT EXISTS (SELECT 1 FROM fresh f WHERE {_SAME})
+    RETURNING 1
+), added AS (
+    INSERT INTO dashboards_supportday ({_COLUMNS})
+    SELECT {_COLUMNS} FROM fresh f
+    WHERE NOT EXISTS (SELECT 1 FROM dashboards_supportday s WHERE s.tenant_id = %(tenant)s AND s.day >= %(first)s
+                      AND {_SAME})
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM fresh), (SELECT count(*) FROM removed), (SELECT count(*) FROM added)
 """
 
 
@@ -172,7 +196,7 @@ SELECT %(tenant)s, days, segment, rank, account_id, n FROM ranked WHERE rank <= 
 
 
 def refresh_support(*, tenant: Tenant, now: datetime | None = None, days: int = SUPPORT_WINDOW_DAYS) -> RefreshResult:
-    """Rewrite the tenant's ``SupportDay`` rows of the last ``days`` days (today included)."""
+    """Bring the tenant's ``SupportDay`` rows of the last ``days`` days (today included) up to date."""
     now = now or timezone.now()
     started = time.perf_counter()
     today = now.astimezone(UTC).date()
@@ -183,9 +207,8 @@ def refresh_support(*, tenant: Tenant, now: datetime | None = None, days: int = 
         _lock(cursor, tenant, RefreshKind.SUPPORT)
         # The event aggregation hashes and sorts in memory; no JIT (compiling costs more than it saves here).
         cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
-        cursor.execute("DELETE FROM dashboards_supportday WHERE tenant_id = %s AND day >= %s", [tenant.pk, first])
-        cursor.execute(_SUPPORT_INSERT, params)
-        rows = cursor.rowcount
+        cursor.execute(_SUPPORT_SYNC, {**params, "first": first})
+        rows, _removed, _added = cursor.fetchone()
         cursor.execute("DELETE FROM dashboards_supportperiod WHERE tenant_id = %s", [tenant.pk])
         cursor.execute(_PERIODS_INSERT, {"tenant": tenant.pk, "today": today})
         cursor.execute("DELETE FROM dashboards_supporttopaccount WHERE tenant_id = %s", [tenant.pk])

@@ -181,3 +181,17 @@ def test_portfolio_history_is_backfilled_a_few_days_per_run(tenant, portfolio_hi
         PortfolioDay.objects.all().delete()
     refresh_portfolio(tenant=tenant, history_days=3)  # all at once: the same rows
     assert portfolio_rows(tenant) == first_pass
+
+
+def test_a_refresh_that_changes_nothing_writes_nothing(tenant, support_history):
+    refresh_support(tenant=tenant)
+    with tenant_context(tenant):
+        before = dict(SupportDay.objects.values_list("id", "day"))
+    refresh_support(tenant=tenant)
+    with tenant_context(tenant):
+        assert dict(SupportDay.objects.values_list("id", "day")) == before  # the same rows, not rewritten copies
+    set_ticket(support_history["tickets"][2], first_response_at=at("2026-03-10 08:20"), response_state="met")
+    refresh_support(tenant=tenant)
+    with tenant_context(tenant):
+        after = dict(SupportDay.objects.values_list("id", "day"))
+    assert len(after) == 4 and len(set(after) & set(before)) == 3  # only T3's day row was replaced
