@@ -125,6 +125,7 @@ class SupportTopAccount(TenantModel):
 class RefreshKind(models.TextChoices):
     PORTFOLIO = "portfolio", "Portfolio"
     SUPPORT = "support", "Support"
+    SUPPORT_FULL = "support_full", "Support (whole window)"
 
 
 class DashboardRefresh(TenantModel):

@@ -14,7 +14,8 @@ or tickets, and a second run writes identical rows. Days are UTC days.
   latest snapshot by the end of that day; an account counts on a past day when it had a snapshot by then
   and is active, or changed (e.g. churned) after that day). Past days, once written, are kept: the last
   refresh of a day leaves that day's figures as they were at its end.
-* :func:`refresh_all`: both (the periodic task and the on-demand job).
+* :func:`refresh_all`: both (the periodic task and the on-demand job); the support window in full once a day
+  (and on demand), else its last ``SUPPORT_RECENT_DAYS`` days.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from django.utils import timezone
 
 from accounts.models import AccountStatus
 from dashboards.histograms import BUCKETS, EDGES
-from dashboards.models import RefreshKind
+from dashboards.models import DashboardRefresh, RefreshKind
 from tenancy.models import Tenant
 
 SUPPORT_WINDOW_DAYS = 90
+SUPPORT_RECENT_DAYS = 2  # what the 5-minute refresh rewrites (yesterday and today) once the day's full run is done
 PORTFOLIO_HISTORY_DAYS = 90
 PORTFOLIO_BACKFILL_DAYS = 30  # missing past days filled per run (most recent first): every run stays bounded
 _LOCK_NAMESPACE = 0x0DA5  # advisory lock key: (namespace << 32) + tenant * 8 + kind
@@ -196,7 +198,8 @@ SELECT %(tenant)s, days, segment, rank, account_id, n FROM ranked WHERE rank <= 
 
 
 def refresh_support(*, tenant: Tenant, now: datetime | None = None, days: int = SUPPORT_WINDOW_DAYS) -> RefreshResult:
-    """Bring the tenant's ``SupportDay`` rows of the last ``days`` days (today included) up to date."""
+    """Bring the tenant's ``SupportDay`` rows of the last ``days`` days (today included) up to date; a run over
+    the whole window is also recorded as ``support_full``."""
     now = now or timezone.now()
     started = time.perf_counter()
     today = now.astimezone(UTC).date()
@@ -214,6 +217,8 @@ def refresh_support(*, tenant: Tenant, now: datetime | None = None, days: int = 
         cursor.execute("DELETE FROM dashboards_supporttopaccount WHERE tenant_id = %s", [tenant.pk])
         starts = {f"s{days}": _day_start(today - timedelta(days=days - 1)) for days in TOP_PERIODS}
         cursor.execute(_TOP_ACCOUNTS_INSERT, {**params, **starts, "top": TOP_ACCOUNTS})
+        if days >= SUPPORT_WINDOW_DAYS:
+            _record(cursor, tenant, RefreshKind.SUPPORT_FULL, rows, started, now)
         return _record(cursor, tenant, RefreshKind.SUPPORT, rows, started, now)
 
 
@@ -295,10 +300,24 @@ def refresh_portfolio(*, tenant: Tenant, now: datetime | None = None, history_da
         return _record(cursor, tenant, RefreshKind.PORTFOLIO, rows, started, now)
 
 
-def refresh_all(*, tenant: Tenant, now: datetime | None = None) -> dict:
-    """Both kinds, each in its own transaction: ``{"portfolio": {...}, "support": {...}}``."""
+def support_full_due(*, tenant: Tenant, now: datetime) -> bool:
+    """Whether the tenant's support days have not been refreshed over the whole window today (UTC)."""
+    today = _day_start(now.astimezone(UTC).date())
+    return not DashboardRefresh.all_tenants.filter(tenant=tenant, kind=RefreshKind.SUPPORT_FULL,
+                                                   refreshed_at__gte=today).exists()
+
+
+def refresh_all(*, tenant: Tenant, now: datetime | None = None, full: bool | None = None) -> dict:
+    """Both kinds, each in its own transaction: ``{"portfolio": {...}, "support": {...}}``.
+
+    Support events are dated by when they happened, so past days rarely move (a reassignment, a segment change,
+    a reopened ticket): the first run of each UTC day (or ``full=True``: the on-demand refresh) rewrites the
+    whole window, the others only the last ``SUPPORT_RECENT_DAYS`` days."""
     now = now or timezone.now()
+    if full is None:
+        full = support_full_due(tenant=tenant, now=now)
+    days = SUPPORT_WINDOW_DAYS if full else SUPPORT_RECENT_DAYS
     return {
         RefreshKind.PORTFOLIO.value: refresh_portfolio(tenant=tenant, now=now).as_dict(),
-        RefreshKind.SUPPORT.value: refresh_support(tenant=tenant, now=now).as_dict(),
+        RefreshKind.SUPPORT.value: refresh_support(tenant=tenant, now=now, days=days).as_dict() | {"days": days},
     }

@@ -21,5 +21,5 @@ def request_refresh(*, tenant: Tenant) -> dict:
             outbox.enqueue("dashboards.refresh_tenant", args=[tenant.pk], kwargs={"job_id": str(job.pk)},
                            tenant_id=tenant.pk)
             return {"status": "queued", "job_id": str(job.pk)}
-    outcome = jobs.job_run(str(job.pk), lambda: refresh_all(tenant=tenant))
+    outcome = jobs.job_run(str(job.pk), lambda: refresh_all(tenant=tenant, full=True))
     return {"status": "done", "job_id": str(job.pk), **outcome}

@@ -19,8 +19,9 @@ def refresh_all_tenants() -> int:
 
 @shared_task(name="dashboards.refresh_tenant", acks_late=True, ignore_result=True)
 def refresh_tenant(tenant_id: int, job_id: str | None = None) -> dict | None:
-    """Refresh one tenant's aggregates (idempotent), as job ``job_id`` when someone asked for it."""
+    """Refresh one tenant's aggregates (idempotent), as job ``job_id`` when someone asked for it (then over the
+    whole support window; beat's runs rewrite it in full once a day, else the last days)."""
     with tenant_job(tenant_id) as tenant:
         if tenant is None:
             return None
-        return jobs.job_run(job_id, lambda: refresh_all(tenant=tenant))
+        return jobs.job_run(job_id, lambda: refresh_all(tenant=tenant, full=True if job_id else None))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -82,12 +83,13 @@ def _queries(fn) -> int:
     return len(captured)
 
 
-def test_refresh_query_count_is_constant(tenant, support_history, portfolio_history):
-    small = _queries(lambda: refresh_all(tenant=tenant))
+@pytest.mark.parametrize("full", [True, False])
+def test_refresh_query_count_is_constant(tenant, support_history, portfolio_history, full):
+    small = _queries(lambda: refresh_all(tenant=tenant, full=full))
     for i in range(15):
         account = AccountFactory(tenant=tenant, segment="mid_market", arr=Decimal(1000 + i))
         TicketFactory(account=account, severity=1 + i % 4)
-    assert _queries(lambda: refresh_all(tenant=tenant)) == small <= 19  # 15 statements + a savepoint pair per kind
+    assert _queries(lambda: refresh_all(tenant=tenant, full=full)) == small <= 21  # 17 statements + savepoint pairs
 
 
 PORTFOLIO_FIELDS = ("day", "segment", "csm_id", "band", "accounts", "arr", "scored_accounts", "score_sum")
@@ -135,7 +137,8 @@ def test_refresh_all_records_both_kinds(tenant, support_history):
     assert set(outcome) == {"portfolio", "support"}
     assert outcome["support"]["rows"] == 4
     with tenant_context(tenant):
-        assert sorted(DashboardRefresh.objects.values_list("kind", flat=True)) == ["portfolio", "support"]
+        assert sorted(DashboardRefresh.objects.values_list("kind", flat=True)) == ["portfolio", "support",
+                                                                                   "support_full"]
 
 
 def test_top_accounts_by_tickets(tenant, support_history):
@@ -195,3 +198,20 @@ def test_a_refresh_that_changes_nothing_writes_nothing(tenant, support_history):
     with tenant_context(tenant):
         after = dict(SupportDay.objects.values_list("id", "day"))
     assert len(after) == 4 and len(set(after) & set(before)) == 3  # only T3's day row was replaced
+
+
+def test_the_first_refresh_of_the_day_is_full_the_next_ones_rewrite_the_last_days(tenant, engineer, support_history):
+    assert refresh_all(tenant=tenant)["support"]["days"] == 90
+    t1 = support_history["tickets"][0]
+    set_ticket(t1, assignee=None)  # reassigned: its 9 March events now belong to nobody
+    assert refresh_all(tenant=tenant)["support"]["days"] == 2  # 9 and 10 March only
+    rows = support_rows(tenant)
+    assert {(r[0], r[3], r[4]) for r in rows if r[1] == "enterprise"} == {  # T1 now unassigned; T2 still Erin's
+        (date(2026, 3, 9), None, 1), (date(2026, 3, 9), engineer.pk, 1), (date(2026, 3, 10), engineer.pk, 0)}
+    set_ticket(support_history["tickets"][3], assignee=engineer)  # T4: its 1 March resolution, outside 2 days
+    refresh_all(tenant=tenant)
+    assert [r[3] for r in support_rows(tenant) if r[0] == date(2026, 3, 1)] == [None]  # not yet...
+    refresh_all(tenant=tenant, full=True)
+    assert [r[3] for r in support_rows(tenant) if r[0] == date(2026, 3, 1)] == [engineer.pk]  # ...the full run does
+    with time_machine.travel(datetime(2026, 3, 11, 0, 5, tzinfo=UTC), tick=False):
+        assert refresh_all(tenant=tenant)["support"]["days"] == 90  # a new day: full again

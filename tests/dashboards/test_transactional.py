@@ -22,7 +22,7 @@ def _rows():
 def test_refresh_commits(tenant, support_history):
     refresh_all(tenant=tenant)
     assert len(committed(_rows, tenant=tenant)) == 4
-    assert committed(lambda: DashboardRefresh.objects.count(), tenant=tenant) == 2
+    assert committed(lambda: DashboardRefresh.objects.count(), tenant=tenant) == 3  # portfolio, support (full)
 
 
 def test_concurrent_refreshes_do_not_double_rows(tenant, support_history):
