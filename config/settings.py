@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "renewals",
     "advocacy",
     "workspace",
+    "dashboards",
     "ops",
 ]
 
@@ -242,6 +243,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 290},
     },
     # Future-dated ARR movements move the accounts' ARR on their date (hourly: every time zone's midnight).
+    # Dashboard aggregates (dashboards/): every 5 minutes, one refresh per tenant.
+    "dashboards-refresh-all-tenants": {
+        "task": "dashboards.refresh_all_tenants",
+        "schedule": 5 * 60.0,
+        "options": {"expires": 4 * 60},
+    },
     "renewals-arr-movements-fall-due": {
         "task": "renewals.arr_movements_fall_due_all_tenants",
         "schedule": crontab(minute=20),

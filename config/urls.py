@@ -6,6 +6,7 @@ from accounts import urls as accounts_urls
 from advocacy import reference_urls, survey_urls
 from core import views as core_views
 from core.api.jobs import JobView
+from dashboards import urls as dashboards_urls
 from health import urls as health_urls
 from knowledge import urls as knowledge_urls
 from onboarding import urls as onboarding_urls
@@ -58,4 +59,5 @@ urlpatterns = [
     path("advocacy/references/", include((reference_urls.urlpatterns, "references"))),
     path("surveys/", include((survey_urls.urlpatterns, "surveys"))),
     path("s/", include(survey_urls.public_urlpatterns)),
+    path("dashboards/", include((dashboards_urls.urlpatterns, "dashboards"))),
 ]

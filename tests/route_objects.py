@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from core import jobs
+from dashboards.refresh import refresh_all
 from onboarding.models import PlanTask
 from renewals.models import ArrMovement
 from tenancy.models import Membership, Role, Tenant, TenantModel
@@ -258,6 +259,10 @@ def _job(t):
     return {"id": str(jobs.job_create(tenant=t, kind="health.recompute").pk)}
 
 
+def _dashboard_job(t):
+    return {"job_id": str(jobs.job_create(tenant=t, kind="dashboards.refresh").pk)}
+
+
 Builder = Callable[[Tenant], dict]
 
 # Every route that captures an object id, by URL name: how to make that object in a tenant.
@@ -364,6 +369,8 @@ BUILDERS: dict[str, Builder] = {
     "surveys:progress": _survey,
     # core
     "api-job": _job,
+    # dashboards
+    "dashboards:refresh_status": _dashboard_job,
 }
 
 
@@ -425,6 +432,7 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
     SurveyResponseFactory(account=account, comment=f"{marker} survey comment")
     SurveyFactory(tenant=t, name=f"{marker} campaign")
     _reference_world(account, marker)
+    refresh_all(tenant=t)  # the dashboards' aggregates (top accounts by tickets name the account)
 
 
 def _reference_world(account, marker: str) -> None:

@@ -53,6 +53,7 @@ TENANT_WIDE = {
     "onboarding:board", "onboarding:my_tasks", "onboarding:plan_start", "onboarding:templates",
     "onboarding:template_create", "cadences:list", "cadences:create", "renewals:desk", "opportunities:pipeline",
     "renewals:retention", "renewals:retention_export", "renewals:settings", "renewals:expansion_settings",
+    "dashboards:support", "dashboards:support_export", "dashboards:refresh", "dashboards:score_validation",
     # API
     "api-account-list", "api-contact-list", "api-usage", "api-health-recompute", "api-health-scorecard",
     "api-health-sources", "api-health-risk-rules", "api-ticket-list", "api-inbound-email-list",
@@ -84,6 +85,7 @@ LISTS = {
     "api-reference-list", "api-reference-reward-list", "api-case-study-list", "api-advocacy-activity-list",
     "references:board", "references:case_studies", "references:rewards", "references:activities",
     "api-survey-response-list", "surveys:campaigns", "surveys:responses",
+    "dashboards:support", "dashboards:support_export",
 }
 
 # Routes open without a tenant, or reached by a token rather than an id: each has its own test (named here).

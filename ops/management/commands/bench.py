@@ -11,6 +11,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from advocacy import bench_surveys
+from dashboards import bench as dashboards_bench
 from health import bench_ingest, bench_recompute
 from renewals import bench as renewals_bench
 from tickets import bench as tickets_bench
@@ -21,6 +22,7 @@ BENCHMARKS = {
     "tickets": tickets_bench,
     "renewals": renewals_bench,
     "surveys": bench_surveys,
+    "dashboards": dashboards_bench,
 }
 
 

@@ -1,0 +1,141 @@
+"""Materialised dashboard aggregates: summary rows at a daily grain (UTC days) per tenant, rewritten by the
+refresh services (``dashboards.refresh``) so a page sums a few hundred rows instead of scanning tickets or
+accounts. Nothing here is written by hand: a refresh deletes its window and inserts it again.
+
+* ``PortfolioDay``: accounts and ARR per day x segment x CSM x health band (``band`` "" = not scored yet).
+  Today's rows come from the accounts as they are; past days from the health snapshot history.
+* ``SupportDay``: ticket flow and SLA outcomes per day x segment x severity x engineer (the assignee), plus
+  histograms of first-response and resolution minutes in fixed log-spaced buckets (``dashboards.histograms``),
+  so medians and p90 over any filter are a sum of arrays.
+* ``SupportPeriod``: ``SupportDay`` rolled up over the last 7, 30 and 90 days (the page's breakdowns).
+* ``SupportTopAccount``: the accounts with the most tickets over 7, 30 and 90 days (all and per segment).
+* ``DashboardRefresh``: when each kind was last refreshed, how long it took and how many rows it wrote.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+
+from tenancy.models import Tenant, TenantModel
+
+
+def _tenant_fk() -> models.ForeignKey:
+    """The tenant FK of the summary tables, whose composite indexes lead with tenant: no index of its own."""
+    return models.ForeignKey(Tenant, on_delete=models.CASCADE, db_index=False, related_name="+")
+
+
+def _person_fk() -> models.ForeignKey:
+    # No database constraint: a summary row may outlive a deleted user until the next refresh rewrites it.
+    return models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+                             db_constraint=False, related_name="+")
+
+
+class PortfolioDay(TenantModel):
+    tenant = _tenant_fk()
+    day = models.DateField()
+    segment = models.CharField(max_length=50)
+    csm = _person_fk()
+    band = models.CharField(max_length=32, blank=True, help_text='The health band key; "" = not scored.')
+    accounts = models.PositiveIntegerField(default=0)
+    arr = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    scored_accounts = models.PositiveIntegerField(default=0)
+    score_sum = models.DecimalField(max_digits=12, decimal_places=1, default=Decimal("0"))
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "day", "segment"], name="portfolio_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.segment} {self.band or 'unscored'}: {self.accounts}"
+
+
+class SupportFigures(TenantModel):
+    """What a support summary row counts (the columns ``SupportDay`` and ``SupportPeriod`` share)."""
+
+    tenant = _tenant_fk()
+    segment = models.CharField(max_length=50)
+    severity = models.PositiveSmallIntegerField()
+    engineer = _person_fk()
+    opened = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    response_met = models.PositiveIntegerField(default=0)
+    response_breached = models.PositiveIntegerField(default=0)
+    resolution_met = models.PositiveIntegerField(default=0)
+    resolution_breached = models.PositiveIntegerField(default=0)
+    response_hist = ArrayField(models.PositiveIntegerField(), default=list)
+    resolution_hist = ArrayField(models.PositiveIntegerField(), default=list)
+
+    class Meta:
+        abstract = True
+
+
+class SupportDay(SupportFigures):
+    """Per day: tickets ``opened``, ``resolved`` and ``escalated`` that day; SLA outcomes decided that day
+    (a response by its first response, or its due instant when breached unanswered; a resolution by its
+    resolution, or its due instant when breached unresolved); the minutes from opening to first response
+    (``response_hist``) and to resolution (``resolution_hist``) of tickets answered / resolved that day."""
+
+    day = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "day", "severity"], name="support_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} Sev{self.severity} {self.segment}: {self.opened} opened"
+
+
+class SupportPeriod(SupportFigures):
+    """``SupportDay`` summed over the last ``period_days`` days (7, 30, 90) up to ``end_day`` per segment x
+    severity x engineer: the page's breakdowns sum a few hundred of these rather than every day's rows."""
+
+    period_days = models.PositiveSmallIntegerField()
+    end_day = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "period_days", "segment"], name="support_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.period_days} days to {self.end_day} Sev{self.severity} {self.segment}"
+
+
+class SupportTopAccount(TenantModel):
+    """The ten accounts with the most tickets opened in the last ``period_days`` days (7, 30, 90), over all
+    segments (``segment`` "") and within each segment: rewritten with ``SupportDay``."""
+
+    tenant = _tenant_fk()
+    period_days = models.PositiveSmallIntegerField()
+    segment = models.CharField(max_length=50, blank=True)
+    rank = models.PositiveSmallIntegerField()
+    account = models.ForeignKey("accounts.Account", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    tickets = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["rank"]
+        indexes = [models.Index(fields=["tenant", "period_days", "segment", "rank"], name="support_top_account_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.rank} over {self.period_days} days: {self.tickets} tickets"
+
+
+class RefreshKind(models.TextChoices):
+    PORTFOLIO = "portfolio", "Portfolio"
+    SUPPORT = "support", "Support"
+    SUPPORT_FULL = "support_full", "Support (whole window)"
+
+
+class DashboardRefresh(TenantModel):
+    kind = models.CharField(max_length=16, choices=RefreshKind.choices)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+    seconds = models.FloatField(default=0.0)
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "kind"], name="dashboard_refresh_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} refreshed {self.refreshed_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,49 @@
+"""The observations behind score validation: one per closed renewal of the current tenant, with the health
+the account had ``LEAD_DAYS`` before the outcome (one query, one index probe per renewal).
+
+The outcome instant is the earlier of when it was recorded (``closed_at``) and the contract end; the health
+then is the account's latest snapshot at or before that instant minus ``LEAD_DAYS``, provided it is at most
+``STALE_DAYS`` older still (else the account counts as not scored then). Dates are UTC (Django's
+connections run in UTC)."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from dashboards.score_validation import Observation, Validation, validate
+from health.selectors import scorecard_get
+from tenancy.context import get_current_tenant
+
+LEAD_DAYS = 90
+STALE_DAYS = 30
+
+_OBSERVATIONS = """
+SELECT r.account_id, a.name, r.outcome, o.at::date, s.score, s.status
+FROM renewals_renewal r
+JOIN accounts_account a ON a.id = r.account_id AND a.tenant_id = %(tenant)s
+CROSS JOIN LATERAL (
+    SELECT LEAST(COALESCE(r.closed_at, r.contract_end::timestamptz), r.contract_end::timestamptz) AS at
+) o
+LEFT JOIN LATERAL (
+    SELECT hs.score, hs.status FROM health_healthsnapshot hs
+    WHERE hs.tenant_id = %(tenant)s AND hs.account_id = r.account_id
+      AND hs.computed_at <= o.at - make_interval(days => %(lead)s)
+      AND hs.computed_at > o.at - make_interval(days => %(lead)s + %(stale)s)
+    ORDER BY hs.computed_at DESC LIMIT 1
+) s ON true
+WHERE r.tenant_id = %(tenant)s AND r.outcome IS NOT NULL
+"""
+
+
+def outcome_observations(*, lead_days: int = LEAD_DAYS, stale_days: int = STALE_DAYS) -> list[Observation]:
+    with connection.cursor() as cursor:
+        cursor.execute(_OBSERVATIONS, {"tenant": get_current_tenant().pk, "lead": lead_days, "stale": stale_days})
+        return [Observation(account_id=account_id, account_name=name, outcome=outcome, outcome_on=on,
+                            score=None if score is None else float(score), band=band)
+                for account_id, name, outcome, on, score, band in cursor.fetchall()]
+
+
+def score_validation() -> Validation:
+    """The validation figures of the current tenant under its current scorecard's bands (two queries)."""
+    bands = scorecard_get().bands
+    return validate(outcome_observations(), bands)

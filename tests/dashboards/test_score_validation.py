@@ -1,0 +1,102 @@
+"""Score validation: the pure figures by hand, the rank AUC against a brute-force pairwise count, the
+observations read from renewals and snapshot history, and the page."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dashboards.score_validation import Observation, auc, validate
+from health.scorecard import DEFAULT_BANDS
+from tenancy.context import tenant_context
+from tests.dashboards.conftest import at
+from tests.factories import AccountFactory, HealthSnapshotFactory, RenewalFactory
+
+
+def obs(name, outcome, score, band):
+    return Observation(account_id=hash(name) % 1000, account_name=name, outcome=outcome, outcome_on=date(2026, 1, 1),
+                       score=score, band=band)
+
+
+def test_validation_by_hand():
+    v = validate([
+        obs("g1", "renewed", 90, "green"), obs("g2", "expanded", 85, "green"), obs("g3", "renewed", 80, "green"),
+        obs("g4", "churned", 80, "green"), obs("y1", "renewed", 60, "yellow"), obs("y2", "downgraded", 55, "yellow"),
+        obs("r1", "churned", 30, "red"), obs("r2", "churned", 20, "red"), obs("u1", "churned", None, None),
+    ], DEFAULT_BANDS)
+    assert [(b.key, b.accounts, b.lost, b.rate) for b in v.bands] == [
+        ("green", 4, 1, 25.0), ("yellow", 2, 1, 50.0), ("red", 2, 2, 100.0), ("", 1, 1, 100.0)]
+    assert v.lift == 4.0
+    # 16 kept x lost pairs: 90 and 85 beat all 4 lost, 80 beats 3 and ties 1 (half), 60 beats 3 -> 14.5 / 16.
+    assert v.auc == 14.5 / 16
+    assert [o.account_name for o in v.churned_while_top] == ["g4"]
+    assert (v.total, v.lost, v.scored) == (9, 5, 8)
+
+
+def test_no_lift_or_auc_without_both_groups():
+    v = validate([obs("g1", "renewed", 90, "green")], DEFAULT_BANDS)
+    assert v.auc is None and v.lift is None
+    assert validate([], DEFAULT_BANDS).bands[0].rate is None
+
+
+def brute_force_auc(kept, lost):
+    pairs = [(k > x) + 0.5 * (k == x) for k in kept for x in lost]
+    return sum(pairs) / len(pairs)
+
+
+@given(st.lists(st.integers(0, 10), min_size=1, max_size=40), st.lists(st.integers(0, 10), min_size=1, max_size=40))
+def test_rank_auc_equals_the_pairwise_count(kept, lost):
+    assert auc(kept, lost) == pytest.approx(brute_force_auc(kept, lost), abs=1e-12)
+
+
+def _closed(account, outcome, *, closed, end=date(2026, 6, 1)):
+    renewal = RenewalFactory(account=account, contract_end=end, arr=Decimal("1000"))
+    with tenant_context(account.tenant):
+        type(renewal).objects.filter(pk=renewal.pk).update(outcome=outcome, stage="closed", closed_at=at(closed))
+    return renewal
+
+
+@pytest.fixture
+def outcomes(tenant, other_tenant):
+    a, b, c, d, e = (AccountFactory(tenant=tenant, name=n) for n in ("Alpha", "Bravo", "Charlie", "Delta", "Echo"))
+    snap = HealthSnapshotFactory
+    snap(account=a, computed_at=at("2026-02-10 00:00"), score=Decimal("85"), status="green")
+    snap(account=a, computed_at=at("2026-03-01 00:00"), score=Decimal("20"), status="red")  # after the cutoff
+    snap(account=b, computed_at=at("2026-02-15 00:00"), score=Decimal("30"), status="red")
+    snap(account=c, computed_at=at("2026-02-05 00:00"), score=Decimal("90"), status="green")
+    snap(account=d, computed_at=at("2025-12-01 00:00"), score=Decimal("95"), status="green")  # too old then
+    _closed(a, "churned", closed="2026-05-20 10:00")  # cutoff: 90 days before 20 May = 19 February
+    _closed(b, "downgraded", closed="2026-05-20 10:00")
+    _closed(c, "renewed", closed="2026-07-01 00:00")  # recorded late: the contract end (1 June) counts
+    _closed(d, "renewed", closed="2026-05-20 10:00")
+    RenewalFactory(account=e)  # still open
+    _closed(AccountFactory(tenant=other_tenant, name="Globex lost"), "churned", closed="2026-05-20 10:00")
+
+
+@pytest.mark.django_db
+def test_observations_from_renewals_and_history(tenant, outcomes):
+    from dashboards.validation_selectors import score_validation
+
+    with tenant_context(tenant):
+        v = score_validation()
+    assert [(b.key, b.accounts, b.lost) for b in v.bands] == [("green", 2, 1), ("yellow", 0, 0), ("red", 1, 1),
+                                                              ("", 1, 0)]
+    assert v.lift == 2.0 and v.auc == 1.0  # the one kept scored account (90) beat both lost ones (85, 30)
+    assert [(o.account_name, o.outcome_on, o.score) for o in v.churned_while_top] == [("Alpha", date(2026, 5, 20), 85.0)]
+
+
+@pytest.mark.django_db
+def test_the_page(alice_client, tenant, outcomes):
+    with CaptureQueriesContext(connection) as captured:
+        response = alice_client.get("/dashboards/score-validation/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Alpha" in html and "Globex lost" not in html and "1.000" in html and "2.00×" in html
+    assert len(captured) <= 8
+    assert "/dashboards/score-validation/" in alice_client.get("/health/scorecard/").content.decode()
