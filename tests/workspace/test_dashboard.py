@@ -63,3 +63,10 @@ def test_dashboard_overdue_counts_my_overdue_onboarding_tasks(client, tenant, me
     assert (tasks["overdue"], tasks["onboarding_overdue"], tasks["overdue_total"]) == (0, 2, 2)
     assert tasks["onboarding_open"] == 6
     assert 'data-testid="overdue"><span class="text-red">2</span>' in response.content.decode()
+
+
+def test_dashboard_links_the_other_dashboards(alice_client):
+    body = alice_client.get("/").content.decode()
+    for href in ("/dashboards/support/", "/renewals/retention/", "/surveys/report/", "/dashboards/score-validation/"):
+        assert f'href="{href}"' in body, href
+        assert alice_client.get(href).status_code == 200, href
