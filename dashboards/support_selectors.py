@@ -159,6 +159,7 @@ def sla_breakdown(*, filters: SupportFilters, today: date, engineers: dict[int, 
     params = {"tenant": get_current_tenant().pk, "period": filters.period}
     where = _where(filters, params, engineer_column="engineer_id", segment_column="segment")
     out = {"total": SlaFigures(label="All"), "by_severity": [], "by_segment": [], "by_engineer": [], "by_day": {}}
+    segment_names = {row["key"]: row.get("label") or row["key"] for row in get_current_tenant().get_segment_thresholds()}
     end_day = today
     with connection.cursor() as cursor:
         cursor.execute(_GROUPED.format(where=where), params)
@@ -169,7 +170,7 @@ def sla_breakdown(*, filters: SupportFilters, today: date, engineers: dict[int, 
                 label = SEVERITY_LABELS.get(severity, f"Sev{severity}")
                 out["by_severity"].append(_figures(row, key=severity, label=label))
             elif not g_seg:
-                out["by_segment"].append(_figures(row, key=segment, label=segment))
+                out["by_segment"].append(_figures(row, key=segment, label=segment_names.get(segment, segment or "—")))
             elif not g_eng:
                 label = engineers.get(engineer, f"User #{engineer}") if engineer else "Unassigned"
                 out["by_engineer"].append(_figures(row, key=engineer or "none", label=label))

@@ -36,6 +36,7 @@ def test_support_page_shows_the_hand_computed_figures(alice_client, tenant, supp
     assert ctx["total"].response_median == 32.0  # two responses: 30 min (16-32) and 120 min (64-128) -> rank 1
     eng = by_key(ctx["sla"]["by_engineer"])
     assert eng[engineer.pk].label == "Erin Engineer" and eng["none"].opened == 1
+    assert "Enterprise" in {f.label for f in ctx["sla"]["by_segment"]}  # the tenant's label, not the key
     html = response.content.decode()
     assert "Updated" in html and "Globex" not in html
     assert '/tickets/?view=open&amp;severity=1"' in html  # the backlog count links to the queue behind it
