@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from dashboards.portfolio_page import book_context, portfolio_context, portfolio_csv_rows
+from dashboards.views import csv_response
 from tenancy.decorators import tenant_required
 
 
@@ -29,12 +27,7 @@ def portfolio(request):
 @require_GET
 def portfolio_export(request):
     context = portfolio_context(request)
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="portfolio-{context["today"]:%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
-    for row in portfolio_csv_rows(context):
-        writer.writerow(row)
-    return response
+    return csv_response(f"portfolio-{context['today']:%Y-%m-%d}.csv", portfolio_csv_rows(context))
 
 
 @login_required

@@ -13,6 +13,7 @@ from dashboards.refresh import refresh_all
 from renewals.models import ArrMovement
 from tenancy.models import Role
 from tests.browser_support import BROWSER_MARKS, shot
+from tests.dashboards.test_dashboards_browser import _sign_in
 from tests.factories import (
     AccountFactory,
     HealthSnapshotFactory,
@@ -22,7 +23,7 @@ from tests.factories import (
     TaskFactory,
     TicketFactory,
 )
-from tests.factories.tenancy import PASSWORD, MembershipFactory, TenantFactory, UserFactory
+from tests.factories.tenancy import MembershipFactory, TenantFactory, UserFactory
 
 pytestmark = BROWSER_MARKS
 
@@ -52,14 +53,6 @@ def world(transactional_db):
         OpportunityFactory(account=account, owner=csm, stage="proposal", amount=Decimal("15000"))
     refresh_all(tenant=tenant)
     return {"tenant": tenant, "vp": vp, "csm": csm}
-
-
-def _sign_in(page, base, user):
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_the_vp_portfolio(live_server, world, browser_page):
