@@ -226,3 +226,11 @@ def test_query_counts_do_not_grow_with_the_data(alice_client, tenant, book):
     after = (_count(alice_client, PORTFOLIO), _count(alice_client, carol_url))
     assert before == after, (before, after)
     assert after[0] <= 30 and after[1] <= 15
+
+
+def test_htmx_filter_swaps_only_the_results_and_bad_filters_are_ignored(alice_client, book):
+    response = alice_client.get(f"{PORTFOLIO}?segment=nope&csm=x1", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="results">') and "<h1>" not in html
+    assert response.context["filters"] == response.context["filters"].__class__()  # both ignored: everyone
+    assert response.context["mix"]["accounts"] == 4
