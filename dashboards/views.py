@@ -37,11 +37,14 @@ def support(request):
 @require_GET
 def support_export(request):
     context = support_context(request)
+    return csv_response(f"support-{context['today']:%Y-%m-%d}.csv", support_csv_rows(context))
+
+
+def csv_response(filename: str, rows) -> HttpResponse:
+    """A dashboard's figures as a CSV attachment (``rows``: lists of cells)."""
     response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="support-{context["today"]:%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
-    for row in support_csv_rows(context):
-        writer.writerow(row)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    csv.writer(response).writerows(rows)
     return response
 
 
