@@ -93,7 +93,7 @@ def csat_metric(*, window: Window, segment: str | None = None) -> dict:
 
 
 def segment_keys() -> list[str]:
-    return [t["key"] for t in get_current_tenant().get_segment_thresholds()]
+    return list(get_current_tenant().segment_labels())
 
 
 # --- lists -------------------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ def breakdown(*, window: Window, by: str) -> list[Row]:
     if by == "csm":
         ids = [row[0] for row in rows if row[0] is not None]
         names = {u.pk: str(u) for u in User.objects.filter(pk__in=ids)} if ids else {}
-    segment_names = {row["key"]: row.get("label") or row["key"] for row in tenant.get_segment_thresholds()}
+    segment_names = tenant.segment_labels()
     labels = {"segment": lambda k: segment_names.get(k, k) if k else "(none)", "tier": lambda k: k or "(no tier)",
               "csm": lambda k: names.get(k, "(no CSM)") if k is not None else "(no CSM)"}[by]
     return [_row(labels(row[0]), row[1:]) for row in rows]

@@ -48,8 +48,7 @@ def _retention(today) -> dict:
 
 
 def portfolio_context(request) -> dict:
-    segments = request.tenant.get_segment_thresholds()
-    segment_labels = {s["key"]: s.get("label") or s["key"] for s in segments}
+    segment_labels = request.tenant.segment_labels()
     filters = selectors.PortfolioFilters.from_params(request.GET, segments=list(segment_labels))
     people = list(tenant_users())
     names = {user.pk: user.display_name for user in people}
@@ -71,7 +70,7 @@ def portfolio_context(request) -> dict:
     survey_window = survey_selectors.Window(start=today - timedelta(days=89), end=today)
     sla = sla_breakdown(filters=SupportFilters(segment=filters.segment, period=SLA_PERIOD), today=today, engineers={})
     return {
-        "filters": filters, "segments": segments, "people": people, "today": today, "query": filters.query(),
+        "filters": filters, "segments": request.tenant.get_segment_thresholds(), "people": people, "today": today, "query": filters.query(),
         "refreshed": freshness(RefreshKind.PORTFOLIO), "mix": mix, "band_rows": band_rows, "segment_rows": segment_rows,
         "band_chart": bar_rows([{"label": r["label"], "value": float(r["arr"]), "css": r["css"]} for r in band_rows]),
         "segment_chart": bar_rows([{"label": r["label"], "value": float(r["arr"])} for r in segment_rows]),

@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from base.http import csv_response
 from dashboards.portfolio_page import book_context, portfolio_context, portfolio_csv_rows
-from dashboards.views import csv_response
 from tenancy.decorators import tenant_required
 
 

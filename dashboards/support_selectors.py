@@ -159,7 +159,7 @@ def sla_breakdown(*, filters: SupportFilters, today: date, engineers: dict[int, 
     params = {"tenant": get_current_tenant().pk, "period": filters.period}
     where = _where(filters, params, engineer_column="engineer_id", segment_column="segment")
     out = {"total": SlaFigures(label="All"), "by_severity": [], "by_segment": [], "by_engineer": [], "by_day": {}}
-    segment_names = {row["key"]: row.get("label") or row["key"] for row in get_current_tenant().get_segment_thresholds()}
+    segment_names = get_current_tenant().segment_labels()
     end_day = today
     with connection.cursor() as cursor:
         cursor.execute(_GROUPED.format(where=where), params)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from base.http import safe_next
+from base.http import csv_response, safe_next
 from core import jobs
 from core.models import Job
 from dashboards import services
@@ -39,13 +38,6 @@ def support_export(request):
     context = support_context(request)
     return csv_response(f"support-{context['today']:%Y-%m-%d}.csv", support_csv_rows(context))
 
-
-def csv_response(filename: str, rows) -> HttpResponse:
-    """A dashboard's figures as a CSV attachment (``rows``: lists of cells)."""
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    csv.writer(response).writerows(rows)
-    return response
 
 
 @login_required

@@ -4,13 +4,12 @@ and the same numbers as CSV."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from base.http import csv_response
 from renewals import renewal_selectors
 from renewals import retention_report as report_selectors
 from renewals.retention_chart import trend_chart
@@ -92,7 +91,4 @@ def retention_export(request):
         return HttpResponse("\n".join(form.error_list()) + "\n", status=400, content_type="text/plain; charset=utf-8")
     report = _report(request, form)
     filename = f"retention-{request.tenant.slug}-{report.start.isoformat()}-to-{report.end.isoformat()}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    csv.writer(response).writerows(csv_rows(report))
-    return response
+    return csv_response(filename, csv_rows(report))

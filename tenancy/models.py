@@ -89,6 +89,10 @@ class Tenant(models.Model):
     def get_segment_thresholds(self) -> list[dict]:
         return self.segment_thresholds or DEFAULT_SEGMENT_THRESHOLDS
 
+    def segment_labels(self) -> dict[str, str]:
+        """``{key: label}`` of the tenant's segments (the key where a segment has no label), in their order."""
+        return {row["key"]: row.get("label") or row["key"] for row in self.get_segment_thresholds()}
+
     def setting(self, key: str, default=None):
         return (self.settings or {}).get(key, default)
 

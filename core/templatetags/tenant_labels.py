@@ -16,10 +16,8 @@ def segment_label(key: str | None) -> str:
     tenant = current_tenant_or_none()
     if not key:
         return "—"
-    if tenant is not None:
-        for segment in tenant.get_segment_thresholds():
-            if segment["key"] == key:
-                return segment.get("label") or key
+    if tenant is not None and key in (labels := tenant.segment_labels()):
+        return labels[key]
     return key.replace("_", " ").title()
 
 

@@ -155,7 +155,7 @@ def test_portfolio_csm_filter_narrows_every_source_that_supports_it(alice_client
 
 def test_portfolio_csv(alice_client, book):
     response = alice_client.get(f"{PORTFOLIO}export.csv")
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     text = response.content.decode()
     assert "At-risk ARR,,2,110000" in text and "Carol CSM,2,150000" in text and "Globex" not in text
 

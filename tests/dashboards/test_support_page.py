@@ -98,7 +98,7 @@ def test_query_count_does_not_grow_with_the_data(alice_client, tenant, support_h
 def test_csv_export(alice_client, tenant, support_history):
     refresh_all(tenant=tenant)
     response = alice_client.get("/dashboards/support/export.csv?period=90")
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     body = response.content.decode()
     assert "Sev1 - Critical,2,1,1,1,50.0,1,0,100.0,1,"  # T2 escalated in body
     assert "Enterprise Co,2" in body

@@ -22,7 +22,7 @@ def ticket_write(view):
 
 
 def segment_labels(tenant) -> dict[str, str]:
-    return {row["key"]: row["label"] for row in tenant.get_segment_thresholds()}
+    return tenant.segment_labels()
 
 
 def attachment_response(attachment: TicketAttachment) -> FileResponse:
