@@ -103,6 +103,7 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("DEBUG", "1")
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("WEBHOOK_ALLOW_PRIVATE_HOSTS", "1")  # local development: webhooks to a receiver on this machine
     host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
     started_embedded = False
     if not env.get("DATABASE_URL"):
