@@ -17,6 +17,7 @@ from tests.celery_support import UNREACHABLE_REDIS, celery_app_using
 @pytest.fixture
 def isolated(monkeypatch):
     monkeypatch.setattr(events, "_SUBSCRIBERS", {})
+    monkeypatch.setattr(events, "_RECORDERS", [])
 
 
 def test_subscribe_is_once_per_task_and_names_are_checked(isolated):
@@ -59,3 +60,32 @@ def test_publish_writes_an_outbox_row_per_subscriber_with_the_change_only(isolat
     row = OutboxMessage.objects.get()
     assert (row.task_name, row.kwargs, row.tenant_id, row.sent_at) == (
         "core.drain_outbox", {"tenant_id": 7, "payload": {"x": 1}}, 7, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publish_many_is_one_insert_per_subscriber_and_recorders_run_in_the_transaction(
+        isolated, django_assert_num_queries):
+    seen: list[tuple] = []
+
+    def recorder(event, tenant_id, payloads):
+        seen.append((event, tenant_id, payloads, transaction.get_connection().in_atomic_block))
+
+    events.record_with(recorder)
+    events.record_with(recorder)  # once
+    events.subscribe("thing.happened", "core.drain_outbox")
+    with celery_app_using(UNREACHABLE_REDIS):
+        with transaction.atomic():
+            with django_assert_num_queries(1):
+                assert events.publish_many("thing.happened", tenant_id=7, payloads=[{"x": 1}, {"x": 2}]) == 1
+            assert events.publish_many("thing.happened", tenant_id=7, payloads=[]) == 1  # nothing to send
+        assert seen == [("thing.happened", 7, [{"x": 1}, {"x": 2}], True)]
+        assert sorted(r.kwargs["payload"]["x"] for r in OutboxMessage.objects.all()) == [1, 2]
+        events.stop_recording_with(recorder)
+        with transaction.atomic():
+            events.publish("thing.happened", tenant_id=7, payload={"x": 3})
+    assert len(seen) == 1
+
+
+def test_publish_checks_the_event_name(isolated):
+    with pytest.raises(ValueError):
+        events.publish("Bad", tenant_id=1, payload={})
