@@ -20,6 +20,7 @@ the schema to hold that). ``process_view`` runs once the URL resolved and before
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
 
 from django.conf import settings
@@ -28,6 +29,8 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from core import idempotency
 from tenancy.api_auth import api_key_of_request
+
+logger = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -90,7 +93,10 @@ class IdempotencyMiddleware:
             spool = request.__dict__.pop(_SPOOL_ATTR, None)
             if spool is not None:
                 spool.close()
-        self._settle(request, response)
+        try:
+            self._settle(request, response)
+        except Exception:  # noqa: BLE001 - the endpoint answered: its answer goes out; the lease frees the key
+            logger.exception("could not record the Idempotency-Key answer of %s", request.path)
         return response
 
     @staticmethod

@@ -241,6 +241,19 @@ def test_a_server_error_releases_the_key_so_a_retry_runs(tenant, monkeypatch):
 
 
 @pytest.mark.django_db
+def test_when_the_answer_cannot_be_recorded_it_still_goes_out(api, tenant, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(idempotency, "finish", broken)
+    response = _post(api, ACCOUNTS, {"name": "Initech"}, key="k")
+    assert response.status_code == 201 and _accounts(tenant) == 1
+    assert "could not record the Idempotency-Key answer" in caplog.text
+    # The claim stays in progress until its lease runs out (a retry meanwhile is 409, never a second write).
+    assert _post(api, ACCOUNTS, {"name": "Initech"}, key="k").status_code == 409
+
+
+@pytest.mark.django_db
 def test_a_throttled_request_releases_the_key(api, tenant, monkeypatch):
     from core.api.throttling import PrincipalRateThrottle
 
