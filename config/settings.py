@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tenancy.middleware.TenantMiddleware",
+    "core.api.idempotency.IdempotencyMiddleware",  # Idempotency-Key on POSTs under /api/v1/ (API keys)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -196,6 +197,8 @@ CELERY_TASK_IGNORE_RESULT = True
 OUTBOX_BROKER_RETRY_SECONDS = int(os.environ.get("OUTBOX_BROKER_RETRY_SECONDS", "10"))
 OUTBOX_DRAIN_SECONDS = float(os.environ.get("OUTBOX_DRAIN_SECONDS", "30"))
 OUTBOX_KEEP_DAYS = 7
+# An Idempotency-Key claim whose request has not answered after this long (its process died) may be taken over.
+IDEMPOTENCY_LEASE_SECONDS = int(os.environ.get("IDEMPOTENCY_LEASE_SECONDS", "300"))
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
@@ -210,6 +213,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=int(os.environ.get("HEALTH_RECOMPUTE_MINUTE", "5"))),
         "options": {"expires": 50 * 60},
     },
+    # Idempotency-Key records are kept 24 hours (core.idempotency); the hourly purge deletes older ones.
+    "core-purge-idempotency-records": {"task": "core.purge_idempotency_records", "schedule": crontab(minute=40),
+                                       "options": {"expires": 50 * 60}},
     "health-prune-snapshots": {"task": "health.prune_snapshots_all_tenants", "schedule": crontab(hour=3, minute=30), "options": {"expires": 6 * 60 * 60}},
     "tickets-scan-sla": {
         "task": "tickets.scan_sla_all_tenants",
@@ -343,6 +349,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Every POST documents the optional Idempotency-Key header and its 409 / 422 answers.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_idempotency_key",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SlaStateEnum": "tickets.models.SlaState.choices",
         "TicketStatusEnum": "tickets.models.TicketStatus.choices",

@@ -66,3 +66,38 @@ class Job(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status}"
+
+
+class IdempotencyState(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+
+
+class IdempotencyRecord(TenantModel):
+    """One ``Idempotency-Key`` of one API key (API.md "Idempotent writes"), kept 24 hours.
+
+    Claimed (``in_progress``) in its own short transaction before the endpoint runs, then ``done`` with
+    the answer to replay; ``core.idempotency`` holds the rules. ``claim_id`` names the request holding
+    the claim, so a request whose lease was taken over cannot overwrite or release its successor's.
+    """
+
+    api_key = models.ForeignKey("tenancy.ApiKey", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body's SHA-256")
+    state = models.CharField(max_length=20, choices=IdempotencyState.choices, default=IdempotencyState.IN_PROGRESS)
+    claim_id = models.UUIDField(default=uuid.uuid4)
+    locked_until = models.DateTimeField(null=True, blank=True, help_text="While in progress: the lease's end")
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.BinaryField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "api_key", "key"], name="core_idempotency_key_unique"),
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="core_idempotency_expires_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} of key {self.api_key_id} ({self.state})"

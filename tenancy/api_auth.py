@@ -15,26 +15,53 @@ from tenancy.principal import Principal
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+_RESULT_ATTR = "_api_key_authentication"
+
+
+def api_key_of_request(request) -> ApiKey | None:
+    """The API key named by ``Authorization: Bearer <key>`` of a Django request: None without the
+    header, AuthenticationFailed for a bad one. Remembered on the request, so the idempotency
+    middleware (which needs the key before the view runs) and DRF's authentication look it up once."""
+    cached = request.__dict__.get(_RESULT_ATTR)
+    if cached is None:
+        try:
+            cached = ("key", _look_up(request))
+        except exceptions.AuthenticationFailed as exc:
+            cached = ("failed", exc)
+        request.__dict__[_RESULT_ATTR] = cached
+    kind, value = cached
+    if kind == "failed":
+        raise value
+    return value
+
+
+def _look_up(request) -> ApiKey | None:
+    header = authentication.get_authorization_header(request).decode("latin-1")
+    if not header:
+        return None
+    parts = header.split()
+    if len(parts) != 2 or parts[0].lower() != ApiKeyAuthentication.keyword.lower():  # case-insensitive (RFC 9110)
+        raise exceptions.AuthenticationFailed("Use the header `Authorization: Bearer <key>`.")
+    raw = parts[1]
+    pieces = raw.split("_")
+    if len(pieces) < 3 or pieces[0] != "csp":
+        raise exceptions.AuthenticationFailed("Invalid API key.")
+    key = ApiKey.all_tenants.select_related("tenant").filter(prefix=pieces[1], revoked_at__isnull=True).first()
+    if key is None or not hmac.compare_digest(key.key_hash, ApiKey.hash_secret(raw)):
+        raise exceptions.AuthenticationFailed("Invalid API key.")
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        ApiKey.all_tenants.filter(pk=key.pk).update(last_used_at=now)
+    return key
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).decode("latin-1")
-        if not header:
+        key = api_key_of_request(request._request)
+        if key is None:
             return None
-        parts = header.split()
-        if len(parts) != 2 or parts[0].lower() != self.keyword.lower():  # the scheme is case-insensitive (RFC 9110)
-            raise exceptions.AuthenticationFailed("Use the header `Authorization: Bearer <key>`.")
-        raw = parts[1]
-        pieces = raw.split("_")
-        if len(pieces) < 3 or pieces[0] != "csp":
-            raise exceptions.AuthenticationFailed("Invalid API key.")
-        key = ApiKey.all_tenants.select_related("tenant").filter(prefix=pieces[1], revoked_at__isnull=True).first()
-        if key is None or not hmac.compare_digest(key.key_hash, ApiKey.hash_secret(raw)):
-            raise exceptions.AuthenticationFailed("Invalid API key.")
-        now = timezone.now()
-        if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-            ApiKey.all_tenants.filter(pk=key.pk).update(last_used_at=now)
         set_current_tenant(key.tenant)
         request._request.tenant = key.tenant
         return Principal(tenant=key.tenant, api_key=key), key

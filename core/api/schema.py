@@ -30,3 +30,47 @@ def document_model_viewset_errors(serializer_class):
         partial_update=extend_schema(responses={200: serializer_class, **OBJECT_WRITE_ERRORS}),
         destroy=extend_schema(responses={204: None, **OBJECT_WRITE_ERRORS}),
     )
+
+
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": (
+        "Optional, 1-255 printable ASCII characters (API keys only). The same key with the same request "
+        "(method, path and body) from the same API key within 24 hours answers the first response again, "
+        "byte for byte with `Idempotent-Replayed: true`, and writes nothing more; with a different request "
+        "it is 422; while the first request is still running, 409 with `Retry-After`. A 5xx or 429 answer "
+        "is not kept: a retry with the same key runs again."
+    ),
+}
+_IDEMPOTENCY_ERROR = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+IDEMPOTENCY_RESPONSES = {
+    "409": "A request with this Idempotency-Key is still running; retry after `Retry-After` seconds.",
+    "422": "This Idempotency-Key was used for a different request (method, path or body).",
+}
+
+
+def document_idempotency_key(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the Idempotency-Key header and its answers on every POST."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("IdempotencyError", _IDEMPOTENCY_ERROR)
+    for operations in result.get("paths", {}).values():
+        operation = operations.get("post")
+        if operation is None:
+            continue
+        parameters = operation.setdefault("parameters", [])
+        if not any(p.get("name") == "Idempotency-Key" and p.get("in") == "header" for p in parameters):
+            parameters.append(dict(IDEMPOTENCY_KEY_PARAMETER))
+        responses = operation.setdefault("responses", {})
+        for status, description in IDEMPOTENCY_RESPONSES.items():
+            responses.setdefault(status, {
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IdempotencyError"}}},
+                "description": description,
+            })
+    return result

@@ -11,6 +11,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from advocacy import bench_surveys
+from core import bench_idempotency
 from dashboards import bench as dashboards_bench
 from health import bench_ingest, bench_recompute
 from renewals import bench as renewals_bench
@@ -23,6 +24,7 @@ BENCHMARKS = {
     "renewals": renewals_bench,
     "surveys": bench_surveys,
     "dashboards": dashboards_bench,
+    "idempotency": bench_idempotency,
 }
 
 
