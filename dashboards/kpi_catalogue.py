@@ -16,7 +16,8 @@ How each actual is computed (tenant-wide, whatever the dashboard's filters, as o
   started 8 weeks ago or more) that went live within 8 weeks (``onboarding.metrics``).
 * ``feature_adoption_90d``: the tenant's key features are the distinct ``feature:*`` usage metrics any of its
   active accounts used (value > 0) in the last 90 days; each active account that reported any usage in those
-  90 days adopted the share of them it used itself; the actual is the mean of those shares.
+  90 days adopted the share of them it used itself; the actual is the mean of those shares. A scan of 90 days
+  of usage, so it is materialised once a day (``dashboards.kpi_refresh``), not computed per request.
 * ``nps``, ``csat``, ``csat_satisfied``: survey answers of the last 90 days (``advocacy.nps``).
 * ``sla_response_met``, ``sla_resolution_met``: SLA targets met over the last 30 days;
   ``response_median_hours``, ``resolution_median_hours``: the median wall-clock time to first response and to

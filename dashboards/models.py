@@ -164,3 +164,23 @@ class KpiTarget(TenantModel):
     @property
     def kpi(self) -> kpi_catalogue.Kpi:
         return kpi_catalogue.BY_KEY[self.metric]
+
+
+class FeatureAdoptionDay(TenantModel):
+    """The inputs of the ``feature_adoption_90d`` KPI as of one UTC ``day`` (``dashboards.kpi_refresh``, once a
+    day with the aggregates' first refresh, or on demand): ``features``, the distinct ``feature:*`` usage metrics
+    the tenant's active accounts used (value > 0) in the ``window_days`` days to ``day``; ``accounts``, the active
+    accounts that reported any usage then; ``used``, the sum over those accounts of the features each used."""
+
+    tenant = _tenant_fk()
+    day = models.DateField()
+    window_days = models.PositiveSmallIntegerField()
+    accounts = models.PositiveIntegerField(default=0)
+    features = models.PositiveIntegerField(default=0)
+    used = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "day"], name="feature_adoption_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.used} of {self.features} x {self.accounts}"

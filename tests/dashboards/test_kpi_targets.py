@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from dashboards import kpi_catalogue, kpi_selectors
+from dashboards.kpi_refresh import refresh_feature_adoption
 from dashboards.models import KpiTarget
 from tenancy.context import tenant_context
 from tenancy.models import Role
@@ -47,6 +48,7 @@ def usage(book, tenant, other_tenant):
         ex = AccountFactory(tenant=tenant, name="Ex user", status="churned")
     _features(ex, "feature:c", date(2026, 3, 2))
     _features(AccountFactory(tenant=other_tenant), "feature:z", date(2026, 3, 2))
+    refresh_feature_adoption(tenant=tenant)  # what the day's first refresh materialises
 
 
 def test_every_actual_is_the_hand_computed_one(book, usage, tenant):
@@ -233,3 +235,4 @@ def test_the_settings_index_links_admins_to_the_targets(alice_client, tenant, me
     client = Client()
     client.force_login(member(Role.VP))
     assert 'href="/dashboards/targets/"' not in client.get("/settings/").content.decode()
+
