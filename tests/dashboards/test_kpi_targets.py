@@ -155,7 +155,7 @@ def test_portfolio_query_count_is_bounded_with_every_target(alice_client, book, 
     with CaptureQueriesContext(connection) as with_all:
         assert alice_client.get(PORTFOLIO).status_code == 200
     added = len(with_all) - len(without)
-    assert added <= 14, [q["sql"][:120] for q in with_all.captured_queries[len(without):]]
+    assert added <= 12, [q["sql"][:120] for q in with_all.captured_queries[len(without):]]
     with tenant_context(tenant):  # more data, same count
         for n in range(5):
             usage_series(AccountFactory(tenant=tenant), f"feature:x{n}", [1, 2, 3], end=date(2026, 3, 9))
