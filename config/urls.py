@@ -38,6 +38,7 @@ api_v1 = [
     *opportunity_urls.api_urlpatterns,
     *reference_urls.api_urlpatterns,
     *survey_urls.api_urlpatterns,
+    *dashboards_urls.api_urlpatterns,
     path("jobs/<str:id>/", JobView.as_view(), name="api-job"),
 ]
 

@@ -10,6 +10,7 @@ accounts. Nothing here is written by hand: a refresh deletes its window and inse
 * ``SupportPeriod``: ``SupportDay`` rolled up over the last 7, 30 and 90 days (the page's breakdowns).
 * ``SupportTopAccount``: the accounts with the most tickets over 7, 30 and 90 days (all and per segment).
 * ``DashboardRefresh``: when each kind was last refreshed, how long it took and how many rows it wrote.
+* ``KpiTarget``: configuration, not an aggregate: a tenant's target for one KPI (``dashboards.kpi_catalogue``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
+from dashboards import kpi_catalogue
+from dashboards.kpi_status import Comparator
 from tenancy.models import Tenant, TenantModel
 
 
@@ -139,3 +142,45 @@ class DashboardRefresh(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.kind} refreshed {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class KpiTarget(TenantModel):
+    """One of a tenant's KPI targets (configuration, seeded from its handbook): ``metric`` (a key of
+    ``dashboards.kpi_catalogue``) ``comparator`` (at least / at most) ``target``. One per tenant and metric."""
+
+    metric = models.CharField(max_length=40, help_text="A key of dashboards.kpi_catalogue (checked by the services).")
+    comparator = models.CharField(max_length=10, choices=[(c.value, c.label) for c in Comparator])
+    target = models.DecimalField(max_digits=8, decimal_places=2)
+    note = models.CharField(max_length=200, blank=True, help_text="Where the target comes from, e.g. the handbook.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "metric"], name="kpi_target_one_per_metric")]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.comparator} {self.target}"
+
+    @property
+    def kpi(self) -> kpi_catalogue.Kpi:
+        return kpi_catalogue.BY_KEY[self.metric]
+
+
+class FeatureAdoptionDay(TenantModel):
+    """The inputs of the ``feature_adoption_90d`` KPI as of one UTC ``day`` (``dashboards.kpi_refresh``, once a
+    day with the aggregates' first refresh, or on demand): ``features``, the distinct ``feature:*`` usage metrics
+    the tenant's active accounts used (value > 0) in the ``window_days`` days to ``day``; ``accounts``, the active
+    accounts that reported any usage then; ``used``, the sum over those accounts of the features each used."""
+
+    tenant = _tenant_fk()
+    day = models.DateField()
+    window_days = models.PositiveSmallIntegerField()
+    accounts = models.PositiveIntegerField(default=0)
+    features = models.PositiveIntegerField(default=0)
+    used = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "day"], name="feature_adoption_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.used} of {self.features} x {self.accounts}"

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from advocacy import survey_selectors
-from dashboards import book_selectors
+from dashboards import book_selectors, kpi_selectors
 from dashboards import portfolio_selectors as selectors
 from dashboards.charts import bar_rows
 from dashboards.models import RefreshKind
@@ -84,6 +84,7 @@ def portfolio_context(request) -> dict:
         "survey_window": survey_window, "onboarding": board_metrics(),
         "sla": sla["by_severity"], "sla_total": sla["total"], "sla_period": SLA_PERIOD,
         "team": selectors.team_books(filters=filters, today=today, bottom_band=bottom, names=names),
+        "targets": kpi_selectors.targets_panel(today=today),
         "links": {"retention": reverse("renewals:retention"), "surveys": reverse("surveys:report"),
                   "support": _url("dashboards:support", segment=filters.segment, period=SLA_PERIOD),
                   "pipeline": reverse("opportunities:pipeline"), "onboarding": reverse("onboarding:board"),

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from dashboards import histograms
+from dashboards import histograms, kpi_catalogue, kpi_selectors
 from dashboards.charts import bar_rows
 from dashboards.support_selectors import PERIODS, SupportFilters, support_dashboard
 from health.charts import line_chart
@@ -60,6 +60,7 @@ def support_context(request) -> dict:
             "level3": queue_url(view="open", level=3),
         },
         "severity_done_links": {f.key: queue_url(view="done", severity=f.key) for f in sla["by_severity"]},
+        "targets": kpi_selectors.targets_panel(today=sla["end_day"], sources=kpi_catalogue.SUPPORT_SOURCES),
         "job_id": request.GET.get("job", "")[:64],
         "query": filters.query(),
     }

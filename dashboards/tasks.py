@@ -7,6 +7,7 @@ from celery import shared_task
 
 from core import jobs
 from core.fanout import fan_out, tenant_job
+from dashboards.kpi_refresh import refresh_feature_adoption
 from dashboards.refresh import refresh_all
 
 REFRESH_EXPIRES = 4 * 60  # refreshed every 5 minutes: a copy not run within 4 is dropped (the next one comes)
@@ -24,4 +25,10 @@ def refresh_tenant(tenant_id: int, job_id: str | None = None) -> dict | None:
     with tenant_job(tenant_id) as tenant:
         if tenant is None:
             return None
-        return jobs.job_run(job_id, lambda: refresh_all(tenant=tenant, full=True if job_id else None))
+        return jobs.job_run(job_id, lambda: _refresh(tenant, on_demand=bool(job_id)))
+
+
+def _refresh(tenant, *, on_demand: bool) -> dict:
+    """The aggregates, then the KPI targets' feature adoption (once a day, or now when asked for)."""
+    result = refresh_all(tenant=tenant, full=True if on_demand else None)
+    return {**result, "feature_adoption": refresh_feature_adoption(tenant=tenant, force=on_demand)}

@@ -1,8 +1,14 @@
-"""Dashboard pages, under /dashboards/ (namespace ``dashboards``)."""
+"""Dashboard pages, under /dashboards/ (namespace ``dashboards``), and the API (``api_urlpatterns``, under /api/v1/)."""
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from dashboards import portfolio_views, validation_views, views
+from dashboards import kpi_api, kpi_views, portfolio_views, validation_views, views
+
+router = SimpleRouter(trailing_slash=True)
+router.register("kpi-targets", kpi_api.KpiTargetViewSet, basename="api-kpi-target")
+
+api_urlpatterns = router.urls
 
 urlpatterns = [
     path("support/", views.support, name="support"),
@@ -11,6 +17,10 @@ urlpatterns = [
     path("portfolio/export.csv", portfolio_views.portfolio_export, name="portfolio_export"),
     path("my-book/", portfolio_views.my_book, name="my_book"),
     path("score-validation/", validation_views.score_validation_page, name="score_validation"),
+    path("targets/", kpi_views.kpi_targets, name="kpi_targets"),
+    path("targets/new/", kpi_views.kpi_target_create, name="kpi_target_create"),
+    path("targets/<int:pk>/", kpi_views.kpi_target_edit, name="kpi_target_edit"),
+    path("targets/<int:pk>/delete/", kpi_views.kpi_target_delete, name="kpi_target_delete"),
     path("refresh/", views.refresh, name="refresh"),
     path("refresh/<str:job_id>/", views.refresh_status, name="refresh_status"),
 ]

@@ -20,6 +20,7 @@ ONBOARDING_WRITE = "onboarding.write"  # plans and their tasks
 ONBOARDING_CONFIGURE = "onboarding.configure"  # plan templates
 RENEWALS_CONFIGURE = "renewals.configure"  # touchpoint cadences (and renewal settings)
 ADVOCACY_CONFIGURE = "advocacy.configure"  # the reference program: yearly cap, eligibility rules, targets
+DASHBOARDS_CONFIGURE = "dashboards.configure"  # KPI targets (admins; write-scoped API keys)
 TENANT_MANAGE = "tenant.manage"  # people, roles, API keys, tenant settings
 
 ALL_CAPABILITIES = frozenset(
@@ -35,6 +36,7 @@ ALL_CAPABILITIES = frozenset(
         ONBOARDING_CONFIGURE,
         RENEWALS_CONFIGURE,
         ADVOCACY_CONFIGURE,
+        DASHBOARDS_CONFIGURE,
         TENANT_MANAGE,
     }
 )

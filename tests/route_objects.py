@@ -30,6 +30,7 @@ from tests.factories import (
     CategoryFactory,
     ContactFactory,
     InboundEmailFactory,
+    KpiTargetFactory,
     MembershipFactory,
     OpportunityFactory,
     QueueViewFactory,
@@ -218,6 +219,10 @@ def _template(t):
 
 def _cadence(t):
     return {"pk": TouchpointCadenceFactory(tenant=t).pk}
+
+
+def _kpi_target(t):
+    return {"pk": KpiTargetFactory(tenant=t).pk}
 def _arr_movement(t):
     account = AccountFactory(tenant=t, arr=0)
     return {"pk": ArrMovement.all_tenants.create(tenant=t, account=account, date="2025-01-01", kind="new", amount=5).pk}
@@ -371,6 +376,9 @@ BUILDERS: dict[str, Builder] = {
     "api-job": _job,
     # dashboards
     "dashboards:refresh_status": _dashboard_job,
+    "dashboards:kpi_target_edit": _kpi_target,
+    "dashboards:kpi_target_delete": _kpi_target,
+    "api-kpi-target-detail": _kpi_target,
 }
 
 
@@ -426,6 +434,7 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
     invitation_create(tenant=t, email=f"{marker}-invitee@new.example", role=Role.CSM, actor=None)
     QueueViewFactory(tenant=t, name=f"{marker} view")
     TouchpointCadenceFactory(tenant=t, kind="custom", label=f"{marker} cadence")
+    KpiTargetFactory(tenant=t, metric="nps", target=50, note=f"{marker} target")
     OpportunityFactory(account=account, title=f"{marker} opportunity")
     RenewalFactory(account=account, outcome="churned", stage="closed", churn_reason=f"{marker} reason",
                    closed_at=timezone.now())  # the retention report's churn reasons

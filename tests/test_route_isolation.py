@@ -55,6 +55,7 @@ TENANT_WIDE = {
     "renewals:retention", "renewals:retention_export", "renewals:settings", "renewals:expansion_settings",
     "dashboards:support", "dashboards:support_export", "dashboards:refresh", "dashboards:score_validation",
     "dashboards:portfolio", "dashboards:portfolio_export", "dashboards:my_book",
+    "dashboards:kpi_targets", "dashboards:kpi_target_create",
     # API
     "api-account-list", "api-contact-list", "api-usage", "api-health-recompute", "api-health-scorecard",
     "api-health-sources", "api-health-risk-rules", "api-ticket-list", "api-inbound-email-list",
@@ -62,7 +63,7 @@ TENANT_WIDE = {
     "api-kb-article-list", "api-kb-category-list", "api-onboarding-template-list", "api-onboarding-plan-list",
     "api-onboarding-task-list", "api-touchpoint-cadence-list", "api-arr-movement-list", "api-metrics-retention",
     "api-metrics-retention-monthly", "api-renewal-list", "api-opportunity-list", "api-opportunity-pipeline",
-    "api-expansion-settings", "api-renewal-settings",
+    "api-expansion-settings", "api-renewal-settings", "api-kpi-target-list",
     # advocacy: the reference program
     "api-reference-list", "api-reference-pool", "api-reference-capacity", "api-reference-settings", "api-advocates",
     "api-reference-reward-list", "api-case-study-list", "api-case-study-progress", "api-advocacy-activity-list",
@@ -86,7 +87,7 @@ LISTS = {
     "api-reference-list", "api-reference-reward-list", "api-case-study-list", "api-advocacy-activity-list",
     "references:board", "references:case_studies", "references:rewards", "references:activities",
     "api-survey-response-list", "surveys:campaigns", "surveys:responses",
-    "dashboards:support", "dashboards:support_export",
+    "dashboards:support", "dashboards:support_export", "dashboards:kpi_targets", "api-kpi-target-list",
 }
 
 # Routes open without a tenant, or reached by a token rather than an id: each has its own test (named here).

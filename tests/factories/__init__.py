@@ -4,6 +4,7 @@ from tests.factories.accounts import *  # noqa: F403
 from tests.factories.cadences import *  # noqa: F403
 from tests.factories.health import *  # noqa: F403
 from tests.factories.knowledge import *  # noqa: F403
+from tests.factories.kpi_targets import *  # noqa: F403
 from tests.factories.onboarding import *  # noqa: F403
 from tests.factories.opportunities import *  # noqa: F403
 from tests.factories.renewal import *  # noqa: F403

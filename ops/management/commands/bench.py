@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from advocacy import bench_surveys
 from core import bench_idempotency
 from dashboards import bench as dashboards_bench
+from dashboards import bench_targets as kpi_targets_bench
 from health import bench_ingest, bench_recompute
 from renewals import bench as renewals_bench
 from tickets import bench as tickets_bench
@@ -25,6 +26,7 @@ BENCHMARKS = {
     "surveys": bench_surveys,
     "dashboards": dashboards_bench,
     "idempotency": bench_idempotency,
+    "kpi-targets": kpi_targets_bench,
 }
 
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.seeding import SeedContext
+from dashboards import seed as dashboards_seed
 from health import seed as health_seed
 from knowledge import seed as knowledge_seed
 from onboarding import seed as onboarding_seed
@@ -35,6 +36,7 @@ from tickets import seed as tickets_seed
 APP_SEEDERS = [
     onboarding_seed.seed_tenant, tickets_seed.seed_tenant, knowledge_seed.seed_tenant, link_resolved_tickets,
     renewals_seed.seed_history, health_seed.seed_tenant, seed_advocacy, renewals_seed.seed_tenant,
+    dashboards_seed.seed_tenant,  # the handbook's KPI targets
     refresh_dashboards,  # last: the aggregates read everything above
 ]
 
