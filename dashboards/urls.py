@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dashboards import portfolio_views, validation_views, views
+from dashboards import digest_views, portfolio_views, validation_views, views
 
 urlpatterns = [
     path("support/", views.support, name="support"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("portfolio/", portfolio_views.portfolio, name="portfolio"),
     path("portfolio/export.csv", portfolio_views.portfolio_export, name="portfolio_export"),
     path("my-book/", portfolio_views.my_book, name="my_book"),
+    path("digest/", digest_views.digest_preferences, name="digest_preferences"),
     path("score-validation/", validation_views.score_validation_page, name="score_validation"),
     path("refresh/", views.refresh, name="refresh"),
     path("refresh/<str:job_id>/", views.refresh_status, name="refresh_status"),
