@@ -211,3 +211,28 @@ def test_queued_through_the_outbox_once_and_sent_once_with_real_commits(tenant, 
     assert digest_tasks.send_digest(**message.kwargs) == "sent"
     assert digest_tasks.send_digest(**message.kwargs) == "done"  # redelivered
     assert len(mail.outbox) == 1
+
+
+def test_rendering_a_digest_is_a_constant_number_of_queries(tenant, carol, book):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_to_send() -> int:
+        with tenant_context(tenant):
+            digest_services.digests_queue()
+            row = DigestSent.objects.filter(status="queued").get()
+            with CaptureQueriesContext(connection) as ctx:
+                assert digest_services.digest_send(digest_id=row.pk) == "sent"
+        return len(ctx.captured_queries)
+
+    few = queries_to_send()
+    for i in range(10):
+        account = AccountFactory(tenant=tenant, name=f"More {i}", csm=carol, health_status="red")
+        TaskFactory(account=account, owner=carol, title=f"Late {i}", due_date=date(2026, 3, 1))
+        RenewalFactory(account=account, contract_end=date(2026, 5, 1))
+        with tenant_context(tenant):
+            TicketFactory(account=account, severity=2)
+    DigestSent.all_tenants.update(day=date(2026, 3, 9))  # yesterday's: today's is queued again
+    many = queries_to_send()
+    assert many == few <= 14
+    assert "Late 9" in mail.outbox[-1].body
