@@ -105,3 +105,11 @@ def test_a_rolled_back_create_or_scan_publishes_nothing(tenant, clock, monkeypat
             assert [p for p in outbox_payloads() if "metric" in p] == []
             sla_engine.scan()
             assert [p["metric"] for p in outbox_payloads() if "metric" in p] == ["response"]
+
+
+def test_a_ticket_opened_in_the_past_is_created_before_it_breaches(api, clock, account, published):
+    response = api.post("/api/v1/tickets/", {"account": account.pk, "subject": "Old", "severity": 1,
+                                             "opened_at": "2026-03-02T07:00:00Z"}, format="json")
+    assert response.status_code == 201
+    assert published.batches == ["ticket.created", "ticket.sla_breached"]
+    assert published.of("ticket.sla_breached")[0]["metric"] == "response"

@@ -92,8 +92,8 @@ def ticket_create(
         {"status": [None, ticket.status], "severity": [None, severity], "assignee": [None, show(assignee)]},
         actor=actor, actor_label=actor_label, at=now, summary=f"opened (Sev{severity}) {ticket.subject}",
     )
+    events.publish_created(ticket)  # before settle: a ticket opened in the past breaches after it is created
     settle(ticket, now)
-    events.publish_created(ticket)
     if acknowledge and contact is not None and contact.email:
         acknowledgement(ticket, contact.email)
     return ticket
