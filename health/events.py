@@ -26,21 +26,21 @@ def status_changed_payloads(
         return []
     bottom = bands[-1]["key"] if bands else None
     stamp = computed_at.isoformat()
-    scores = result.score.reindex(accounts.index)
-    payloads = []
-    for account_id in accounts.index[changed.to_numpy()]:
-        score = float(scores[account_id])
-        before = previous[account_id]
-        payloads.append({
-            "account_id": int(account_id),
-            "account_name": accounts.at[account_id, "name"],
-            "from_status": None if before is None or (isinstance(before, float) and math.isnan(before)) else before,
-            "to_status": status[account_id],
-            "score": None if math.isnan(score) else round(score, 1),
-            "is_bottom_band": status[account_id] == bottom,
+    ids = accounts.index[changed.to_numpy()]
+    columns = zip(ids.tolist(), accounts.loc[ids, "name"].tolist(), previous[ids].tolist(), status[ids].tolist(),
+                  result.score.reindex(ids).tolist(), strict=True)
+    return [
+        {
+            "account_id": int(account_id), "account_name": name, "from_status": _band(before), "to_status": after,
+            "score": None if math.isnan(score) else round(score, 1), "is_bottom_band": after == bottom,
             "computed_at": stamp,
-        })
-    return payloads
+        }
+        for account_id, name, before, after, score in columns
+    ]
+
+
+def _band(value) -> str | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
 def publish_status_changes(
