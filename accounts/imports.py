@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
-from accounts import csv_import
+from accounts import csv_import, events
 from accounts.csv_import import ACCOUNTS, CONTACTS, CREATE, Parsed, Validated
 from accounts.hooks import ArrChange, accounts_changed, arr_changed
 from accounts.models import Account, Activity, ActivityKind, Contact
@@ -200,7 +200,7 @@ def _write_accounts(rows: list[dict], *, actor: User | None, source_name: str) -
     emails_by_id.update({pk: email for email, pk in member_ids.items()})
     today, now = timezone.localdate(), timezone.now()
     created: list[tuple[Account, dict]] = []
-    updated: list[tuple[Account, dict, list[str], str]] = []
+    updated: list[tuple[Account, dict, list[str], str, str]] = []
     changed_fields: set[str] = set()
     arr_changes: list[tuple[Account, Any]] = []
     for row in rows:
@@ -223,10 +223,11 @@ def _write_accounts(rows: list[dict], *, actor: User | None, source_name: str) -
             arr_changes.append((account, account.arr))
         for f in changes:
             setattr(account, f, values[f])
+        segment_before = account.segment
         account.segment = segment_for(account.arr, thresholds)
         account.updated_at = now
         changed_fields.update(changes)
-        updated.append((account, row, changes, described))
+        updated.append((account, row, changes, described, segment_before))
 
     Account.objects.bulk_create([a for a, _ in created], batch_size=1000)
     if updated:
@@ -246,11 +247,11 @@ def _write_accounts(rows: list[dict], *, actor: User | None, source_name: str) -
             body=described or "No field changed.", author=actor, source="accounts", ref_type="import",
             metadata=meta | {"line": row["line"], "changed": [c.removesuffix("_id") for c in changes]},
         )
-        for account, row, changes, described in updated
+        for account, row, changes, described, _ in updated
     ]
     activities_record_bulk(activities)
     accounts_changed(tenant=tenant, changes={
-        account.pk: [c.removesuffix("_id") for c in changes] for account, _, changes, _ in updated
+        account.pk: [c.removesuffix("_id") for c in changes] for account, _, changes, *_ in updated
     })
     arr_changed(tenant=tenant, actor=actor, changes=[
         opening_arr_change(account, source="import") for account, _ in created
@@ -258,6 +259,10 @@ def _write_accounts(rows: list[dict], *, actor: User | None, source_name: str) -
         ArrChange(account_id=account.pk, old_arr=old, new_arr=account.arr, on=today, source="import")
         for account, old in arr_changes
     ])
+    events.publish_written(tenant_id=tenant.pk, created_ids=[account.pk for account, _ in created], changed={
+        account.pk: changes + (["segment"] if account.segment != segment_before else [])
+        for account, _, changes, _, segment_before in updated
+    })
     return ImportResult(kind=ACCOUNTS, created=len(created), updated=len(updated))
 
 

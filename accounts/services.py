@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, CharField, Value, When
 from django.utils import timezone
 
+from accounts import events
 from accounts.cta_rows import CtaRow, cta_rows_insert
 from accounts.hooks import ArrChange, accounts_changed, arr_changed
 from accounts.models import (
@@ -72,6 +73,7 @@ def account_create(*, actor: User | None = None, **data: Any) -> Account:
         account=account, kind=ActivityKind.SYSTEM, subject="Account created", actor=actor, source=ActivitySource.ACCOUNTS
     )
     arr_changed(tenant=tenant, changes=[opening_arr_change(account)], actor=actor)
+    events.publish_created(tenant_id=tenant.pk, accounts=[account])
     return account
 
 
@@ -93,6 +95,7 @@ def account_update(*, account: Account, actor: User | None = None, **data: Any) 
     changed = _apply(account, data, ACCOUNT_FIELDS)
     if not changed:
         return account
+    segment_before = account.segment
     account.segment = segment_for(account.arr, tenant.get_segment_thresholds())
     _validate_account(account)
     _save_unique(account, field="external_id", message=f"Another account already has external_id {account.external_id!r}.")
@@ -102,6 +105,8 @@ def account_update(*, account: Account, actor: User | None = None, **data: Any) 
             tenant=tenant, actor=actor,
             changes=[ArrChange(account_id=account.pk, old_arr=before["arr"], new_arr=account.arr, on=timezone.localdate())],
         )
+    segment_changed = ["segment"] if account.segment != segment_before else []
+    events.publish_updated(tenant_id=tenant.pk, accounts=[account], changed={account.pk: changed + segment_changed})
     return account
 
 
@@ -114,13 +119,17 @@ def accounts_arr_set_from_ledger(*, arrs: Mapping[int, Decimal], actor: User | N
     accounts changed. A constant number of queries."""
     tenant = get_current_tenant()
     thresholds = tenant.get_segment_thresholds()
-    accounts = Account.objects.select_for_update(of=("self",)).in_bulk(list(arrs))
+    accounts = Account.objects.select_for_update(of=("self",)).select_related("csm").in_bulk(list(arrs))
     changed: list[tuple[Account, Decimal]] = []
+    segment_moved: set[int] = set()
     for pk, account in accounts.items():
         if account.arr != arrs[pk]:
             changed.append((account, account.arr))
             account.arr = arrs[pk]
-            account.segment = segment_for(account.arr, thresholds)
+            segment = segment_for(account.arr, thresholds)
+            if segment != account.segment:
+                segment_moved.add(pk)
+            account.segment = segment
             account.updated_at = timezone.now()
     if not changed:
         return 0
@@ -133,6 +142,9 @@ def accounts_arr_set_from_ledger(*, arrs: Mapping[int, Decimal], actor: User | N
         for account, old in changed
     ])
     accounts_changed(tenant=tenant, changes={account.pk: ["arr", "segment"] for account, _ in changed})
+    events.publish_updated(tenant_id=tenant.pk, accounts=[a for a, _ in changed], changed={
+        account.pk: ["arr", "segment"] if account.pk in segment_moved else ["arr"] for account, _ in changed
+    })
     return len(changed)
 
 
@@ -149,6 +161,7 @@ def account_record_first_value(
     changed = [field for field in after if before[field] != after[field]]
     if changed:
         _record_update(account, before, changed, actor=actor)
+        events.publish_written(tenant_id=account.tenant_id, changed={account.pk: changed})
     return account
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Account, ActivityKind, Contact, Task, TaskPriority, TaskSource
 from accounts.services import activity_record, cta_open_bulk
 from advocacy import nps as math
+from advocacy import response_events
 from advocacy.models import SurveyKind, SurveyResponse, SurveySend, nps_category
 from advocacy.models.responses import SCORE_RANGES
 from base.errors import DomainError
@@ -74,6 +75,7 @@ def response_record(
             due_date=timezone.localdate(now + timedelta(hours=CTA_DUE_HOURS)),
             dedupe_key=f"{CTA_KEY_PREFIX}{response.pk}",
         )], moment=now)
+    response_events.publish_received(response, account_name=account.name)
     return response
 
 

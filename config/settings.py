@@ -260,7 +260,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=20),
         "options": {"expires": 50 * 60},
     },
+    # The CSMs' daily email digest: hourly, each tenant's digests go out from DIGEST_LOCAL_HOUR in its time zone.
+    "dashboards-queue-digests": {
+        "task": "dashboards.queue_digests_all_tenants",
+        "schedule": crontab(minute=2),
+        "options": {"expires": 50 * 60},
+    },
 }
+DIGEST_LOCAL_HOUR = int(os.environ.get("DIGEST_LOCAL_HOUR", "7"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -10,4 +10,4 @@ class DashboardsConfig(AppConfig):
     verbose_name = "Dashboards"
 
     def ready(self) -> None:
-        from dashboards import tasks  # noqa: F401 - registered with Celery by name
+        from dashboards import digest_tasks, tasks  # noqa: F401 - registered with Celery by name

@@ -184,3 +184,34 @@ class FeatureAdoptionDay(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.used} of {self.features} x {self.accounts}"
+class DigestPreference(TenantModel):
+    """A member's choice about the daily email digest of their book (no row: they get it)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    daily_digest = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="digest_preference_unique_user")]
+
+
+class DigestStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    EMPTY = "empty", "Nothing to report"
+    SKIPPED = "skipped", "Skipped (turned off or no longer a member)"
+
+
+class DigestSent(TenantModel):
+    """One CSM's digest of one local day: written when the morning job queues it (the unique key makes a second
+    run or a retry queue nothing), then marked by the task that renders and sends it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(help_text="The tenant's local date the digest is for.")
+    status = models.CharField(max_length=16, choices=DigestStatus.choices, default=DigestStatus.QUEUED)
+    queued_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    items = models.PositiveIntegerField(default=0, help_text="How many items the digest listed.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "user", "day"], name="digest_sent_once_per_day")]

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from dashboards import kpi_api, kpi_views, portfolio_views, validation_views, views
+from dashboards import digest_views, kpi_api, kpi_views, portfolio_views, validation_views, views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("kpi-targets", kpi_api.KpiTargetViewSet, basename="api-kpi-target")
@@ -16,6 +16,7 @@ urlpatterns = [
     path("portfolio/", portfolio_views.portfolio, name="portfolio"),
     path("portfolio/export.csv", portfolio_views.portfolio_export, name="portfolio_export"),
     path("my-book/", portfolio_views.my_book, name="my_book"),
+    path("digest/", digest_views.digest_preferences, name="digest_preferences"),
     path("score-validation/", validation_views.score_validation_page, name="score_validation"),
     path("targets/", kpi_views.kpi_targets, name="kpi_targets"),
     path("targets/new/", kpi_views.kpi_target_create, name="kpi_target_create"),

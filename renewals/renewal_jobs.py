@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from accounts.models import AccountStatus, Task, TaskPriority, TaskSource
 from accounts.services import cta_open_bulk
+from renewals import renewal_events
 from renewals import renewal_selectors as selectors
 from renewals.models import Forecast, RenewalStage
 from renewals.renewal_services import motion_ctas, risk_key
@@ -35,9 +36,9 @@ WITH opened AS (
     WHERE a.tenant_id = %s AND a.status = %s AND a.renewal_date BETWEEN %s AND %s
       AND NOT EXISTS (SELECT 1 FROM renewals_renewal r WHERE r.account_id = a.id AND r.outcome IS NULL)
     ON CONFLICT (tenant_id, account_id, contract_end) DO NOTHING
-    RETURNING id, account_id, contract_end
+    RETURNING id, account_id, contract_end, arr, forecast
 )
-SELECT opened.id, opened.account_id, opened.contract_end, a.csm_id
+SELECT opened.id, opened.account_id, opened.contract_end, a.csm_id, a.name, opened.arr, opened.forecast
 FROM opened JOIN accounts_account a ON a.id = opened.account_id
 """
 
@@ -46,6 +47,7 @@ UPDATE renewals_renewal r SET forecast = {_FORECAST_SQL}
 FROM accounts_account a
 WHERE a.id = r.account_id AND r.tenant_id = %s AND r.outcome IS NULL AND r.forecast_overridden_at IS NULL
   AND r.forecast <> {_FORECAST_SQL}
+RETURNING r.id, r.account_id, r.contract_end, a.csm_id, a.name, r.arr, r.forecast
 """
 
 
@@ -60,16 +62,26 @@ def open_new_renewals(*, tenant, today: date, window_days: int, top: str | None,
             RenewalStage.OPEN, *_forecast_params(top, bottom), tenant.pk, AccountStatus.ACTIVE,
             today, today + timedelta(days=window_days),
         ])
-        return [
-            {"id": row[0], "account_id": row[1], "contract_end": row[2], "csm_id": row[3]}
-            for row in cursor.fetchall()
-        ]
+        rows = cursor.fetchall()
+    renewal_events.publish_at_risk(tenant_id=tenant.pk, rows=_at_risk(rows))
+    return [{"id": row[0], "account_id": row[1], "contract_end": row[2], "csm_id": row[3]} for row in rows]
 
 
 def forecasts_follow_health(*, tenant, top: str | None, bottom: str | None) -> int:
+    """Returns how many forecasts moved; those that moved to at risk publish ``renewal.at_risk``."""
     with connection.cursor() as cursor:
         cursor.execute(_FOLLOW_SQL, [*_forecast_params(top, bottom), tenant.pk, *_forecast_params(top, bottom)])
-        return cursor.rowcount
+        rows = cursor.fetchall()
+    renewal_events.publish_at_risk(tenant_id=tenant.pk, rows=_at_risk(rows))
+    return len(rows)
+
+
+def _at_risk(rows: list[tuple]) -> list[dict]:
+    """(id, account id, contract end, csm id, account name, arr, forecast) rows -> the at-risk ones' event rows."""
+    return [
+        {"renewal_id": pk, "account_id": account_id, "account_name": name, "renewal_date": end, "arr": arr}
+        for pk, account_id, end, _, name, arr, forecast in rows if forecast == Forecast.AT_RISK
+    ]
 
 
 def risk_ctas_open(*, today: date, bottom: str | None) -> dict[str, int]:

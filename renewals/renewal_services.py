@@ -30,7 +30,7 @@ from accounts.models import (
 )
 from accounts.services import CtaRow, account_update, activity_record, cta_open_bulk, tasks_close_by_key
 from base.errors import DomainError
-from renewals import ledger_services
+from renewals import ledger_services, renewal_events
 from renewals import renewal_selectors as selectors
 from renewals.cadence_dates import add_months
 from renewals.models import (
@@ -205,6 +205,7 @@ def renewal_create(
     renewal.save()
     _record_forecast(renewal, actor=actor)
     _open_motions(renewal, account)
+    renewal_events.publish_if_became_at_risk(renewal, before=None)
     return renewal
 
 
@@ -216,6 +217,7 @@ def renewal_update(*, renewal: Renewal, actor: User | None = None, **data: Any) 
         raise DomainError("This renewal's outcome is already recorded.", field="outcome", status_code=409)
     if "renewed_arr" in data and "outcome" not in data:
         raise DomainError("renewed_arr is recorded with the outcome.", field="outcome")
+    forecast_before = renewal.forecast
     if "stage" in data:
         if data["stage"] not in OPEN_STAGES:
             raise DomainError(f"One of {', '.join(OPEN_STAGES)} (recording the outcome closes it).", field="stage")
@@ -230,6 +232,7 @@ def renewal_update(*, renewal: Renewal, actor: User | None = None, **data: Any) 
         renewal.churn_reason = str(data["churn_reason"] or "").strip()
     renewal.save()
     _record_forecast(renewal, actor=actor)
+    renewal_events.publish_if_became_at_risk(renewal, before=forecast_before)
     if "outcome" in data:
         return renewal_record_outcome(
             renewal=renewal, outcome=data["outcome"], renewed_arr=data.get("renewed_arr"),
@@ -302,6 +305,7 @@ def renewal_record_outcome(
         body=f"Contract end {renewal.contract_end.isoformat()}." + (f" Reason: {renewal.churn_reason}" if renewal.churn_reason else ""),
         ref_type="renewal", ref_id=renewal.pk,
     )
+    renewal_events.publish_outcome(renewal, account_name=account.name, arr_before=current)
     return renewal
 
 

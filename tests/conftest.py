@@ -14,6 +14,8 @@ from tenancy.models import Role
 from tests.factories import MembershipFactory, TenantFactory, UserFactory, make_api_key
 from tests.factories.tenancy import PASSWORD
 
+pytest_plugins = ["tests.events_support"]  # the ``published`` fixture (domain events a write publishes)
+
 # CI runs the same examples every time (no flaky red from a new random draw); locally they vary.
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 hypothesis_settings.register_profile("dev", deadline=None)

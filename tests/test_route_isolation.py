@@ -54,7 +54,7 @@ TENANT_WIDE = {
     "onboarding:template_create", "cadences:list", "cadences:create", "renewals:desk", "opportunities:pipeline",
     "renewals:retention", "renewals:retention_export", "renewals:settings", "renewals:expansion_settings",
     "dashboards:support", "dashboards:support_export", "dashboards:refresh", "dashboards:score_validation",
-    "dashboards:portfolio", "dashboards:portfolio_export", "dashboards:my_book",
+    "dashboards:portfolio", "dashboards:portfolio_export", "dashboards:my_book", "dashboards:digest_preferences",
     "dashboards:kpi_targets", "dashboards:kpi_target_create",
     # API
     "api-account-list", "api-contact-list", "api-usage", "api-health-recompute", "api-health-scorecard",

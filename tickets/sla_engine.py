@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tenancy.context import get_current_tenant
 from tickets import escalation, sla
+from tickets import events as ticket_events
 from tickets.models import SlaClock, SlaPolicy, SupportSettings, Ticket, TicketSlaEvent
 from tickets.states import ESCALATION_WHERE_SQL, SCAN_STEPS, SlaEventKind, SlaMetric, SlaState
 
@@ -319,6 +320,10 @@ def apply_transitions(ticket_ids: Sequence[int], *, now: datetime | None = None)
             ]
         if events:
             result.event_ids = [e.pk for e in TicketSlaEvent.objects.bulk_create(events)]
+            ticket_events.publish_breaches(
+                tenant_id=tenant_id, at=now, new_event_ids=result.event_ids,
+                breaches=[(e.ticket_id, e.metric, e.due_at) for e in events if e.kind == SlaEventKind.BREACHED],
+            )
         cursor.execute(
             f"SELECT id, support_level FROM tickets_ticket WHERE tenant_id = %(tenant)s AND id = ANY(%(ids)s) "
             f"AND {ESCALATION_WHERE_SQL} ORDER BY id FOR UPDATE",
@@ -370,11 +375,12 @@ def scan(*, now: datetime | None = None, batch_size: int = SCAN_BATCH) -> ScanRe
 _SCAN_LOCK_KEY = 7_351_001  # namespaces the per-tenant advisory lock of the SLA scan
 
 
-def log_sla_events(ticket: Ticket, entries: Iterable[tuple[str, str, datetime | None, dict]], *, at: datetime) -> None:
-    """Append (kind, metric, due_at, detail) entries to the ticket's SLA log."""
+def log_sla_events(
+    ticket: Ticket, entries: Iterable[tuple[str, str, datetime | None, dict]], *, at: datetime
+) -> list[TicketSlaEvent]:
+    """Append (kind, metric, due_at, detail) entries to the ticket's SLA log; returns the rows written."""
     rows = [
         TicketSlaEvent(tenant_id=ticket.tenant_id, ticket=ticket, kind=kind, metric=metric, at=at, due_at=due, detail=detail)
         for kind, metric, due, detail in entries
     ]
-    if rows:
-        TicketSlaEvent.objects.bulk_create(rows)
+    return TicketSlaEvent.objects.bulk_create(rows) if rows else []

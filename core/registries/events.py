@@ -18,12 +18,36 @@ later. Tasks must be idempotent (at-least-once delivery). A bulk change publishe
 outbox INSERT per subscriber). An app that keeps every event itself (webhooks) registers a recorder with
 ``record_with``: it runs inside the publisher's transaction.
 
-Events published today:
+Events published today (ids are ints, dates and times ISO strings, money decimal strings with two places; a
+payload may gain keys, never lose or rename them):
 
 * ``ticket.resolved``: ``{"ticket_id", "account_id", "contact_id" (or null), "requester_email" (or null: tickets
   keep their requester as the contact today)}``, from ``tickets.services.transitions.apply_transition``;
 * ``onboarding.went_live``: ``{"plan_id", "account_id", "went_live_on" ("YYYY-MM-DD")}``, from
-  ``onboarding.services.milestones._go_live``.
+  ``onboarding.services.milestones._go_live``;
+* ``account.created``: the account as ``GET /api/v1/accounts/{id}/`` shows it (``id``, ``external_id``, ``name``,
+  ``industry``, ``employee_count``, ``arr``, ``tier``, ``segment``, ``lifecycle_stage``, ``csm`` (email or null),
+  ``renewal_date``, ``status``, ``customer_since``, ``payment_overdue``, ``health_score``, ``health_status``,
+  ``time_to_value_days``, ``created_at``); ``account.updated``: the same plus ``"changed": [API field names]``,
+  only when one changed (a health score change is ``health.status_changed``'s, not this). From
+  ``accounts.services`` (API, pages, onboarding's first value, the ARR ledger's bulk set) and the CSV import
+  (one ``publish_many`` per file) through ``accounts.events``;
+* ``health.status_changed``: ``{"account_id", "account_name", "from_status" (band key, null for a first score),
+  "to_status", "score", "is_bottom_band", "computed_at"}``, from the recompute (bulk and per account,
+  ``health.services.recompute``), for accounts whose band changed, one ``publish_many`` per run;
+* ``ticket.created``: ``{"ticket_id", "number", "account_id", "account_name", "subject", "severity" (1-4, as
+  stored and in the API), "status", "created_at"}``, from ``tickets.services.lifecycle.ticket_create`` (API,
+  page, email intake);
+* ``ticket.sla_breached``: ``{"ticket_id", "number", "account_id", "account_name", "subject", "severity",
+  "metric" ("response" | "resolution"), "due_at", "breached_at"}``, from the SLA engine's transitions (scan and
+  services) and severity changes, once per ticket and metric;
+* ``renewal.outcome_recorded``: ``{"renewal_id", "account_id", "account_name", "outcome", "arr_before",
+  "arr_after", "contract_end", "recorded_at"}``, from ``renewals.renewal_services.renewal_record_outcome``;
+* ``renewal.at_risk``: ``{"renewal_id", "account_id", "account_name", "renewal_date", "arr", "forecast"}`` when
+  a renewal's forecast becomes ``at_risk`` (opened so, overridden, or following health in the daily job);
+* ``survey.response_received``: ``{"response_id", "account_id", "account_name", "contact_id", "kind" ("nps" |
+  "csat"), "score", "category" ("promoter" | "passive" | "detractor", null for CSAT), "comment",
+  "responded_at"}``, from ``advocacy.response_services.response_record`` (API and public survey page).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from psycopg2.extras import execute_values
 from accounts.models import Account, AccountStatus, Activity, ActivityKind
 from accounts.services import activities_record_bulk
 from core.registries.health import RiskContext, fetch, get_source, memoized, moment_for, recompute_scope
-from health import risks
+from health import events, risks
 from health.models import HealthSnapshot
 from health.scoring import ScoreResult, measure_column, score_accounts
 from health.selectors import resolve_measures, scorecard_get
@@ -122,6 +122,8 @@ def _score_and_write(run: _Run, *, update_accounts: bool, evaluate_risks: bool) 
         if update_accounts:
             _update_accounts(run.tenant, run.accounts, result, run.computed_at)
             _record_band_changes(card, run.accounts, result, run.computed_at)
+            events.publish_status_changes(tenant_id=run.tenant.pk, accounts=run.accounts, result=result,
+                                          bands=card["bands"], computed_at=run.computed_at)
             run.lap("accounts")
         if evaluate_risks:
             _evaluate_risks(run, card, result)

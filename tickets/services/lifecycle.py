@@ -21,7 +21,7 @@ from accounts.models import Account, Contact
 from base.errors import DomainError, InvalidTransition
 from tenancy.context import get_current_tenant
 from tenancy.models import User
-from tickets import sla_engine
+from tickets import events, sla_engine
 from tickets.models import Channel, Ticket, TicketChange, TicketComment
 from tickets.services.assignment import ticket_assign, ticket_set_support_level
 from tickets.services.attachments import store_attachment
@@ -92,6 +92,7 @@ def ticket_create(
         {"status": [None, ticket.status], "severity": [None, severity], "assignee": [None, show(assignee)]},
         actor=actor, actor_label=actor_label, at=now, summary=f"opened (Sev{severity}) {ticket.subject}",
     )
+    events.publish_created(ticket)  # before settle: a ticket opened in the past breaches after it is created
     settle(ticket, now)
     if acknowledge and contact is not None and contact.email:
         acknowledgement(ticket, contact.email)
@@ -209,7 +210,11 @@ def _retarget(ticket: Ticket, *, severity: int, actor: User | None, actor_label:
         new_state = ticket.response_state if metric == SlaMetric.RESPONSE else ticket.resolution_state
         if new_state == SlaState.BREACHED and old_states[metric] != SlaState.BREACHED:
             entries.append((SlaEventKind.BREACHED, metric, due, {"reason": reason}))
-    log_sla_events(ticket, entries, at=now)
+    logged = log_sla_events(ticket, entries, at=now)
+    events.publish_breaches(
+        tenant_id=ticket.tenant_id, at=now, new_event_ids=[row.pk for row in logged],
+        breaches=[(ticket.pk, row.metric, row.due_at) for row in logged if row.kind == SlaEventKind.BREACHED],
+    )
     summary = f"severity Sev{before['severity']} → Sev{severity}" if "severity" in changes else "SLA policy re-applied"
     record_change(ticket, "severity" if "severity" in changes else "sla_policy", changes, actor=actor, actor_label=actor_label,
             at=now, summary=summary)
