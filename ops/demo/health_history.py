@@ -1,4 +1,4 @@
-"""A year of daily health history for the demo accounts, so score validation and the scorecard dry run have
+"""A year of weekly health history for the demo accounts, so score validation and the scorecard dry run have
 something to say on first run (``seed_demo``, after renewals' history and health's first scores).
 
 Per account, one snapshot a week (06:00 local; a daily recompute stores seven times as many, which the seed
@@ -6,7 +6,7 @@ does not need: score validation reads the latest snapshot at most 30 days before
 a week) from ``HISTORY_DAYS`` back (or its start) to the week before health's weekly backfills (or, for a
 churned account, its churn), from a latent health level: a path through
 anchors, plus a slow random walk, spread over the scorecard's measures (each with its own steady offset and
-daily noise) and turned back into raw values through each measure's mapping (``health.scoring.raw_for_scores``),
+noise per snapshot) and turned back into raw values through each measure's mapping (``health.scoring.raw_for_scores``),
 then scored and stored by ``health.services.snapshots_write_history`` exactly as a recompute stores them (raw
 values and all, so a dry run can replay them).
 
@@ -40,7 +40,7 @@ LEVELS = {"churned": (45, 12), "downgraded": (57, 12), "renewed": (77, 10), "exp
 SURPRISES = {"churned": 0.15, "downgraded": 0.18, "renewed": 0.12, "expanded": 0.08}
 SURPRISE_LEVELS = {"lost": (80, 8), "kept": (50, 10)}
 NO_DATA_SHARE = 0.08  # an account-measure with no data at all over the history
-MEASURE_OFFSET_SD, DAILY_NOISE_SD, WALK_SD = 7.0, 3.0, 1.0
+MEASURE_OFFSET_SD, SNAPSHOT_NOISE_SD, WALK_SD = 7.0, 3.0, 1.0
 
 
 def _outcome_level(outcome: str, rng: random.Random) -> float:
@@ -109,7 +109,7 @@ def seed_health_history(ctx: SeedContext) -> None:
             if noise.random() < NO_DATA_SHARE:
                 rows[column] = np.full(len(level), np.nan)
                 continue
-            target = level + noise.normal(0.0, MEASURE_OFFSET_SD) + noise.normal(0.0, DAILY_NOISE_SD, len(level))
+            target = level + noise.normal(0.0, MEASURE_OFFSET_SD) + noise.normal(0.0, SNAPSHOT_NOISE_SD, len(level))
             rows[column] = raw_for_scores(np.clip(target, 0.0, 100.0), mapping)
         frames.append(pd.DataFrame(rows))
     written = snapshots_write_history(tenant=tenant, rows=pd.concat(frames, ignore_index=True)) if frames else 0
