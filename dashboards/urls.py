@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from dashboards import digest_views, kpi_api, kpi_views, portfolio_views, validation_views, views
+from dashboards import digest_views, dry_run_views, kpi_api, kpi_views, portfolio_views, validation_views, views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("kpi-targets", kpi_api.KpiTargetViewSet, basename="api-kpi-target")
@@ -22,6 +22,7 @@ urlpatterns = [
     path("targets/new/", kpi_views.kpi_target_create, name="kpi_target_create"),
     path("targets/<int:pk>/", kpi_views.kpi_target_edit, name="kpi_target_edit"),
     path("targets/<int:pk>/delete/", kpi_views.kpi_target_delete, name="kpi_target_delete"),
+    path("scorecard-dry-run/", dry_run_views.scorecard_dry_run_page, name="scorecard_dry_run"),
     path("refresh/", views.refresh, name="refresh"),
     path("refresh/<str:job_id>/", views.refresh_status, name="refresh_status"),
 ]

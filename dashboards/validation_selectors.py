@@ -8,24 +8,25 @@ connections run in UTC)."""
 
 from __future__ import annotations
 
+import pandas as pd
 from django.db import connection
 
 from dashboards.score_validation import Observation, Validation, validate
-from health.selectors import scorecard_get
+from health.selectors import raw_extracts, scorecard_get
 from tenancy.context import get_current_tenant
 
 LEAD_DAYS = 90
 STALE_DAYS = 30
 
 _OBSERVATIONS = """
-SELECT r.account_id, a.name, r.outcome, o.at::date, s.score, s.status
+SELECT r.account_id, a.name, r.outcome, o.at::date, s.score, s.status, s.found IS NOT NULL{columns}
 FROM renewals_renewal r
 JOIN accounts_account a ON a.id = r.account_id AND a.tenant_id = %(tenant)s
 CROSS JOIN LATERAL (
     SELECT LEAST(COALESCE(r.closed_at, r.contract_end::timestamptz), r.contract_end::timestamptz) AS at
 ) o
 LEFT JOIN LATERAL (
-    SELECT hs.score, hs.status FROM health_healthsnapshot hs
+    SELECT true AS found, hs.score, hs.status{extracts} FROM health_healthsnapshot hs
     WHERE hs.tenant_id = %(tenant)s AND hs.account_id = r.account_id
       AND hs.computed_at <= o.at - make_interval(days => %(lead)s)
       AND hs.computed_at > o.at - make_interval(days => %(lead)s + %(stale)s)
@@ -35,12 +36,23 @@ WHERE r.tenant_id = %(tenant)s AND r.outcome IS NOT NULL
 """
 
 
-def outcome_observations(*, lead_days: int = LEAD_DAYS, stale_days: int = STALE_DAYS) -> list[Observation]:
+def observation_rows(*, paths: dict[str, list[str]] | None = None, lead_days: int = LEAD_DAYS,
+                     stale_days: int = STALE_DAYS) -> tuple[list[Observation], pd.DataFrame]:
+    """The observations and, per observation (same order), whether a snapshot was found then (``found``) and
+    the raw measure values it stored at ``paths`` (columns named as the paths' keys), for a replay."""
+    params = {"tenant": get_current_tenant().pk, "lead": lead_days, "stale": stale_days}
+    extracts, columns = raw_extracts(paths or {}, params)
     with connection.cursor() as cursor:
-        cursor.execute(_OBSERVATIONS, {"tenant": get_current_tenant().pk, "lead": lead_days, "stale": stale_days})
-        return [Observation(account_id=account_id, account_name=name, outcome=outcome, outcome_on=on,
-                            score=None if score is None else float(score), band=band)
-                for account_id, name, outcome, on, score, band in cursor.fetchall()]
+        cursor.execute(_OBSERVATIONS.format(columns=columns, extracts=extracts), params)
+        rows = cursor.fetchall()
+    observations = [Observation(account_id=row[0], account_name=row[1], outcome=row[2], outcome_on=row[3],
+                                score=None if row[4] is None else float(row[4]), band=row[5]) for row in rows]
+    raw = pd.DataFrame([row[6:] for row in rows], columns=["found", *(paths or {})], dtype=object)
+    return observations, raw
+
+
+def outcome_observations(*, lead_days: int = LEAD_DAYS, stale_days: int = STALE_DAYS) -> list[Observation]:
+    return observation_rows(lead_days=lead_days, stale_days=stale_days)[0]
 
 
 def score_validation() -> Validation:

@@ -15,7 +15,7 @@ from django import forms
 
 from core.registries.health import get_source
 from health.retention import FIELD_LABELS
-from health.scorecard import BAND_COLOURS, MAX_BANDS
+from health.scorecard import BAND_COLOURS, MAX_BANDS, ScorecardInvalid, validate_scorecard
 
 SENTIMENT_CHOICES = [
     (5, "5 · Very positive"), (4, "4 · Positive"), (3, "3 · Neutral"), (2, "2 · Concerned"), (1, "1 · Very negative"),
@@ -268,6 +268,18 @@ class ScorecardDraft:
                           "label": band.label, "colour": band.colour or None,
                           "min_score": _number(band.min_score, f"Band {bi}: minimum score", self.errors)})
         return {"components": components, "bands": bands}
+
+    def validated(self) -> dict | None:
+        """The posted scorecard checked exactly as saving checks it (``validate_scorecard``), or None with the
+        errors added (what a dry run replays)."""
+        payload = self.to_scorecard()
+        if self.errors:
+            return None
+        try:
+            return validate_scorecard(payload)
+        except ScorecardInvalid as exc:
+            self.add_validation_errors(exc.errors, payload)
+            return None
 
     def add_validation_errors(self, errors: dict[str, list[str]], posted: dict) -> None:
         """Turn API-style error paths into sentences naming the component, measure or band."""

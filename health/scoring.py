@@ -48,6 +48,27 @@ def map_values(raw: np.ndarray | pd.Series, mapping: dict | None) -> np.ndarray:
     raise ValueError(f"Unknown mapping type {mapping['type']!r}")
 
 
+def raw_for_scores(targets: np.ndarray | pd.Series, mapping: dict | None) -> np.ndarray:
+    """A raw value that ``map_values`` scores as close to each target (0-100) as the mapping allows: its
+    inverse (linear: exact; ranges: the minimum of the range whose score is nearest, the catch-all one
+    below every minimum). NaN target, or no mapping: NaN. Used to synthesise history (demo seeds)."""
+    scores = np.asarray(targets, dtype="float64")
+    if not mapping:
+        return np.full(scores.shape, np.nan)
+    if mapping["type"] == "linear":
+        zero_at, full_at = float(mapping["zero_at"]), float(mapping["full_at"])
+        return zero_at + np.clip(scores, 0.0, 100.0) / 100.0 * (full_at - zero_at)
+    if mapping["type"] == "ranges":
+        ranges = mapping["ranges"]
+        minimums = [float(r["min"]) for r in ranges if r["min"] is not None]
+        floor = (min(minimums) - 1.0) if minimums else 0.0
+        values = np.asarray([floor if r["min"] is None else float(r["min"]) for r in ranges])
+        levels = np.asarray([float(r["score"]) for r in ranges])
+        nearest = np.abs(np.nan_to_num(scores)[:, None] - levels[None, :]).argmin(axis=1)
+        return np.where(np.isnan(scores), np.nan, values[nearest])
+    raise ValueError(f"Unknown mapping type {mapping['type']!r}")
+
+
 def weighted_mean(scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Row-wise mean of ``scores`` (accounts x items) weighted by ``weights``, ignoring NaN (renormalised).
 

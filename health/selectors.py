@@ -6,6 +6,7 @@ from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import pandas as pd
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -14,6 +15,7 @@ from accounts.models import Account, Task, TaskSource, TaskStatus
 from core.registries.health import get_source
 from health.models import HealthSnapshot, Scorecard, Sentiment, UsageRecord
 from health.scorecard import default_scorecard
+from health.sql import frame_by_copy
 from tenancy.context import get_current_tenant
 
 
@@ -182,3 +184,42 @@ def accounts_locked_for_usage(*, ids: list[int], external_ids: list[str]) -> tup
     by_id = {pk: pk for pk, _ in rows if pk in wanted_ids}
     by_external = {external: pk for pk, external in rows if external in wanted_external}
     return by_id, by_external
+
+
+_SNAPSHOTS_AT = """
+SELECT a.id, i.n, s.score, s.status{columns}
+FROM {accounts} a
+CROSS JOIN unnest(%(instants)s::timestamptz[]) WITH ORDINALITY AS i(at, n)
+JOIN LATERAL (
+    SELECT hs.score, hs.status{extracts} FROM {snapshots} hs
+    WHERE hs.tenant_id = %(tenant)s AND hs.account_id = a.id
+      AND hs.computed_at <= i.at AND hs.computed_at > i.at - make_interval(days => %(stale)s)
+    ORDER BY hs.computed_at DESC LIMIT 1
+) s ON true
+WHERE a.tenant_id = %(tenant)s
+"""
+
+
+def raw_extracts(paths: dict[str, list[str]], params: dict, alias: str = "hs") -> tuple[str, str]:
+    """SQL reading each stored raw measure value (``measures -> component -> measure -> 0``) as a float, one
+    column ``c<i>`` per path (bound in ``params``): the lateral's select list and the outer one."""
+    extracts, columns = [], []
+    for i, path in enumerate(paths.values()):
+        params[f"path{i}"] = [*path, "0"]
+        extracts.append(f", ({alias}.measures #>> %(path{i})s)::float8 AS c{i}")
+        columns.append(f", s.c{i}")
+    return "".join(extracts), "".join(columns)
+
+
+def snapshots_at(*, instants: list, paths: dict[str, list[str]], stale_days: int) -> pd.DataFrame:
+    """For every account of the tenant and every instant, its latest snapshot at or before it (at most
+    ``stale_days`` older): ``account_id``, ``n`` (1 for the first instant...), stored ``score`` and ``status``, and
+    the raw values at ``paths`` (columns named as the paths' keys). One query, one index probe per account
+    and instant."""
+    params = {"tenant": get_current_tenant().pk, "instants": list(instants), "stale": stale_days}
+    extracts, columns = raw_extracts(paths, params)
+    sql = _SNAPSHOTS_AT.format(columns=columns, extracts=extracts, accounts=Account._meta.db_table,
+                               snapshots=HealthSnapshot._meta.db_table)
+    frame = frame_by_copy(sql, params, ["account_id", "n", "score", "status", *paths])
+    frame["status"] = frame["status"].astype(object).where(frame["status"].notna(), None)
+    return frame

@@ -68,14 +68,23 @@ def scorecard_settings(request):
                 return redirect("health:scorecard")
             editor.with_blank_rows()
         status = 400
+    return render_scorecard_settings(request, config=config, editor=editor, risk_form=risk_form, status=status)
+
+
+def render_scorecard_settings(request, *, editor: ScorecardDraft, config=None, risk_form=None, status: int = 200,
+                              refused: str = "Not saved."):
+    """The scorecard settings page with ``editor``'s rows and errors (``refused`` heads the error list): the
+    page itself, and the dry run (dashboards) when the proposed card does not validate."""
+    risk_form = risk_form or _risk_form(request.tenant)
     context = {
-        "config": config,
+        "config": config or selectors.scorecard_get(),
         "editor": editor,
+        "refused": refused,
         "risk_form": risk_form,
         "risk_rows": risk_form.rows(),
         "sources": all_sources(),
         "source_keys": {source.key for source in all_sources()},
-        "can_configure": can_configure,
+        "can_configure": member_can(request, HEALTH_CONFIGURE),
         "can_recompute": member_can(request, HEALTH_WRITE),
     }
     return render(request, "health/scorecard_settings.html", context, status=status)

@@ -46,7 +46,7 @@ TENANT_WIDE = {
     "dashboard", "switch_tenant", "settings", "settings_members", "settings_member_invite", "settings_api_keys",
     "settings_api_key_create",
     "accounts:list", "accounts:create", "accounts:export", "accounts:import", "accounts:my_tasks",
-    "health:scorecard", "health:recompute",
+    "health:scorecard", "health:recompute", "dashboards:scorecard_dry_run",
     "tickets:queue", "tickets:sla_settings", "tickets:create", "tickets:bulk_assign", "tickets:save_view",
     "knowledge:home", "knowledge:category_create", "knowledge:categories_defaults", "knowledge:article_create",
     "knowledge:article_preview",

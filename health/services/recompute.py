@@ -226,17 +226,21 @@ def _snapshot_json(card: dict, result: ScoreResult) -> tuple[list[str], list[str
     return components, measures
 
 
-def _write_snapshots(tenant: Tenant, card: dict, result: ScoreResult, computed_at: datetime, version: int) -> None:
-    """Every account's snapshot in one COPY."""
+def _write_snapshots(tenant: Tenant, card: dict, result: ScoreResult, computed_at: datetime | list[datetime],
+                     version: int, account_ids: list[int] | None = None) -> None:
+    """Every account's snapshot in one COPY (``computed_at``: one time for all, or one per row; the rows'
+    accounts are the result's index unless ``account_ids`` names them)."""
     components, measures = _snapshot_json(card, result)
     scores = _number_strings(result.score.to_numpy(dtype="float64"), "%.1f")
-    stamp = computed_at.isoformat()
+    count = len(scores)
+    stamps = [computed_at.isoformat()] * count if isinstance(computed_at, datetime) else [t.isoformat() for t in computed_at]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerows(
         (tenant.pk, account_id, stamp, "" if score == "null" else score, status or "", comp, meas, version)
-        for account_id, score, status, comp, meas in zip(
-            result.score.index.tolist(), scores, result.status.tolist(), components, measures, strict=True
+        for account_id, stamp, score, status, comp, meas in zip(
+            account_ids if account_ids is not None else result.score.index.tolist(), stamps, scores,
+            result.status.tolist(), components, measures, strict=True,
         )
     )
     buffer.seek(0)
@@ -294,3 +298,24 @@ def _record_band_changes(card: dict, accounts: pd.DataFrame, result: ScoreResult
         )
         for account_id in accounts.index[changed.to_numpy()]
     ])
+
+
+def snapshots_write_history(*, tenant: Tenant, rows: pd.DataFrame) -> int:
+    """Past health from raw measure values, as recompute would have stored it: ``rows`` has ``account_id``,
+    ``computed_at`` (aware) and one column per measure of the tenant's scorecard (``component.measure``, NaN:
+    no data); each row is scored with the current card and written as a snapshot in one COPY. Accounts'
+    current health, timelines and risks are left alone. For importing or synthesising history (demo seeds)."""
+    with tenant_context(tenant), transaction.atomic():
+        if rows.empty:
+            return 0
+        config = scorecard_get()
+        card = resolve_measures(config.as_dict())
+        raw = rows.drop(columns=["account_id", "computed_at"]).reset_index(drop=True)
+        for comp in card["components"]:
+            for item in comp["measures"]:
+                if measure_column(comp["key"], item["key"]) not in raw:
+                    raw[measure_column(comp["key"], item["key"])] = np.nan
+        result = score_accounts(raw, card)
+        _write_snapshots(tenant, card, result, list(rows["computed_at"]), config.version,
+                         account_ids=[int(i) for i in rows["account_id"]])
+        return len(raw)

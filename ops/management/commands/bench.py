@@ -14,6 +14,7 @@ from advocacy import bench_surveys
 from core import bench_idempotency
 from dashboards import bench as dashboards_bench
 from dashboards import bench_targets as kpi_targets_bench
+from dashboards import bench_dry_run
 from health import bench_ingest, bench_recompute
 from renewals import bench as renewals_bench
 from tickets import bench as tickets_bench
@@ -27,6 +28,7 @@ BENCHMARKS = {
     "dashboards": dashboards_bench,
     "idempotency": bench_idempotency,
     "kpi-targets": kpi_targets_bench,
+    "scorecard-dry-run": bench_dry_run,
 }
 
 

@@ -22,6 +22,7 @@ from ops.demo.accounts import seed_accounts
 from ops.demo.advocacy import seed_advocacy
 from ops.demo.dashboards import refresh_dashboards
 from ops.demo.handbooks import DEMO_PASSWORD, HANDBOOKS
+from ops.demo.health_history import seed_health_history
 from ops.demo.ticket_article_links import link_resolved_tickets
 from renewals import seed as renewals_seed
 from tenancy.context import tenant_context
@@ -37,6 +38,7 @@ APP_SEEDERS = [
     onboarding_seed.seed_tenant, tickets_seed.seed_tenant, knowledge_seed.seed_tenant, link_resolved_tickets,
     renewals_seed.seed_history, health_seed.seed_tenant, seed_advocacy, renewals_seed.seed_tenant,
     dashboards_seed.seed_tenant,  # the handbook's KPI targets
+    seed_health_history,  # a year of weekly health tied to the renewal outcomes (score validation, dry runs)
     refresh_dashboards,  # last: the aggregates read everything above
 ]
 
