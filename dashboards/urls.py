@@ -3,7 +3,15 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from dashboards import digest_views, dry_run_views, kpi_api, kpi_views, portfolio_views, validation_views, views
+from dashboards import (
+    digest_views,
+    dry_run_views,
+    kpi_api,
+    kpi_views,
+    portfolio_views,
+    validation_views,
+    views,
+)
 
 router = SimpleRouter(trailing_slash=True)
 router.register("kpi-targets", kpi_api.KpiTargetViewSet, basename="api-kpi-target")

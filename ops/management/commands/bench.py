@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from advocacy import bench_surveys
 from core import bench_idempotency
 from dashboards import bench as dashboards_bench
-from dashboards import bench_targets as kpi_targets_bench
 from dashboards import bench_dry_run
+from dashboards import bench_targets as kpi_targets_bench
 from health import bench_ingest, bench_recompute
 from renewals import bench as renewals_bench
 from tickets import bench as tickets_bench
