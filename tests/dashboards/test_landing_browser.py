@@ -12,7 +12,13 @@ from dashboards.refresh import refresh_all
 from tenancy.models import Role
 from tests.browser_support import BROWSER_MARKS, shot, wait_for_landing
 from tests.dashboards.conftest import set_ticket
-from tests.factories import AccountFactory, SurveyFactory, SurveyResponseFactory, SurveySendFactory, TicketFactory
+from tests.factories import (
+    AccountFactory,
+    SurveyFactory,
+    SurveyResponseFactory,
+    SurveySendFactory,
+    TicketFactory,
+)
 from tests.factories.tenancy import PASSWORD, MembershipFactory, TenantFactory, UserFactory
 
 pytestmark = BROWSER_MARKS
