@@ -45,6 +45,7 @@ api_v1 = [
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", workspace_views.dashboard, name="dashboard"),
+    path("overview/", workspace_views.overview, name="overview"),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),

@@ -28,6 +28,7 @@ class AttentionRow:
     health_status: str | None
     score: int = 0
     reasons: list[tuple[str, int]] = field(default_factory=list)
+    urgent_tickets: int = 0  # open Sev1/2 tickets (the page links them to the queue)
 
 
 def assess(row: dict, *, today: date, bottom_band: str | None) -> AttentionRow:
@@ -52,6 +53,7 @@ def assess(row: dict, *, today: date, bottom_band: str | None) -> AttentionRow:
     if row["overdue"]:
         add(f"{row['overdue']} overdue task{'s' if row['overdue'] != 1 else ''}", min(row["overdue"], MAX_OVERDUE_POINTS))
     if row["urgent_tickets"]:
+        out.urgent_tickets = row["urgent_tickets"]
         add(f"{row['urgent_tickets']} open Sev1/2 ticket{'s' if row['urgent_tickets'] != 1 else ''}", 2)
     if row["detractor"]:
         add("NPS detractor in the last 90 days", 2)

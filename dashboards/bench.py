@@ -29,6 +29,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Account
+from advocacy.models import Survey, SurveyKind, SurveyPurpose
 from core.benchmarking import percentiles, plain_static_files
 from dashboards.models import PortfolioDay
 from dashboards.refresh import PORTFOLIO_HISTORY_DAYS, refresh_all, refresh_portfolio, refresh_support
@@ -62,12 +63,35 @@ def _people(tenant, role: str, prefix: str, count: int) -> list[int]:
     return ids
 
 
+def _seed_csat(cursor, tenant, now) -> None:
+    """A CSAT answer (1-5) about one in five tickets resolved in the last 90 days, with its send (occasion
+    ``ticket:<id>``): what the support refresh files under each engineer. The ticket id rides in the answer's
+    comment only to pair each answer with its send here."""
+    survey = Survey.all_tenants.create(
+        tenant=tenant, name="CSAT after a ticket", kind=SurveyKind.CSAT, purpose=SurveyPurpose.CSAT_TICKET,
+        automatic=True, question="How satisfied are you?", email_subject="How did we do?", email_body="Tell us.")
+    cursor.execute("""
+        INSERT INTO advocacy_surveyresponse (tenant_id, account_id, kind, score, comment, responded_at, created_at)
+        SELECT %(t)s, tk.account_id, 'csat', 1 + (tk.id * 7 %% 5), tk.id::text, tk.resolved_at + interval '1 hour', %(now)s
+        FROM tickets_ticket tk
+        WHERE tk.tenant_id = %(t)s AND tk.resolved_at >= %(now)s - interval '90 days' AND tk.id %% 5 = 0""",
+                   {"t": tenant.pk, "now": now})
+    cursor.execute("""
+        INSERT INTO advocacy_surveysend (tenant_id, survey_id, account_id, email, purpose, occasion, token_id, status,
+                                         skip_reason, error, sent_at, responded_at, response_id, created_at)
+        SELECT %(t)s, %(survey)s, r.account_id, 'contact' || r.id || '@bench.example', 'csat_ticket',
+               'ticket:' || r.comment, gen_random_uuid(), 'sent', '', '', r.responded_at, r.responded_at, r.id, %(now)s
+        FROM advocacy_surveyresponse r WHERE r.tenant_id = %(t)s AND r.kind = 'csat'""",
+                   {"t": tenant.pk, "survey": survey.pk, "now": now})
+
+
 def _seed(tenant, options, out) -> None:
     rng = random.Random(2026)
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     with connection.cursor() as cursor:
         for table in ("dashboards_supportday", "dashboards_supporttopaccount", "dashboards_portfolioday",
-                      "dashboards_dashboardrefresh", "renewals_renewal", "health_healthsnapshot", "tickets_ticket",
+                      "dashboards_dashboardrefresh", "renewals_renewal", "health_healthsnapshot",
+                      "advocacy_surveysend", "advocacy_surveyresponse", "advocacy_survey", "tickets_ticket",
                       "accounts_account"):
             cursor.execute(f"DELETE FROM {table} WHERE tenant_id = %s", [tenant.pk])
     csms = _people(tenant, Role.CSM, "csm", CSMS)
@@ -94,6 +118,8 @@ def _seed(tenant, options, out) -> None:
         out.write(f"  {options['tickets']:,} tickets ({time.monotonic() - started:.0f}s)\n")
         cursor.execute("UPDATE tickets_ticketnumbersequence SET last_number = %s WHERE tenant_id = %s",
                        [options["tickets"], tenant.pk])
+        _seed_csat(cursor, tenant, now)
+        out.write(f"  {cursor.rowcount:,} CSAT answers about tickets ({time.monotonic() - started:.0f}s)\n")
         # The score of account a on day d: a base per account, a slow wave, noise; the band as the default card.
         wave = "LEAST(100, GREATEST(0, 35 + (a.id * 7919 %% 55) + 25 * sin(d / 40.0 + (a.id %% 97))))"
         cursor.execute(f"""

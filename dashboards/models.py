@@ -6,7 +6,7 @@ accounts. Nothing here is written by hand: a refresh deletes its window and inse
   Today's rows come from the accounts as they are; past days from the health snapshot history.
 * ``SupportDay``: ticket flow and SLA outcomes per day x segment x severity x engineer (the assignee), plus
   histograms of first-response and resolution minutes in fixed log-spaced buckets (``dashboards.histograms``),
-  so medians and p90 over any filter are a sum of arrays.
+  so medians and p90 over any filter are a sum of arrays; and the CSAT answers about those tickets.
 * ``SupportPeriod``: ``SupportDay`` rolled up over the last 7, 30 and 90 days (the page's breakdowns).
 * ``SupportTopAccount``: the accounts with the most tickets over 7, 30 and 90 days (all and per segment).
 * ``DashboardRefresh``: when each kind was last refreshed, how long it took and how many rows it wrote.
@@ -72,6 +72,11 @@ class SupportFigures(TenantModel):
     resolution_breached = models.PositiveIntegerField(default=0)
     response_hist = ArrayField(models.PositiveIntegerField(), default=list)
     resolution_hist = ArrayField(models.PositiveIntegerField(), default=list)
+    # CSAT after a resolved ticket (advocacy's ``csat_ticket`` sends), by the day it was answered and the
+    # ticket's segment, severity and assignee: how many answers, the sum of their 1-5 scores, how many 4s and 5s.
+    csat_responses = models.PositiveIntegerField(default=0)
+    csat_total = models.PositiveIntegerField(default=0)
+    csat_satisfied = models.PositiveIntegerField(default=0)
 
     class Meta:
         abstract = True

@@ -142,6 +142,9 @@ def book_context(request) -> dict:
     band_labels = {b["key"]: b["label"] for b in bands}
     for row in attention:
         row.band_label = band_labels.get(row.health_status or "", "Not scored")
+        # The open Sev1/2 tickets counted in the reasons, as the queue lists them.
+        row.tickets_href = _url("tickets:queue", view="open", account=row.account_id,
+                                max_severity=max(book_selectors.URGENT_SEVERITIES))
     viewer_can_switch = getattr(request.membership, "role", None) in BOOK_READERS
     return {
         "owner": owner, "mine": owner.pk == request.user.pk, "today": today, "attention": attention,

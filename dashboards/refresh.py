@@ -6,7 +6,8 @@ days by difference: only the rows whose figures changed), and
 records its freshness (``DashboardRefresh``): a constant number of queries whatever the number of accounts
 or tickets, and a second run writes identical rows. Days are UTC days.
 
-* :func:`refresh_support`: the last ``SUPPORT_WINDOW_DAYS`` days of ``SupportDay`` from the tickets, their
+* :func:`refresh_support`: the last ``SUPPORT_WINDOW_DAYS`` days of ``SupportDay`` from the tickets (and the
+  CSAT answers about them), their
   7/30/90-day rollups (``SupportPeriod``) and the top accounts by tickets (``SupportTopAccount``).
 * :func:`refresh_portfolio`: today's ``PortfolioDay`` rows from the accounts as they are now, and any day of
   the last ``PORTFOLIO_HISTORY_DAYS`` with no rows yet (``PORTFOLIO_BACKFILL_DAYS`` per run, the most recent
@@ -29,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import AccountStatus
+from advocacy.nps import CSAT_SATISFIED_MIN
 from dashboards.histograms import BUCKETS, EDGES
 from dashboards.models import DashboardRefresh, RefreshKind
 from tenancy.models import Tenant
@@ -83,7 +85,8 @@ def _sum(event: str) -> str:
 
 
 _COLUMNS = ("tenant_id, day, segment, severity, engineer_id, opened, resolved, escalated, response_met, "
-            "response_breached, resolution_met, resolution_breached, response_hist, resolution_hist")
+            "response_breached, resolution_met, resolution_breached, response_hist, resolution_hist, "
+            "csat_responses, csat_total, csat_satisfied")
 # A window row that is already there with the same figures is left alone (no dead row for autovacuum).
 _SAME = " AND ".join(
     # engineer_id may be NULL: compared through COALESCE, so the anti-joins stay hash joins
@@ -126,13 +129,27 @@ WITH events AS (
         WHERE v.at >= %(start)s AND v.at < %(end)s
     ) e
     GROUP BY 1, 2, 3, 4, 5, 6
+    UNION ALL
+    -- CSAT answers about a ticket (a ``csat_ticket`` send, occasion "ticket:<id>"), dated by their answer, under
+    -- the ticket's segment, severity and assignee; the 1-5 score rides in ``bucket``.
+    SELECT (r.responded_at AT TIME ZONE 'UTC')::date, a.segment, tk.severity, tk.assignee_id, 'csat', r.score,
+           count(*)
+    FROM advocacy_surveyresponse r
+    JOIN advocacy_surveysend ss ON ss.response_id = r.id AND ss.tenant_id = %(tenant)s AND ss.purpose = 'csat_ticket'
+         AND ss.occasion ~ '^ticket:[0-9]{{1,18}}$'
+    JOIN tickets_ticket tk ON tk.tenant_id = %(tenant)s AND tk.id = substr(ss.occasion, 8)::bigint
+    JOIN accounts_account a ON a.id = tk.account_id AND a.tenant_id = %(tenant)s
+    WHERE r.tenant_id = %(tenant)s AND r.kind = 'csat' AND r.responded_at >= %(start)s AND r.responded_at < %(end)s
+    GROUP BY 1, 2, 3, 4, 5, 6
 )
 , fresh AS MATERIALIZED (
     SELECT %(tenant)s::bigint AS tenant_id, day, segment, severity, assignee_id AS engineer_id,
         {_sum('opened')} AS opened, {_sum('resolved')} AS resolved, {_sum('escalated')} AS escalated,
         {_sum('response_met')} AS response_met, {_sum('response_breached')} AS response_breached,
         {_sum('resolution_met')} AS resolution_met, {_sum('resolution_breached')} AS resolution_breached,
-        {_hist_sql('responded')} AS response_hist, {_hist_sql('resolved')} AS resolution_hist
+        {_hist_sql('responded')} AS response_hist, {_hist_sql('resolved')} AS resolution_hist,
+        {_sum('csat')} AS csat_responses, COALESCE(sum(n * bucket) FILTER (WHERE what = 'csat'), 0) AS csat_total,
+        COALESCE(sum(n) FILTER (WHERE what = 'csat' AND bucket >= {CSAT_SATISFIED_MIN}), 0) AS csat_satisfied
     FROM events
     GROUP BY 2, 3, 4, 5
 ), removed AS (
@@ -152,7 +169,7 @@ SELECT (SELECT count(*) FROM fresh), (SELECT count(*) FROM removed), (SELECT cou
 
 TOP_PERIODS = (7, 30, 90)
 _COUNTS = ("opened", "resolved", "escalated", "response_met", "response_breached", "resolution_met",
-           "resolution_breached")
+           "resolution_breached", "csat_responses", "csat_total", "csat_satisfied")
 
 
 def _array_sum(column: str) -> str:

@@ -1,10 +1,12 @@
 """What the support operations page and its CSV show: the selectors' figures, the charts drawn from them and
-the link from each number to the ticket queue behind it (the queue filters it can express: view, severity,
-breaching, level, account; it has no segment, engineer or date filter, so those links show the open queue
-or every ticket of the account rather than exactly the period's)."""
+the link from each number to the ticket queue list behind it: the queue filters by severity, segment, assignee,
+age, opened / resolved UTC days and by the response and resolution targets' outcome and the UTC day it was
+decided (``tickets.states.RESPONSE_DECIDED_AT``), the way the refresh dates them, so a figure and its list
+hold the same tickets (as of the last refresh, for the period figures; the backlog is live on both sides)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -18,6 +20,40 @@ from tenancy.selectors import tenant_users
 
 def queue_url(**params) -> str:
     return f"{reverse('tickets:queue')}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
+
+
+def _scope(filters: SupportFilters) -> dict:
+    """The dashboard's own filters as queue parameters (segment, engineer)."""
+    scope = {"segment": filters.segment}
+    if filters.engineer == "none":
+        scope["unassigned"] = 1
+    elif filters.engineer:
+        scope["assignee"] = filters.engineer
+    return scope
+
+
+def _group_params(group: str, key) -> dict:
+    if group == "severity":
+        return {"severity": key}
+    if group == "segment":
+        return {"segment": key}
+    if group == "engineer":
+        return {"unassigned": 1} if key == "none" else {"assignee": key}
+    return {}
+
+
+def _figure_links(figures, *, group: str, scope: dict, first, last) -> dict:
+    """Queue URLs of one row of an SLA table: the tickets behind each count of the period [first, last]."""
+    params = {"view": "all", **scope, **_group_params(group, figures.key)}
+    days = {"decided_from": f"{first:%Y-%m-%d}", "decided_to": f"{last:%Y-%m-%d}"}
+    return {
+        "opened": queue_url(**params, opened_from=days["decided_from"], opened_to=days["decided_to"]),
+        "resolved": queue_url(**params, resolved_from=days["decided_from"], resolved_to=days["decided_to"]),
+        "response_met": queue_url(**params, response="met", **days),
+        "response_breached": queue_url(**params, response="breached", **days),
+        "resolution_met": queue_url(**params, resolution="met", **days),
+        "resolution_breached": queue_url(**params, resolution="breached", **days),
+    }
 
 
 def _distribution(hist: list[int], title: str) -> dict:
@@ -43,9 +79,23 @@ def support_context(request) -> dict:
         {"label": "Resolution met %", "values": [f.resolution_percent if f else None for f in by_day],
          "css": "features", "dashed": True},
     ], y_max=100)
+    scope = _scope(filters)
     for row in backlog["rows"]:
-        row["href"] = queue_url(view="open", severity=row["severity"])
-        row["breaching_href"] = queue_url(view="open", severity=row["severity"], breaching=1)
+        row["href"] = queue_url(view="open", severity=row["severity"], **scope)
+        row["breaching_href"] = queue_url(view="open", severity=row["severity"], breaching=1, **scope)
+        row["cells"] = [{"count": n, "href": queue_url(view="open", severity=row["severity"], age=key, **scope)}
+                        for n, key in zip(row["ages"], backlog["age_keys"], strict=True)]
+    last = sla["end_day"]
+    first = last - timedelta(days=filters.period - 1)
+    for group, rows in (("severity", sla["by_severity"]), ("segment", sla["by_segment"]),
+                        ("engineer", sla["by_engineer"]), ("all", [sla["total"]])):
+        for figures in rows:
+            figures.links = _figure_links(figures, group=group, scope=scope, first=first, last=last)
+    week = {"view": "all", **scope, "decided_from": f"{sla['week_start']:%Y-%m-%d}", "decided_to": f"{last:%Y-%m-%d}"}
+    top = data["top_accounts"]
+    for entry in top:
+        entry.href = queue_url(view="all", account=entry.account_id, opened_from=f"{first:%Y-%m-%d}",
+                               opened_to=f"{last:%Y-%m-%d}")
     backlog_chart = bar_rows([{"label": r["label"], "value": r["total"]} for r in backlog["rows"]], unit=" open")
     total = sla["total"]
     return {
@@ -55,11 +105,11 @@ def support_context(request) -> dict:
         "distributions": [_distribution(total.response_hist, "Time to first response"),
                           _distribution(total.resolution_hist, "Time to resolution")],
         "links": {
-            "open": queue_url(view="open"), "breaching": queue_url(view="open", breaching=1),
-            "done": queue_url(view="done"), "level2": queue_url(view="open", level=2),
-            "level3": queue_url(view="open", level=3),
+            "open": queue_url(view="open", **scope), "breaching": queue_url(view="open", breaching=1, **scope),
+            "level2": queue_url(view="open", level=2, **scope), "level3": queue_url(view="open", level=3, **scope),
+            "week_response": queue_url(**week, response="breached"),
+            "week_resolution": queue_url(**week, resolution="breached"),
         },
-        "severity_done_links": {f.key: queue_url(view="done", severity=f.key) for f in sla["by_severity"]},
         "targets": kpi_selectors.targets_panel(today=sla["end_day"], sources=kpi_catalogue.SUPPORT_SOURCES),
         "job_id": request.GET.get("job", "")[:64],
         "query": filters.query(),
@@ -77,7 +127,7 @@ def support_csv_rows(context: dict):
         yield ["", row["label"], *row["ages"], row["total"], row["breaching"]]
     header = ["Opened", "Resolved", "Response met", "Response breached", "Response met %", "Resolution met",
               "Resolution breached", "Resolution met %", "Escalated", "Response median min", "Response p90 min",
-              "Resolution median min", "Resolution p90 min"]
+              "Resolution median min", "Resolution p90 min", "CSAT responses", "CSAT average", "CSAT satisfied %"]
     sla = context["sla"]
     for title, groups in (("By severity", sla["by_severity"]), ("By segment", sla["by_segment"]),
                           ("By engineer", sla["by_engineer"]), ("All", [sla["total"]])):
@@ -87,7 +137,7 @@ def support_csv_rows(context: dict):
             yield ["", f.label, f.opened, f.resolved, f.response_met, f.response_breached, f.response_percent,
                    f.resolution_met, f.resolution_breached, f.resolution_percent, f.escalated,
                    _round(f.response_median), _round(f.response_p90), _round(f.resolution_median),
-                   _round(f.resolution_p90)]
+                   _round(f.resolution_p90), f.csat_responses, f.csat_average, f.csat_satisfied_percent]
     yield []
     yield ["Tickets per account (top 10)", "Account", "Tickets"]
     for top in context["data"]["top_accounts"]:

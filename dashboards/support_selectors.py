@@ -5,17 +5,21 @@
   first-response and resolution distributions, escalations and flow, summed from the period's rollup
   (``SupportPeriod``) in one ``GROUPING SETS`` query, and the daily trend from ``SupportDay``; the top accounts from ``SupportTopAccount``; the open backlog by severity, age
   and support level from one bounded live query over the unresolved tickets (``ticket_open_counts_idx``);
-  freshness from ``DashboardRefresh``.
+  freshness from ``DashboardRefresh``. CSAT per engineer (and severity, segment): the answers to the surveys sent
+  after a resolved ticket, under the ticket's assignee (answers that name no ticket, e.g. posted through the API,
+  have no engineer and are not counted here).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
 
+from advocacy import nps
 from dashboards import histograms
 from dashboards.models import DashboardRefresh, RefreshKind, SupportTopAccount
 from tenancy.context import get_current_tenant
@@ -27,7 +31,7 @@ DEFAULT_PERIOD = 30
 AGE_BUCKETS = (("lt1", "Under 1 day", 1), ("1to3", "1-3 days", 3), ("3to7", "3-7 days", 7), ("gt7", "Over 7 days", None))
 SEVERITY_LABELS = dict(SEVERITY_CHOICES)
 _SUMS = ("opened", "resolved", "escalated", "response_met", "response_breached", "resolution_met",
-         "resolution_breached")
+         "resolution_breached", "csat_responses", "csat_total", "csat_satisfied")
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,11 @@ class SlaFigures:
     response_breached: int = 0
     resolution_met: int = 0
     resolution_breached: int = 0
-    week_breaches: int = 0
+    csat_responses: int = 0  # CSAT answers about the group's tickets in the period
+    csat_total: int = 0  # the sum of their 1-5 scores
+    csat_satisfied: int = 0  # 4s and 5s
+    week_response_breached: int = 0  # this week's (Monday to the period's last day, UTC) breaches, per target
+    week_resolution_breached: int = 0
     response_hist: list[int] = field(default_factory=lambda: [0] * histograms.BUCKETS)
     resolution_hist: list[int] = field(default_factory=lambda: [0] * histograms.BUCKETS)
 
@@ -84,6 +92,20 @@ class SlaFigures:
     @property
     def resolution_percent(self) -> float | None:
         return percent(self.resolution_met, self.resolution_breached)
+
+    @property
+    def csat_average(self) -> Decimal | None:
+        """API.md's CSAT average: two decimals, None without answers."""
+        return nps.csat_average(nps.CsatCounts(self.csat_responses, self.csat_total, self.csat_satisfied))
+
+    @property
+    def csat_satisfied_percent(self) -> Decimal | None:
+        """API.md's CSAT "satisfied": the share of 4s and 5s in percent, one decimal."""
+        return nps.percent(self.csat_satisfied, self.csat_responses)
+
+    @property
+    def week_breaches(self) -> int:
+        return self.week_response_breached + self.week_resolution_breached
 
     @property
     def breached(self) -> int:
@@ -184,12 +206,14 @@ def sla_breakdown(*, filters: SupportFilters, today: date, engineers: dict[int, 
                                             response_breached=response_breached, resolution_met=resolution_met,
                                             resolution_breached=resolution_breached)
             if day >= week:
-                out["total"].week_breaches += response_breached + resolution_breached
+                out["total"].week_response_breached += response_breached
+                out["total"].week_resolution_breached += resolution_breached
     out["by_severity"].sort(key=lambda f: f.key)
     out["by_segment"].sort(key=lambda f: f.key)
     out["by_engineer"].sort(key=lambda f: (f.key == "none", f.label))
     out["days"] = [start + timedelta(days=i) for i in range(filters.period)]
     out["end_day"] = end_day
+    out["week_start"] = week
     return out
 
 
@@ -224,7 +248,8 @@ def open_backlog(*, filters: SupportFilters, now: datetime) -> dict:
     rows = [{"severity": sev, "label": SEVERITY_LABELS.get(sev, f"Sev{sev}"), "ages": [grid[sev][k] for k, _, _ in AGE_BUCKETS],
              "total": sum(grid[sev].values()), "breaching": breaching.get(sev, 0)} for sev in sorted(grid)]
     return {"rows": rows, "total": sum(r["total"] for r in rows), "breaching": sum(breaching.values()),
-            "escalated_open": levels, "ages": [label for _, label, _ in AGE_BUCKETS]}
+            "escalated_open": levels, "ages": [label for _, label, _ in AGE_BUCKETS],
+            "age_keys": [key for key, _, _ in AGE_BUCKETS]}
 
 
 def top_accounts(*, filters: SupportFilters) -> list[SupportTopAccount]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -23,6 +24,15 @@ BROWSER_MARKS = [
         not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)"
     ),
 ]
+
+# Where signing in (or "/") leads: the workspace overview, or the dashboard of the member's role (workspace.landing).
+LANDING_PATHS = ("/", "/dashboards/portfolio/", "/dashboards/my-book/", "/dashboards/support/")
+
+
+def wait_for_landing(page, base: str, path: str | None = None) -> None:
+    """After signing in: wait for the member's landing page (``path`` when the test knows which)."""
+    expected = (path,) if path else LANDING_PATHS
+    page.wait_for_url(lambda url: url.startswith(base) and urlsplit(url).path in expected)
 
 
 def axe_violations(page) -> list[dict]:

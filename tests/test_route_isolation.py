@@ -43,7 +43,7 @@ REFUSED_FOR_ANY_OBJECT = (405,)
 # Routes without an object id: what they list or change is the caller's own tenant.
 TENANT_WIDE = {
     # pages
-    "dashboard", "switch_tenant", "settings", "settings_members", "settings_member_invite", "settings_api_keys",
+    "dashboard", "overview", "switch_tenant", "settings", "settings_members", "settings_member_invite", "settings_api_keys",
     "settings_api_key_create",
     "accounts:list", "accounts:create", "accounts:export", "accounts:import", "accounts:my_tasks",
     "health:scorecard", "health:recompute", "dashboards:scorecard_dry_run",

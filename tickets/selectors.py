@@ -2,8 +2,10 @@
 
 For the pages:
 
-* ``QueueFilters`` (mine, unassigned, severity, status, level, breaching, search, view, account, tag) and
-  ``QUEUE_VIEWS`` (view key -> label: open, active, pending, done, all).
+* ``QueueFilters`` (mine, unassigned, severity, status, level, breaching, search, view, account, tag; and the
+  lists behind the dashboards' figures: assignee, max_severity, segment, age, opened / resolved UTC days, the response and
+  resolution targets' states and the days their outcome was decided) and ``QUEUE_VIEWS`` (view key -> label:
+  open, active, pending, done, all); ``TICKET_AGES`` (the age filter's buckets).
 * ``ticket_queue(*, filters, user) -> QuerySet[Ticket]``: ordered by next breach (the earliest pending
   due: response until the first response, then resolution; paused and done last); account, assignee,
   contact joined; ``comment_count`` annotated. A page of 50 costs one query (+ one COUNT to paginate).
@@ -22,7 +24,7 @@ For the pages:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
@@ -56,7 +58,7 @@ from tickets.models import (
     TicketStatus,
 )
 from tickets.sla_engine import DEFAULT_TARGETS, support_settings_get
-from tickets.states import BREACHING_STATES
+from tickets.states import BREACHING_STATES, RESOLUTION_DECIDED_AT, RESPONSE_DECIDED_AT
 
 SEVERITY_LABELS = dict(SEVERITY_CHOICES)
 
@@ -91,6 +93,80 @@ class QueueFilters:
     view: str = "open"
     account: int | None = None
     tag: str | None = None
+    # The lists behind the dashboards' figures (issue 13), persisted in the URL like the rest:
+    assignee: int | None = None  # one member's tickets (``unassigned`` for nobody's)
+    max_severity: int | None = None  # this severity or a more urgent one (2: Sev1 and Sev2)
+    segment: str | None = None  # the account's segment key
+    age: str | None = None  # a key of ``TICKET_AGES``: how long ago the ticket was opened (now)
+    opened_from: date | None = None  # UTC days, both ends included
+    opened_to: date | None = None
+    resolved_from: date | None = None
+    resolved_to: date | None = None
+    response: str | None = None  # the first-response target's state (``SlaState``): met, breached...
+    resolution: str | None = None  # the resolution target's state
+    decided_from: date | None = None  # the outcome of the ``response`` / ``resolution`` target filtered on was
+    decided_to: date | None = None  # decided in these UTC days (see ``tickets.states.RESPONSE_DECIDED_AT``)
+
+
+# Ages of a ticket (now - opened_at): key -> (label, more than N days, at most M days); the support dashboard's
+# backlog buckets.
+TICKET_AGES: dict[str, tuple[str, int | None, int | None]] = {
+    "lt1": ("Under 1 day", None, 1),
+    "1to3": ("1-3 days", 1, 3),
+    "3to7": ("3-7 days", 3, 7),
+    "gt7": ("Over 7 days", 7, None),
+}
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _day_range_q(field: str, first: date | None, last: date | None) -> Q:
+    query = Q()
+    if first:
+        query &= Q(**{f"{field}__gte": _day_start(first)})
+    if last:
+        query &= Q(**{f"{field}__lt": _day_start(last + timedelta(days=1))})
+    return query
+
+
+def _age_q(age: str, now: datetime) -> Q:
+    _, older_than, at_most = TICKET_AGES[age]
+    query = Q()
+    if older_than is not None:  # opened at least N days ago
+        query &= Q(opened_at__lte=now - timedelta(days=older_than))
+    if at_most is not None:
+        query &= Q(opened_at__gt=now - timedelta(days=at_most))
+    return query
+
+
+def _dashboard_filters(queryset: QuerySet[Ticket], filters: QueueFilters) -> QuerySet[Ticket]:
+    """The filters the dashboards link with (segment, assignee, age, date ranges, SLA outcomes)."""
+    if filters.assignee:
+        queryset = queryset.filter(assignee_id=filters.assignee)
+    if filters.max_severity:
+        queryset = queryset.filter(severity__lte=filters.max_severity)
+    if filters.segment:
+        queryset = queryset.filter(account__segment=filters.segment)
+    if filters.age in TICKET_AGES:
+        queryset = queryset.filter(_age_q(filters.age, timezone.now()))
+    if filters.opened_from or filters.opened_to:
+        queryset = queryset.filter(_day_range_q("opened_at", filters.opened_from, filters.opened_to))
+    if filters.resolved_from or filters.resolved_to:
+        queryset = queryset.filter(_day_range_q("resolved_at", filters.resolved_from, filters.resolved_to))
+    decided = filters.decided_from or filters.decided_to
+    if filters.response:
+        queryset = queryset.filter(response_state=filters.response)
+        if decided:
+            queryset = queryset.alias(response_decided_at=RESPONSE_DECIDED_AT).filter(
+                _day_range_q("response_decided_at", filters.decided_from, filters.decided_to))
+    if filters.resolution:
+        queryset = queryset.filter(resolution_state=filters.resolution)
+        if decided:
+            queryset = queryset.alias(resolution_decided_at=RESOLUTION_DECIDED_AT).filter(
+                _day_range_q("resolution_decided_at", filters.decided_from, filters.decided_to))
+    return queryset
 
 
 def _comment_count() -> Subquery:
@@ -125,6 +201,7 @@ def ticket_queue(*, filters: QueueFilters, user: User | None) -> QuerySet[Ticket
         queryset = queryset.filter(tags__contains=[filters.tag.strip().lower()])
     if filters.search.strip():
         queryset = queryset.filter(search_q(filters.search.strip()))
+    queryset = _dashboard_filters(queryset, filters)
     queryset = queryset.annotate(comment_count=_comment_count())
     if statuses is not None and set(statuses) <= set(UNRESOLVED_STATUSES):
         return queryset.order_by(F("sla_next_due_at").asc(nulls_last=True), "id")

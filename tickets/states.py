@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Least
+from django.db.models.functions import Coalesce, Least
 
 
 class TicketStatus(models.TextChoices):
@@ -56,6 +56,12 @@ class SlaState(models.TextChoices):
 
 PENDING_SLA_STATES = (SlaState.ON_TRACK, SlaState.AT_RISK)
 BREACHING_STATES = (SlaState.AT_RISK, SlaState.BREACHED)
+
+# When a target's outcome (met / breached) was decided: the first response (else the resolution, else the due
+# instant it breached at); the resolution (else its due instant). The support dashboard dates its SLA counts by
+# these (``dashboards.refresh``: the same COALESCE in SQL) and the queue's ``decided_from/decided_to`` filter too.
+RESPONSE_DECIDED_AT = Coalesce(F("first_response_at"), F("resolved_at"), F("response_due_at"), F("opened_at"))
+RESOLUTION_DECIDED_AT = Coalesce(F("resolved_at"), F("resolution_due_at"), F("opened_at"))
 
 
 class SlaEventKind(models.TextChoices):

@@ -26,6 +26,7 @@ from onboarding.selectors import my_task_section
 from tenancy.decorators import member_can, tenant_required
 from tenancy.permissions import ACCOUNTS_ENGAGE, ACCOUNTS_WRITE
 from workspace.dashboard import dashboard_summary
+from workspace.landing import landing_url_name
 
 PAGE_SIZE = 50
 TIMELINE_PAGE = 50
@@ -38,6 +39,19 @@ DETAIL = "workspace/account_detail.html"
 @login_required
 @tenant_required
 def dashboard(request):
+    """The site root: the member's landing page. A VP, a CSM and the support roles are sent to their role's
+    dashboard (``workspace.landing``); the others see the workspace overview here."""
+    target = landing_url_name(request.membership.role)
+    if target is not None:
+        return redirect(target)
+    return overview(request)
+
+
+@login_required
+@tenant_required
+def overview(request):
+    """The workspace overview (four tiles, my book's accounts): "/" for roles without a dashboard of their
+    own, ``/overview/`` for everyone."""
     return render(request, "workspace/dashboard.html", dashboard_summary(user=request.user))
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from advocacy.models import AdvocacyActivity, ReferenceReward
 from tenancy.models import Role
-from tests.browser_support import BROWSER_MARKS, shot
+from tests.browser_support import BROWSER_MARKS, shot, wait_for_landing
 from tests.factories import AccountFactory, ContactFactory
 from tests.factories.references import ReferenceRequestFactory
 from tests.factories.tenancy import PASSWORD, MembershipFactory, TenantFactory, UserFactory
@@ -36,7 +36,7 @@ def test_record_reward_and_review_from_the_account(live_server, world, browser_p
     page.fill("#id_username", world["csm"].email)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    wait_for_landing(page, base)
 
     page.goto(f"{base}/accounts/{account.pk}/")
     page.click("#references-panel >> text=Record reward")

@@ -14,7 +14,7 @@ import pytest
 from accounts.models import Task
 from advocacy.models import SurveyResponse
 from tenancy.models import Role
-from tests.browser_support import BROWSER_MARKS, shot
+from tests.browser_support import BROWSER_MARKS, shot, wait_for_landing
 from tests.factories import AccountFactory, ContactFactory
 from tests.factories.tenancy import PASSWORD, MembershipFactory, TenantFactory, UserFactory
 
@@ -55,7 +55,7 @@ def test_send_answer_on_a_phone_and_see_it_as_the_csm(live_server, world, browse
     page.fill("#id_username", world["csm"].email)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    wait_for_landing(page, live_server.url)
 
     page.click("nav.mainnav >> text=Advocacy")
     page.click("nav.tabs >> text=Campaigns")

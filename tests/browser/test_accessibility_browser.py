@@ -23,7 +23,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Activity, Task
 from tenancy.models import Role
-from tests.browser_support import BROWSER_MARKS
+from tests.browser_support import BROWSER_MARKS, wait_for_landing
 from tests.browser_support import shot as save_shot
 from tests.factories import (
     AccountFactory,
@@ -95,7 +95,7 @@ def sign_in(page, base: str, email: str) -> None:
     page.fill("#id_username", email)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    wait_for_landing(page, base)
 
 
 def no_sideways_scroll(page) -> bool:
@@ -256,7 +256,7 @@ def keyboard_sign_in(page, base: str, email: str) -> None:
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url(f"{base}/")
+    wait_for_landing(page, base)
 
 
 def test_skip_link_is_the_first_stop(live_server, browser_page, world):

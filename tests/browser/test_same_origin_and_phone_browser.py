@@ -20,7 +20,7 @@ from django.core import mail
 from django.utils import timezone
 
 from tenancy.models import Membership, Role
-from tests.browser_support import ARTIFACTS, BROWSER_MARKS
+from tests.browser_support import ARTIFACTS, BROWSER_MARKS, wait_for_landing
 from tests.browser_support import shot as save_shot
 from tests.factories import AccountFactory, ContactFactory, MembershipFactory, UserFactory
 from tests.factories.tenancy import PASSWORD
@@ -43,7 +43,7 @@ def sign_in(page, base: str, email: str = "alice@acme.example") -> None:
     page.fill("#id_username", email)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    wait_for_landing(page, base)
 
 
 def main_pages(desk) -> list[tuple[str, str]]:
@@ -102,7 +102,7 @@ def test_phone_layout_keeps_the_navigation(live_server, chromium_browser, desk, 
         nav = page.locator("nav.mainnav")
         box = nav.bounding_box()
         assert box is not None and box["width"] >= 300, box  # collapsed to zero before
-        for label in ("Dashboard", "Accounts", "Tickets", "Knowledge base", "Onboarding", "My tasks", "Settings"):
+        for label in ("Dashboards", "Accounts", "Tickets", "Knowledge base", "Onboarding", "My tasks", "Settings"):
             link = nav.get_by_role("link", name=label, exact=True)
             assert link.is_visible(), label
             link_box = link.bounding_box()
@@ -122,7 +122,7 @@ def test_phone_layout_keeps_the_navigation(live_server, chromium_browser, desk, 
     assert errors == []
 
 
-MAIN_NAV = ("Dashboard", "Accounts", "Tickets", "Knowledge base", "Onboarding", "Renewals", "Advocacy", "My tasks",
+MAIN_NAV = ("Dashboards", "Accounts", "Tickets", "Knowledge base", "Onboarding", "Renewals", "Advocacy", "My tasks",
             "Settings")
 
 
@@ -176,7 +176,7 @@ def test_inviting_and_accepting_in_the_browser(live_server, browser_page, chromi
         bob_page.wait_for_url(link)
         save_shot(bob_page, "invite-03-accept")
         bob_page.click("button:has-text('Join Acme Corp')")
-        bob_page.wait_for_url(f"{base}/")
+        wait_for_landing(bob_page, base)
         assert "Welcome to Acme Corp" in bob_page.locator(".messages").inner_text()
         assert bob_page.locator(".topbar .brand").inner_text().endswith("Acme Corp")
         save_shot(bob_page, "invite-04-joined")

@@ -22,6 +22,7 @@ def test_bench_runs_at_a_tiny_size():
     assert result["support_page"]["queries"] <= 12
     assert result["score_validation"]["outcomes"] == 60 and result["score_validation"]["auc"] is not None
     assert "reusing" not in out.getvalue()
+    assert "CSAT answers about tickets" in out.getvalue()
     second = io.StringIO()
     bench.run(options, second)  # the same size again: the seeded tenant is reused
     assert "reusing the seeded bench tenant" in second.getvalue()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from renewals.models import Renewal
 from tenancy.context import tenant_context
 from tenancy.models import Role
-from tests.browser_support import BROWSER_MARKS, shot
+from tests.browser_support import BROWSER_MARKS, shot, wait_for_landing
 from tests.dashboards.conftest import set_ticket
 from tests.factories import AccountFactory, HealthSnapshotFactory, RenewalFactory, TicketFactory
 from tests.factories.tenancy import PASSWORD, MembershipFactory, TenantFactory, UserFactory
@@ -65,7 +65,7 @@ def _sign_in(page, base, user):
     page.fill("#id_username", user.email)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    wait_for_landing(page, base)
 
 
 def test_the_support_dashboard(live_server, world, browser_page):

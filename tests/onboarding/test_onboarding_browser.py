@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from onboarding.models import OnboardingPlan, PlanTask
 from tenancy.models import Role
-from tests.browser_support import BROWSER_MARKS
+from tests.browser_support import BROWSER_MARKS, wait_for_landing
 from tests.browser_support import shot as save_shot
 from tests.factories.accounts import AccountFactory
 from tests.factories.onboarding import make_plan, make_template
@@ -56,7 +56,7 @@ def test_tick_tasks_off_a_plan(live_server, world, browser):
     page.fill("#id_username", world["people"]["specialist"].email)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    wait_for_landing(page, live_server.url)
 
     # The board: both plans on the timeline, the late kickoff phase in red, today marked.
     page.goto(f"{live_server.url}/onboarding/")
@@ -115,7 +115,7 @@ def login(page, live_server, email: str) -> None:
     page.fill("#id_username", email)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    wait_for_landing(page, live_server.url)
 
 
 def test_seeded_handbook_tenant_board(live_server, transactional_db, browser):

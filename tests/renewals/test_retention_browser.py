@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from renewals.models import ArrMovement, OpportunitySettings, RenewalSettings
 from tenancy.models import Role
-from tests.browser_support import BROWSER_MARKS, shot
+from tests.browser_support import BROWSER_MARKS, shot, wait_for_landing
 from tests.factories import AccountFactory, RenewalFactory
 from tests.factories.tenancy import PASSWORD, MembershipFactory, TenantFactory, UserFactory
 
@@ -64,7 +64,7 @@ def sign_in(page, live_server, user):
     page.fill("#id_username", user.email)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    wait_for_landing(page, live_server.url)
 
 
 def test_the_retention_report(live_server, world, browser_page):

@@ -76,7 +76,7 @@ def test_a_new_person_accepts_by_choosing_a_password(alice_client, tenant, clien
     assert done.status_code == 302 and done["Location"] == reverse("dashboard")
     user = User.objects.get(email="new.person@acme.example")
     assert user.full_name == "New Person" and Membership.all_tenants.get(tenant=tenant, user=user).role == Role.CSM
-    assert anonymous.get(reverse("dashboard")).status_code == 200  # signed in
+    assert anonymous.get(reverse("overview")).status_code == 200  # signed in (a CSM: "/" leads to their book)
     assert client.__class__().login(username="new.person@acme.example", password=password)
 
 

@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 
 from tenancy.models import Role
-from tests.browser_support import ARTIFACTS, BROWSER_MARKS
+from tests.browser_support import ARTIFACTS, BROWSER_MARKS, wait_for_landing
 from tests.browser_support import shot as save_shot
 from tests.factories.accounts import AccountFactory, ContactFactory
 from tests.factories.knowledge import ArticleFactory, CategoryFactory
@@ -68,7 +68,7 @@ def sign_in(page, base: str, email: str) -> None:
     page.fill("#id_username", email)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    wait_for_landing(page, base)
 
 
 def test_working_the_queue_in_chromium(live_server, browser_page, support_desk, settings):

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from tenancy.models import Role
-from tests.browser_support import ARTIFACTS, BROWSER_MARKS, shot
+from tests.browser_support import ARTIFACTS, BROWSER_MARKS, shot, wait_for_landing
 from tests.factories.accounts import AccountFactory, ContactFactory
 from tests.factories.tenancy import PASSWORD, MembershipFactory, UserFactory
 from tests.factories.tickets import TicketFactory
@@ -37,7 +37,7 @@ def sign_in(page, base: str, email: str) -> None:
     page.fill("#id_username", email)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    wait_for_landing(page, base)
 
 
 def target(page, label: str) -> str:

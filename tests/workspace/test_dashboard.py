@@ -56,7 +56,7 @@ def test_dashboard_overdue_counts_my_overdue_onboarding_tasks(client, tenant, me
     make_plan(AccountFactory(tenant=tenant, csm=other), start_date=timezone.localdate() - timedelta(days=10))
     client.force_login(csm)
     with time_machine.travel(timezone.now(), tick=False):
-        response = client.get(reverse("dashboard"))
+        response = client.get(reverse("overview"))  # "/" sends a CSM to their book (workspace.landing)
     tasks = response.context["tasks"]
     # STANDARD_PHASES with no other members: every task falls to the CSM; on day 10 the kickoff (day 2) and
     # "Document success criteria" (day 6) are overdue. The other CSM's plan is not counted.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -21,7 +23,7 @@ from tenancy.permissions import TICKETS_WRITE
 from tickets import selectors
 from tickets.access import access_ticket
 from tickets.forms import BulkAssignForm, SavedViewForm
-from tickets.models import SEVERITY_CHOICES, SUPPORT_LEVEL_CHOICES, TicketStatus
+from tickets.models import SEVERITY_CHOICES, SUPPORT_LEVEL_CHOICES, SlaState, TicketStatus
 from tickets.services import assignment, saved_views
 from tickets.views.common import member_view, segment_labels, ticket_write
 from tickets.views.queue_rows import QueueRows, decorate
@@ -29,11 +31,25 @@ from tickets.views.queue_rows import QueueRows, decorate
 PAGE_SIZE = 50
 QUEUE_REFRESH_SECONDS = 30  # override with settings.TICKETS_QUEUE_REFRESH_SECONDS
 # Query parameters that describe the queue (saved views keep these and nothing else).
-QUEUE_PARAMS = ("view", "q", "mine", "unassigned", "severity", "status", "level", "breaching", "account", "tag")
+QUEUE_PARAMS = ("view", "q", "mine", "unassigned", "severity", "status", "level", "breaching", "account", "tag",
+                "assignee", "max_severity", "segment", "age", "opened_from", "opened_to", "resolved_from", "resolved_to", "response",
+                "resolution", "decided_from", "decided_to")
 
 
 def _int_param(value: str | None, low: int, high: int) -> int | None:
     return int(value) if value and value.isdigit() and low <= int(value) <= high else None
+
+
+def _date_param(value: str | None) -> date | None:
+    """A ``YYYY-MM-DD`` day; anything else is no filter (as every queue parameter: unknown values are ignored)."""
+    try:
+        return date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _choice_param(value: str | None, choices) -> str | None:
+    return value if value in choices else None
 
 
 def queue_filters(params) -> selectors.QueueFilters:
@@ -50,6 +66,15 @@ def queue_filters(params) -> selectors.QueueFilters:
         view=view if view in selectors.QUEUE_VIEWS else "open",
         account=_int_param(params.get("account"), 1, 2**62),
         tag=(params.get("tag") or "").strip()[:50] or None,
+        assignee=_int_param(params.get("assignee"), 1, 2**62),
+        max_severity=_int_param(params.get("max_severity"), 1, 4),
+        segment=(params.get("segment") or "").strip()[:50] or None,
+        age=_choice_param(params.get("age"), selectors.TICKET_AGES),
+        opened_from=_date_param(params.get("opened_from")), opened_to=_date_param(params.get("opened_to")),
+        resolved_from=_date_param(params.get("resolved_from")), resolved_to=_date_param(params.get("resolved_to")),
+        response=_choice_param(params.get("response"), SlaState.values),
+        resolution=_choice_param(params.get("resolution"), SlaState.values),
+        decided_from=_date_param(params.get("decided_from")), decided_to=_date_param(params.get("decided_to")),
     )
 
 
@@ -123,8 +148,18 @@ def queue(request):
         "severity_options": options_html(SEVERITY_CHOICES, filters.severity),
         "status_options": options_html(TicketStatus.choices, filters.status),
         "level_options": options_html(SUPPORT_LEVEL_CHOICES, filters.level),
+        "segment_options": options_html(segment_labels(request.tenant).items(), filters.segment),
+        "age_options": options_html(((key, label) for key, (label, _, _) in selectors.TICKET_AGES.items()), filters.age),
+        "response_options": options_html(SlaState.choices, filters.response),
+        "resolution_options": options_html(SlaState.choices, filters.resolution),
+        "assignee_filter_options": options_html(((u.pk, u.display_name) for u in context["assignees"]), filters.assignee),
+        "more_filters_open": any(getattr(filters, name) for name in _MORE_FILTERS),
     }
     return render(request, "tickets/queue.html", context)
+
+
+_MORE_FILTERS = ("assignee", "max_severity", "segment", "age", "opened_from", "opened_to", "resolved_from", "resolved_to", "response",
+                 "resolution", "decided_from", "decided_to")
 
 
 def _queue_results_context(request, params, counts: dict[str, int] | None = None) -> dict:
