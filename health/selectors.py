@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Task, TaskSource, TaskStatus
 from core.registries.health import get_source
-from health.models import HealthSnapshot, Scorecard, Sentiment, UsageRecord
+from health.models import EventMapping, HealthSnapshot, Scorecard, Sentiment, UsageRecord
 from health.scorecard import default_scorecard
 from tenancy.context import get_current_tenant
 
@@ -191,3 +191,12 @@ def accounts_locked_for_usage(*, ids: list[int], external_ids: list[str]) -> tup
     by_id = {pk: pk for pk, _ in rows if pk in wanted_ids}
     by_external = {external: pk for pk, external in rows if external in wanted_external}
     return by_id, by_external
+
+
+def event_owned_metrics() -> set[str]:
+    """The current tenant's metrics fed by product events (a usage push for one of them is refused)."""
+    return set(EventMapping.objects.values_list("metric", flat=True).distinct())
+
+
+def event_mappings():
+    return EventMapping.objects.order_by("event")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 from datetime import timedelta
 
@@ -25,7 +27,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         parts = header.split()
         if len(parts) != 2 or parts[0].lower() != self.keyword.lower():  # the scheme is case-insensitive (RFC 9110)
             raise exceptions.AuthenticationFailed("Use the header `Authorization: Bearer <key>`.")
-        raw = parts[1]
+        return self.authenticate_key(request, parts[1])
+
+    def authenticate_key(self, request, raw: str):
         pieces = raw.split("_")
         if len(pieces) < 3 or pieces[0] != "csp":
             raise exceptions.AuthenticationFailed("Invalid API key.")
@@ -41,6 +45,22 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class WriteKeyAuthentication(ApiKeyAuthentication):
+    """Segment's form of the same key: `Authorization: Basic base64("<key>:")` (the key as the user name,
+    no password), for the product-events endpoints; any other header is left to the Bearer scheme."""
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        parts = header.split()
+        if len(parts) != 2 or parts[0].lower() != "basic":
+            return None
+        try:
+            user, _, _ = base64.b64decode(parts[1], validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise exceptions.AuthenticationFailed("Use `Authorization: Basic base64(<key>:)`.") from exc
+        return self.authenticate_key(request, user)
 
 
 class TenantSessionAuthentication(authentication.SessionAuthentication):

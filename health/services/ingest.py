@@ -14,7 +14,7 @@ from django.utils import timezone
 from base.limits import CONTROL_CHARACTERS, EARLIEST_DATE
 from core.registries.health import is_finite_number
 from health.models import UsageRecord
-from health.selectors import accounts_locked_for_usage
+from health.selectors import accounts_locked_for_usage, event_owned_metrics
 from health.services.scheduling import request_account_recompute
 from tenancy.context import get_current_tenant
 
@@ -51,7 +51,8 @@ def usage_ingest(*, rows: Any) -> int:
     if not rows:
         return 0
     errors: dict[str, list[str]] = {}
-    parsed = _parse_rows(rows, timezone.localdate(timezone=tenant.tzinfo) + timedelta(days=1), errors)
+    parsed = _parse_rows(rows, timezone.localdate(timezone=tenant.tzinfo) + timedelta(days=1), errors,
+                         event_owned=event_owned_metrics())
     resolved = _resolve_accounts(parsed, errors)
     if errors:
         raise UsageBatchInvalid(dict(sorted(errors.items(), key=lambda item: int(item[0]))))
@@ -63,7 +64,8 @@ def usage_ingest(*, rows: Any) -> int:
     return len(rows)
 
 
-def _parse_rows(rows: list, latest: date, errors: dict[str, list[str]]) -> list[tuple[int, Any, Any, str, str, float | int]]:
+def _parse_rows(rows: list, latest: date, errors: dict[str, list[str]], *,
+                event_owned: set[str] = frozenset()) -> list[tuple[int, Any, Any, str, str, float | int]]:
     """The good rows as (index, account id, external id, metric, date, value); each bad one's problems in
     ``errors`` under its index.
 
@@ -72,7 +74,8 @@ def _parse_rows(rows: list, latest: date, errors: dict[str, list[str]]) -> list[
     parsed = []
     append = parsed.append
     dates_ok: dict[str, bool] = {}
-    metrics_ok: dict[str, bool] = {}
+    metrics_ok: dict[str, bool] = dict.fromkeys(event_owned, False)  # their rows take the slow path, which names them
+    metrics_named: dict[str, bool] = {}  # the slow path's own memo (well-formed names only)
     for index, row in enumerate(rows):
         if type(row) is dict:
             account_id = row.get("account")
@@ -97,7 +100,10 @@ def _parse_rows(rows: list, latest: date, errors: dict[str, list[str]]) -> list[
         if not isinstance(row, dict):
             errors[str(index)] = ["A row must be an object with account, date, metric and value."]
             continue
-        problems = _row_problems(row, latest, dates_ok, metrics_ok)
+        problems = _row_problems(row, latest, dates_ok, metrics_named)
+        if isinstance(row.get("metric"), str) and row["metric"] in event_owned:
+            problems.append(f"metric: {row['metric']} is counted from product events (see /api/v1/event-mappings/); "
+                            "its usage rows cannot be pushed.")
         if problems:
             errors[str(index)] = problems
         else:

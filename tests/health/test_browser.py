@@ -56,3 +56,23 @@ def test_health_pages_in_chromium(live_server, browser_page, transactional_db, t
     page.click("form.scorecard-form button[type=submit]")
     page.wait_for_selector("text=Scorecard saved")
     assert [c["weight"] for c in Scorecard.all_tenants.get().components] == [40, 35, 25]
+
+
+def test_event_mappings_page_in_chromium(live_server, browser_page, transactional_db, tenant, alice):
+    from health.models import EventMapping
+
+    page = browser_page
+    base = live_server.url
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", alice.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/health/events/")
+    page.fill("#event", "Report Exported")
+    page.fill("#metric", "feature:export")
+    page.click("button:has-text('Add mapping')")
+    page.wait_for_url(f"{base}/health/events/")
+    assert "feature:export" in page.locator("table.data").inner_text()
+    shot(page, "health-event-mappings")
+    assert EventMapping.all_tenants.filter(tenant=tenant, metric="feature:export").exists()

@@ -12,13 +12,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from advocacy import bench_surveys
 from dashboards import bench as dashboards_bench
-from health import bench_ingest, bench_recompute
+from health import bench_freshness, bench_ingest, bench_recompute
 from renewals import bench as renewals_bench
 from tickets import bench as tickets_bench
 
 BENCHMARKS = {
     "health": bench_recompute,
     "usage-ingest": bench_ingest,
+    "freshness": bench_freshness,
     "tickets": tickets_bench,
     "renewals": renewals_bench,
     "surveys": bench_surveys,
