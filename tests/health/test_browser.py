@@ -18,6 +18,14 @@ from tests.factories.tenancy import PASSWORD
 pytestmark = BROWSER_MARKS
 
 
+def log_in(page, base: str, user) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", user.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
 def test_health_pages_in_chromium(live_server, browser_page, transactional_db, tenant, alice):
     page = browser_page
     account = AccountFactory(tenant=tenant, name="Gadget Co", csm=alice)
@@ -29,11 +37,7 @@ def test_health_pages_in_chromium(live_server, browser_page, transactional_db, t
     ContactFactory(account=account, is_champion=True)
     recompute_health(tenant=tenant)
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", alice.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, alice)
 
     page.goto(f"{base}/accounts/{account.pk}/")
     panel = page.locator("#health-panel")
@@ -63,11 +67,7 @@ def test_event_mappings_page_in_chromium(live_server, browser_page, transactiona
 
     page = browser_page
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", alice.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, alice)
     page.goto(f"{base}/health/events/")
     page.fill("#event", "Report Exported")
     page.fill("#metric", "feature:export")

@@ -155,3 +155,31 @@ def test_a_rejected_batch_writes_nothing_with_real_commits(api, tenant):
     r = api.post(URL, rows, format="json")
     assert r.status_code == 400 and list(r.json()) == ["3"]
     assert committed(lambda: UsageRecord.all_tenants.count()) == 0
+
+
+# --- freshness: a run releases its debounce keys before it reads -------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_recompute_releases_its_debounce_keys_before_reading(tenant, monkeypatch):
+    from django.core.cache import cache
+
+    from health import tasks
+
+    accounts = [AccountFactory(tenant=tenant) for _ in range(2)]
+    keys = [f"health:debounce:{tenant.pk}:{a.pk}" for a in accounts] + [f"health:debounce:{tenant.pk}:all"]
+    seen_when_reading = []
+
+    def reading(**kwargs):
+        seen_when_reading.append(sorted(cache.get_many(keys)))
+        raise Boom("stop after the check")
+
+    monkeypatch.setattr(tasks, "recompute_health", reading)
+    cache.set_many(dict.fromkeys(keys, 1), timeout=60)
+    with pytest.raises(Boom):
+        tasks.recompute_accounts(tenant.pk, [accounts[0].pk])
+    assert seen_when_reading[-1] == sorted(keys[1:])  # its own account released, the others still pending
+    with pytest.raises(Boom):
+        tasks.recompute_tenant(tenant.pk)
+    assert seen_when_reading[-1] == [keys[1]]  # the tenant-wide key released too
+    cache.delete_many(keys)
