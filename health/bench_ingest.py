@@ -1,18 +1,26 @@
 """Usage ingestion through the HTTP API: rows per second in 10,000-row batches.
 
 ``python manage.py bench usage-ingest [--rows 200000]`` posts batches to ``POST /api/v1/usage/`` with
-Django's test client (the whole middleware, authentication, parsing, validation and upsert path,
-in-process) for a dedicated ``bench-ingest`` tenant. The first pass inserts new rows; the second
-resends the same batches (the retry path, replacing values).
+Django's test client (the whole middleware, API-key authentication, tenant, parsing, validation, write
+and recompute-scheduling path, in-process) for a dedicated ``bench-ingest`` tenant. The first pass
+inserts new rows; the second resends the same batches (the retry path, replacing values).
+
+The yardstick, measured in the same run and interleaved batch by batch with the first pass (so both
+see the same machine load): a raw COPY of the same rows (tenant, account id, metric, date, value),
+batch by batch, each committed, into a table of the same shape with the same unique index (``CREATE
+TABLE ... (LIKE health_usage INCLUDING ALL)``: same columns, primary key and BRIN index). ``ratio`` is
+the API's first-insert rate over the COPY's.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from datetime import timedelta
 
 import numpy as np
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -26,6 +34,7 @@ SLUG = "bench-ingest"
 ACCOUNTS = 10_000
 METRICS = ("active_users", "licensed_seats", "logins", "api_calls")
 BATCH = 10_000
+COPY_TABLE = "bench_usage_copy"
 
 
 def add_arguments(parser) -> None:
@@ -38,26 +47,60 @@ def run(options, out) -> dict:
     key, raw_key = api_key_create(tenant=tenant, name="bench", scopes=["read", "write"])
     with tenant_context(tenant):
         UsageRecord.objects.all().delete()
-        external_ids = list(Account.objects.order_by("pk").values_list("external_id", flat=True))
+        accounts = dict(Account.objects.values_list("external_id", "pk"))
+    with connection.cursor() as cursor:  # the previous run's rows, dead: the yardstick table starts clean too
+        cursor.execute(f"VACUUM FULL {UsageRecord._meta.db_table}")
+    external_ids = sorted(accounts)
     bodies = _batches(external_ids, options["rows"], options["batch"])
     rows = sum(len(batch) for batch in bodies)
     encoded = [json.dumps(batch) for batch in bodies]
+    copy_texts = [_copy_text(tenant.pk, accounts, batch) for batch in bodies]
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
-    results = {}
-    for label in ("insert", "resend"):
-        started = time.perf_counter()
+    results = {"insert": 0.0, "resend": 0.0, "copy": 0.0}
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {COPY_TABLE}; "
+                       f"CREATE TABLE {COPY_TABLE} (LIKE {UsageRecord._meta.db_table} INCLUDING ALL)")
+    try:
+        for n, (body, text) in enumerate(zip(encoded, copy_texts, strict=True), 1):
+            results["copy"] += _copy_seconds(text)
+            results["insert"] += _post_seconds(client, body, n)
         for n, body in enumerate(encoded, 1):
-            response = client.post("/api/v1/usage/", body, content_type="application/json", secure=True)
-            if response.status_code != 200:
-                raise RuntimeError(f"batch {n}: HTTP {response.status_code} {response.content[:500]!r}")
-        seconds = time.perf_counter() - started
-        results[label] = seconds
+            results["resend"] += _post_seconds(client, body, n)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {COPY_TABLE}")
+        api_key_revoke(key=key)
+    for label, seconds in results.items():
         out.write(f"  {label}: {rows:,} rows in {len(encoded)} batches, {seconds:.2f}s, {rows / seconds:,.0f} rows/s")
-    api_key_revoke(key=key)
     return {
         "rows": rows, "seconds": round(results["insert"], 2), "rows_per_second": round(rows / results["insert"]),
+        "copy_seconds": round(results["copy"], 2), "copy_rows_per_second": round(rows / results["copy"]),
+        "ratio": round(results["copy"] / results["insert"], 3),
         "resend_seconds": round(results["resend"], 2), "resend_rows_per_second": round(rows / results["resend"]),
     }
+
+
+def _post_seconds(client: Client, body: str, n: int) -> float:
+    started = time.perf_counter()
+    response = client.post("/api/v1/usage/", body, content_type="application/json", secure=True)
+    seconds = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"batch {n}: HTTP {response.status_code} {response.content[:500]!r}")
+    return seconds
+
+
+def _copy_text(tenant_id: int, accounts: dict[str, int], batch: list[dict]) -> str:
+    return "".join(f"{tenant_id}\t{accounts[row['account_external_id']]}\t{row['metric']}\t{row['date']}\t"
+                   f"{float(row['value'])!r}\n" for row in batch)
+
+
+def _copy_seconds(text: str) -> float:
+    """One batch's raw COPY into the yardstick table, committed (autocommit)."""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY {COPY_TABLE} (tenant_id, account_id, metric, date, value) FROM STDIN",
+                           io.StringIO(text), 1 << 20)
+    return time.perf_counter() - started
 
 
 def _tenant(out) -> Tenant:

@@ -123,3 +123,57 @@ class Sentiment(TenantModel):
     @property
     def is_current(self) -> bool:
         return self.expires_at > timezone.now()
+
+
+class EventMapping(TenantModel):
+    """A product event (Segment ``track`` name) that feeds a usage metric. A metric named here belongs to
+    events: its daily value is the count of distinct ``messageId``s that day, and usage rows pushed for
+    it are refused."""
+
+    event = models.CharField(max_length=200)
+    metric = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["event"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "event"], name="event_mapping_unique_event")]
+
+    def __str__(self) -> str:
+        return f"{self.event} -> {self.metric}"
+
+
+class SeenEvent(TenantModel):
+    """A tracked event counted once: the ``messageId`` of each event counted into an event-owned metric on
+    a day. The key (tenant, metric, date, messageId) makes counting idempotent: a retried event finds
+    its row and adds nothing. No FK constraints (as for usage rows): accounts are resolved and locked by
+    the ingestion, deletes cascade through the ORM."""
+
+    pk = models.CompositePrimaryKey("tenant_id", "metric", "date", "message_id")
+    tenant = _tenant_fk_without_own_index(db_constraint=False)
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    metric = models.CharField(max_length=100)
+    date = models.DateField()
+    message_id = models.CharField(max_length=200)
+
+    class Meta:
+        db_table = "health_seen_event"
+        indexes = [BrinIndex(fields=["tenant", "date"], name="seen_event_tenant_date_brin", pages_per_range=32)]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.date} {self.message_id}"
+
+
+class ProductUser(TenantModel):
+    """A product user (Segment ``userId``) known as a contact of an account (``identify``/``group``)."""
+
+    user_id = models.CharField(max_length=200)
+    contact = models.ForeignKey("accounts.Contact", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "user_id"], name="product_user_unique_user_id")]
+
+    def __str__(self) -> str:
+        return self.user_id

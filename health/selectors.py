@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Task, TaskSource, TaskStatus
 from core.registries.health import get_source
-from health.models import HealthSnapshot, Scorecard, Sentiment, UsageRecord
+from health.models import EventMapping, HealthSnapshot, Scorecard, Sentiment, UsageRecord
 from health.scorecard import default_scorecard
 from health.sql import frame_by_copy
 from tenancy.context import get_current_tenant
@@ -168,6 +168,15 @@ def usage_daily(*, account_id: int, days: int = 90, today: date | None = None) -
     return rows
 
 
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1  # an id beyond them names no account
+
+
+def _array_literal(items) -> str:
+    """A PostgreSQL array literal of quoted strings: one parameter the server parses, instead of the
+    driver adapting thousands of elements one by one."""
+    return "{" + ",".join('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"' for item in items) + "}"
+
+
 def accounts_locked_for_usage(*, ids: list[int], external_ids: list[str]) -> tuple[dict[int, int], dict[str, int]]:
     """Which ids and external ids name accounts of the current tenant, locked ``FOR KEY SHARE`` until
     the transaction ends (they cannot be deleted under an ingestion): ({id: id}, {external id: id})."""
@@ -175,10 +184,10 @@ def accounts_locked_for_usage(*, ids: list[int], external_ids: list[str]) -> tup
         return {}, {}
     sql = f"""
         SELECT id, external_id FROM {Account._meta.db_table}
-        WHERE tenant_id = %s AND (id = ANY(%s) OR external_id = ANY(%s)) FOR KEY SHARE
+        WHERE tenant_id = %s AND (id = ANY(%s::bigint[]) OR external_id = ANY(%s::varchar[])) FOR KEY SHARE
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [get_current_tenant().pk, ids, external_ids])
+        cursor.execute(sql, [get_current_tenant().pk, _array_literal(str(i) for i in ids if _BIGINT_MIN <= i <= _BIGINT_MAX), _array_literal(external_ids)])
         rows = cursor.fetchall()
     wanted_ids, wanted_external = set(ids), set(external_ids)
     by_id = {pk: pk for pk, _ in rows if pk in wanted_ids}
@@ -223,3 +232,10 @@ def snapshots_at(*, instants: list, paths: dict[str, list[str]], stale_days: int
     frame = frame_by_copy(sql, params, ["account_id", "n", "score", "status", *paths])
     frame["status"] = frame["status"].astype(object).where(frame["status"].notna(), None)
     return frame
+def event_owned_metrics() -> set[str]:
+    """The current tenant's metrics fed by product events (a usage push for one of them is refused)."""
+    return set(EventMapping.objects.values_list("metric", flat=True).distinct())
+
+
+def event_mappings():
+    return EventMapping.objects.order_by("event")

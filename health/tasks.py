@@ -8,6 +8,7 @@ from core import jobs
 from core.fanout import fan_out, tenant_job
 from health.services.pruning import prune_snapshots as prune_tenant_snapshots
 from health.services.recompute import recompute_health
+from health.services.scheduling import debounce_release
 
 
 @shared_task(name="health.recompute_all_tenants", acks_late=True, ignore_result=True)
@@ -23,6 +24,7 @@ def recompute_tenant(tenant_id: int, job_id: str | None = None) -> dict:
     with tenant_job(tenant_id) as tenant:
         if tenant is None:
             return {"accounts": 0}
+        debounce_release(tenant.pk)
         return jobs.job_run(job_id, lambda: recompute_health(tenant=tenant).as_dict())
 
 
@@ -32,6 +34,7 @@ def recompute_accounts(tenant_id: int, account_ids: list[int]) -> dict:
     with tenant_job(tenant_id) as tenant:
         if tenant is None or not account_ids:
             return {"accounts": 0}
+        debounce_release(tenant.pk, account_ids)
         return recompute_health(tenant=tenant, account_ids=account_ids).as_dict()
 
 

@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from health import api, views
+from health import api, events_api, views
 
 urlpatterns = [
     path("scorecard/", views.scorecard_settings, name="scorecard"),
     path("accounts/<int:pk>/sentiment/", views.account_sentiment, name="sentiment"),
     path("accounts/<int:pk>/panel/", views.account_panel, name="account_panel"),
     path("recompute/", views.recompute, name="recompute"),
+    path("events/", views.event_mappings, name="event_mappings"),
+    path("events/<int:pk>/delete/", views.event_mapping_delete, name="event_mapping_delete"),
 ]
 
 api_urlpatterns = [
@@ -20,4 +22,12 @@ api_urlpatterns = [
     path("health/scorecard/", api.ScorecardView.as_view(), name="api-health-scorecard"),
     path("health/sources/", api.SourcesView.as_view(), name="api-health-sources"),
     path("health/risk-rules/", api.RiskRulesView.as_view(), name="api-health-risk-rules"),
+    path("events/track", events_api.TrackView.as_view(), name="api-events-track"),
+    path("events/identify", events_api.IdentifyView.as_view(), name="api-events-identify"),
+    path("events/group", events_api.GroupView.as_view(), name="api-events-group"),
+    path("events/batch", events_api.BatchView.as_view(), name="api-events-batch"),
+    path("event-mappings/", events_api.EventMappingViewSet.as_view({"get": "list", "post": "create"}),
+         name="api-event-mappings"),
+    path("event-mappings/<int:pk>/",
+         events_api.EventMappingViewSet.as_view({"get": "retrieve", "delete": "destroy"}), name="api-event-mapping"),
 ]

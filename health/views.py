@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -17,6 +17,7 @@ from health.access import access_account_health
 from health.forms import RiskSettingsForm, ScorecardDraft, SentimentForm
 from health.panels import health_panel_context
 from health.scorecard import ScorecardInvalid
+from health.services import events as events_service
 from tenancy.decorators import capability_required, member_can, tenant_required
 from tenancy.permissions import HEALTH_CONFIGURE, HEALTH_WRITE
 
@@ -135,3 +136,38 @@ def recompute(request):
     else:
         messages.success(request, f"Recomputed {outcome['accounts']} accounts in {outcome['seconds']:.1f}s.")
     return redirect("health:scorecard")
+
+
+@login_required
+@tenant_required
+@capability_required(HEALTH_CONFIGURE)
+@require_http_methods(["GET", "POST"])
+def event_mappings(request):
+    """Admins map product events (Segment ``track`` names) to usage metrics; those metrics then count
+    distinct events per day and refuse pushed usage rows."""
+    status = 200
+    form_values = {"event": "", "metric": ""}
+    error = None
+    if request.method == "POST":
+        form_values = {"event": request.POST.get("event", ""), "metric": request.POST.get("metric", "")}
+        try:
+            mapping = events_service.event_mapping_create(**form_values)
+        except DomainError as exc:
+            error, status = str(exc), 400
+        else:
+            messages.success(request, f"{mapping.event} now counts into {mapping.metric}.")
+            return redirect("health:event_mappings")
+    return render(request, "health/event_mappings.html", {
+        "mappings": selectors.event_mappings(), "values": form_values, "error": error,
+    }, status=status)
+
+
+@login_required
+@tenant_required
+@capability_required(HEALTH_CONFIGURE)
+@require_POST
+def event_mapping_delete(request, pk: int):
+    mapping = get_object_or_404(selectors.event_mappings(), pk=pk)
+    events_service.event_mapping_delete(mapping=mapping)
+    messages.success(request, f"{mapping.event} no longer counts into {mapping.metric}.")
+    return redirect("health:event_mappings")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 from datetime import timedelta
 
@@ -42,7 +44,11 @@ def _look_up(request) -> ApiKey | None:
     parts = header.split()
     if len(parts) != 2 or parts[0].lower() != ApiKeyAuthentication.keyword.lower():  # case-insensitive (RFC 9110)
         raise exceptions.AuthenticationFailed("Use the header `Authorization: Bearer <key>`.")
-    raw = parts[1]
+    return key_for(parts[1])
+
+
+def key_for(raw: str) -> ApiKey:
+    """The live API key whose full text is ``raw`` (AuthenticationFailed otherwise); notes when it was used."""
     pieces = raw.split("_")
     if len(pieces) < 3 or pieces[0] != "csp":
         raise exceptions.AuthenticationFailed("Invalid API key.")
@@ -62,12 +68,35 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = api_key_of_request(request._request)
         if key is None:
             return None
+        return self.authenticated(request, key)
+
+    def authenticate_key(self, request, raw: str):
+        return self.authenticated(request, key_for(raw))
+
+    @staticmethod
+    def authenticated(request, key: ApiKey):
         set_current_tenant(key.tenant)
         request._request.tenant = key.tenant
         return Principal(tenant=key.tenant, api_key=key), key
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class WriteKeyAuthentication(ApiKeyAuthentication):
+    """Segment's form of the same key: `Authorization: Basic base64("<key>:")` (the key as the user name,
+    no password), for the product-events endpoints; any other header is left to the Bearer scheme."""
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        parts = header.split()
+        if len(parts) != 2 or parts[0].lower() != "basic":
+            return None
+        try:
+            user, _, _ = base64.b64decode(parts[1], validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise exceptions.AuthenticationFailed("Use `Authorization: Basic base64(<key>:)`.") from exc
+        return self.authenticate_key(request, user)
 
 
 class TenantSessionAuthentication(authentication.SessionAuthentication):

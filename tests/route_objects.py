@@ -260,6 +260,12 @@ def _survey(t):
     return {"pk": SurveyFactory(tenant=t).pk}
 
 
+def _event_mapping(t):
+    from health.models import EventMapping
+
+    return {"pk": EventMapping.all_tenants.create(tenant=t, event=f"Event {next(_seq)}", metric="logins").pk}
+
+
 def _job(t):
     return {"id": str(jobs.job_create(tenant=t, kind="health.recompute").pk)}
 
@@ -293,6 +299,8 @@ BUILDERS: dict[str, Builder] = {
     "api-account-health": _account,
     "api-account-health-history": _account,
     "api-account-sentiment": _account,
+    "api-event-mapping": _event_mapping,
+    "health:event_mapping_delete": _event_mapping,
     # tickets
     "tickets:delete_view": _queue_view,
     "tickets:detail": _ticket,

@@ -46,7 +46,7 @@ TENANT_WIDE = {
     "dashboard", "overview", "switch_tenant", "settings", "settings_members", "settings_member_invite", "settings_api_keys",
     "settings_api_key_create",
     "accounts:list", "accounts:create", "accounts:export", "accounts:import", "accounts:my_tasks",
-    "health:scorecard", "health:recompute", "dashboards:scorecard_dry_run",
+    "health:scorecard", "health:recompute", "dashboards:scorecard_dry_run", "health:event_mappings",
     "tickets:queue", "tickets:sla_settings", "tickets:create", "tickets:bulk_assign", "tickets:save_view",
     "knowledge:home", "knowledge:category_create", "knowledge:categories_defaults", "knowledge:article_create",
     "knowledge:article_preview",
@@ -64,6 +64,7 @@ TENANT_WIDE = {
     "api-onboarding-task-list", "api-touchpoint-cadence-list", "api-arr-movement-list", "api-metrics-retention",
     "api-metrics-retention-monthly", "api-renewal-list", "api-opportunity-list", "api-opportunity-pipeline",
     "api-expansion-settings", "api-renewal-settings", "api-kpi-target-list",
+    "api-events-track", "api-events-identify", "api-events-group", "api-events-batch", "api-event-mappings",
     # advocacy: the reference program
     "api-reference-list", "api-reference-pool", "api-reference-capacity", "api-reference-settings", "api-advocates",
     "api-reference-reward-list", "api-case-study-list", "api-case-study-progress", "api-advocacy-activity-list",

@@ -15,6 +15,7 @@ import json
 import re
 from typing import Any
 
+import orjson
 from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError, ValidationError
@@ -69,21 +70,35 @@ def string_errors(data: Any) -> dict[str, list[str]]:
     return errors
 
 
-def nesting_depth(data: Any) -> int:
-    """How deeply lists and objects nest in ``data`` (a scalar is 0), walked iteratively."""
-    deepest = 0
-    stack: list[tuple[int, Any]] = [(0, data)]
-    while stack:
-        depth, value = stack.pop()
-        if isinstance(value, dict):
-            value = list(value.values())
-        if isinstance(value, list):
-            depth += 1
-            deepest = max(deepest, depth)
-            if depth > MAX_DEPTH:
-                return depth
-            stack.extend((depth, item) for item in value if isinstance(item, dict | list))
-    return deepest
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_PLAIN_STRING = re.compile(rb'"[^"]*"')
+# A body's "shape": its bytes with every digit made 0 and everything but quotes, backslashes, brackets and
+# digits dropped (bytes.translate: about a millisecond for a 10,000-row batch).
+_SHAPE_TABLE = bytes.maketrans(b"0123456789", b"0" * 10)
+_NOT_SHAPE = bytes(code for code in range(256) if code not in b'"\\[]{}0123456789')
+_LONG_NUMBER = b"0" * 19
+
+
+def body_shape(text: str, raw: bytes | None = None) -> bytes:
+    """The shape of a JSON body (``raw``: its UTF-8 bytes when at hand)."""
+    return (raw if raw is not None else text.encode("utf-8", "surrogatepass")).translate(_SHAPE_TABLE, _NOT_SHAPE)
+
+
+def nesting_depth(text: str, shape: bytes | None = None) -> int:
+    """How deeply lists and objects nest in a valid JSON document (a scalar is 0), read from its text:
+    strings out, then everything but brackets out, then one pass per level removing the innermost
+    pairs. String-level C calls all the way (a 10,000-row batch of flat objects costs a few
+    milliseconds, walking the parsed rows ten times that). Stops counting past :data:`MAX_DEPTH`."""
+    if shape is None or b"\\" in shape:  # escapes (an escaped quote): strings out by the full pattern first
+        shape = body_shape(_JSON_STRING.sub("", text))
+    brackets = shape.replace(b"0", b"").replace(b'""', b"")  # quotes (no escapes now) and brackets
+    if b'"' in brackets:  # strings that hold brackets
+        brackets = _PLAIN_STRING.sub(b"", brackets)
+    depth = 0
+    while brackets and depth <= MAX_DEPTH:  # the innermost pairs out, all at once (a marker keeps them apart)
+        brackets = brackets.replace(b"{}", b"0").replace(b"[]", b"0").replace(b"0", b"")
+        depth += 1
+    return depth
 
 
 class JSONParser(parsers.JSONParser):
@@ -92,23 +107,49 @@ class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        raw = stream.read()
         try:
-            text = stream.read().decode(encoding)
+            text = raw.decode(encoding)
         except UnicodeDecodeError as exc:
             raise ParseError(f"JSON parse error - the body is not valid {encoding}: {exc.reason}.") from exc
-        try:
-            data = json.loads(text, parse_constant=drf_json.strict_constant if self.strict else None)
-        except RecursionError as exc:
-            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.") from exc
-        except ValueError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
-        if nesting_depth(data) > MAX_DEPTH:
+        shape = body_shape(text, raw if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else None)
+        data = _fast_loads(text, shape) if self.strict else _NOT_PARSED
+        if data is _NOT_PARSED:  # the standard library's answer (and its error messages) for the rest
+            data = _standard_loads(text, self.strict)
+        if nesting_depth(text, shape) > MAX_DEPTH:
             raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.")
-        if _SUSPECT_ESCAPE.search(text):
+        if b"\\" in shape and _SUSPECT_ESCAPE.search(text):
             errors = string_errors(data)
             if errors:
                 raise ValidationError(errors)
         return data
+
+
+_NOT_PARSED = object()
+
+
+def _fast_loads(text: str, shape: bytes) -> Any:
+    """orjson (several times faster than ``json``) for the documents it takes. It refuses what the
+    standard library may still read or must explain (lone surrogates, NaN, deep nesting, malformed
+    input), and reads an integer beyond 64 bits as a float where the standard library keeps it exact
+    (so a body with a run of 19 digits skips it): those go through :func:`_standard_loads`, so every
+    body parses to the same value and fails with the same message as before."""
+    if _LONG_NUMBER in shape:
+        return _NOT_PARSED
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return _NOT_PARSED
+
+
+def _standard_loads(text: str, strict: bool) -> Any:
+    try:
+        data = json.loads(text, parse_constant=drf_json.strict_constant if strict else None)
+    except RecursionError as exc:
+        raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.") from exc
+    except ValueError as exc:
+        raise ParseError(f"JSON parse error - {exc}") from exc
+    return data
 
 
 def _check_form(data):

@@ -23,6 +23,26 @@ logger = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 30
 EAGER_INLINE_LIMIT = 50  # without a broker, bigger changes wait for the scheduled recompute
 TENANT_WIDE_THRESHOLD = 2000
+# A debounce key means "a run is scheduled and has not started": the run deletes its keys as it starts
+# (:func:`debounce_release`), so a change committed while the key exists is read by that run. The
+# lifetime only bounds a lost run's keys (then the next change schedules again).
+KEY_LIFETIME_FACTOR = 3
+
+
+def _debounce_key(tenant_id: int, account_id: int | str) -> str:
+    return f"health:debounce:{tenant_id}:{account_id}"
+
+
+def debounce_release(tenant_id: int, account_ids: Iterable[int] | None = None) -> None:
+    """Called by a recompute as it starts, before it reads anything: changes from now on schedule
+    a new run (the keys' expiry alone would leave a gap: a change committed after the run read the data
+    but before the key expired would be dropped). ``account_ids`` None: a tenant-wide run."""
+    keys = [_debounce_key(tenant_id, "all")] if account_ids is None else [
+        _debounce_key(tenant_id, account_id) for account_id in account_ids]
+    try:
+        cache.delete_many(keys)
+    except Exception:  # noqa: BLE001 - cache down: nothing is debounced anyway
+        logger.warning("health: cache unreachable, debounce keys not released", exc_info=True)
 
 
 def celery_is_eager() -> bool:
@@ -75,8 +95,13 @@ def _enqueue_accounts(tenant_id: int, ids: list[int], countdown: int, *, message
     if message is None:  # asked outside the outbox (no transaction): keep it now
         message = outbox.enqueue("health.recompute_accounts", args=[tenant_id, ids], countdown=countdown,
                                  tenant_id=tenant_id, dispatch=False)
-    keys = {f"health:debounce:{tenant_id}:{account_id}": account_id for account_id in ids}
+    keys = {_debounce_key(tenant_id, account_id): account_id for account_id in ids}
     try:
+        # A big request while a tenant-wide recompute is pending: that run (at most `countdown` away, and
+        # after this commit) covers these accounts; one key read instead of thousands.
+        if len(keys) > TENANT_WIDE_THRESHOLD and cache.get(_debounce_key(tenant_id, "all")):
+            outbox.discard(message)
+            return
         pending = cache.get_many(list(keys))
     except Exception:  # noqa: BLE001 - cache down: no debounce, recompute them all (idempotent)
         logger.warning("health: cache unreachable, recompute requests not debounced", exc_info=True)
@@ -87,12 +112,12 @@ def _enqueue_accounts(tenant_id: int, ids: list[int], countdown: int, *, message
         return
     try:
         if len(fresh) > TENANT_WIDE_THRESHOLD:
-            if not cache.add(f"health:debounce:{tenant_id}:all", 1, timeout=countdown):
+            if not cache.add(_debounce_key(tenant_id, "all"), 1, timeout=countdown * KEY_LIFETIME_FACTOR):
                 outbox.discard(message)
                 return
             outbox.update(message, task_name="health.recompute_tenant", args=[tenant_id])
         else:
-            cache.set_many(dict.fromkeys(fresh, 1), timeout=countdown)
+            cache.set_many(dict.fromkeys(fresh, 1), timeout=countdown * KEY_LIFETIME_FACTOR)
     except Exception:  # noqa: BLE001
         logger.warning("health: cache unreachable, recompute requests not debounced", exc_info=True)
     if message.task_name == "health.recompute_accounts" and sorted(fresh.values()) != message.args[1]:

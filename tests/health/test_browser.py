@@ -18,6 +18,14 @@ from tests.factories.tenancy import PASSWORD
 pytestmark = BROWSER_MARKS
 
 
+def log_in(page, base: str, user) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", user.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
 def test_health_pages_in_chromium(live_server, browser_page, transactional_db, tenant, alice):
     page = browser_page
     account = AccountFactory(tenant=tenant, name="Gadget Co", csm=alice)
@@ -29,11 +37,7 @@ def test_health_pages_in_chromium(live_server, browser_page, transactional_db, t
     ContactFactory(account=account, is_champion=True)
     recompute_health(tenant=tenant)
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", alice.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, alice)
 
     page.goto(f"{base}/accounts/{account.pk}/")
     panel = page.locator("#health-panel")
@@ -56,3 +60,19 @@ def test_health_pages_in_chromium(live_server, browser_page, transactional_db, t
     page.click("form.scorecard-form button[type=submit]")
     page.wait_for_selector("text=Scorecard saved")
     assert [c["weight"] for c in Scorecard.all_tenants.get().components] == [40, 35, 25]
+
+
+def test_event_mappings_page_in_chromium(live_server, browser_page, transactional_db, tenant, alice):
+    from health.models import EventMapping
+
+    page = browser_page
+    base = live_server.url
+    log_in(page, base, alice)
+    page.goto(f"{base}/health/events/")
+    page.fill("#event", "Report Exported")
+    page.fill("#metric", "feature:export")
+    page.click("button:has-text('Add mapping')")
+    page.wait_for_url(f"{base}/health/events/")
+    assert "feature:export" in page.locator("table.data").inner_text()
+    shot(page, "health-event-mappings")
+    assert EventMapping.all_tenants.filter(tenant=tenant, metric="feature:export").exists()

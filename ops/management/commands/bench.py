@@ -15,13 +15,14 @@ from core import bench_idempotency
 from dashboards import bench as dashboards_bench
 from dashboards import bench_dry_run
 from dashboards import bench_targets as kpi_targets_bench
-from health import bench_ingest, bench_recompute
+from health import bench_freshness, bench_ingest, bench_recompute
 from renewals import bench as renewals_bench
 from tickets import bench as tickets_bench
 
 BENCHMARKS = {
     "health": bench_recompute,
     "usage-ingest": bench_ingest,
+    "freshness": bench_freshness,
     "tickets": tickets_bench,
     "renewals": renewals_bench,
     "surveys": bench_surveys,
