@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "onboarding",
     "renewals",
     "advocacy",
+    "integrations",
     "workspace",
     "dashboards",
     "ops",
@@ -183,8 +184,9 @@ CELERY_TASK_ROUTES = {
     "health.*": {"queue": "health"},
     "*.send_email": {"queue": "email"},
     "advocacy.send_survey_batch": {"queue": "email"},
+    "integrations.*": {"queue": "webhooks"},
 }
-CELERY_WORKER_QUEUES = os.environ.get("CELERY_WORKER_QUEUES", "default,sla,health,email")
+CELERY_WORKER_QUEUES = os.environ.get("CELERY_WORKER_QUEUES", "default,sla,health,email,webhooks")
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 if REDIS_URL and CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT and not TESTING:
@@ -195,6 +197,20 @@ CELERY_TASK_IGNORE_RESULT = True
 # after a failed publish, and beat drains what is left.
 OUTBOX_BROKER_RETRY_SECONDS = int(os.environ.get("OUTBOX_BROKER_RETRY_SECONDS", "10"))
 OUTBOX_DRAIN_SECONDS = float(os.environ.get("OUTBOX_DRAIN_SECONDS", "30"))
+# Webhook and Slack deliveries (integrations/delivery.py): beat polls due deliveries this often; a worker delivers
+# batches in parallel threads for up to the budget; retries back off exponentially with full jitter
+# (base * 2**n, capped) for the retry window, then the delivery has failed; a delivery left "delivering" by a
+# dead worker is taken again after the lease; an endpoint pauses after so many failures in a row.
+WEBHOOK_POLL_SECONDS = float(os.environ.get("WEBHOOK_POLL_SECONDS", "2"))
+WEBHOOK_POLL_BUDGET_SECONDS = float(os.environ.get("WEBHOOK_POLL_BUDGET_SECONDS", "50"))
+WEBHOOK_BATCH_SIZE = int(os.environ.get("WEBHOOK_BATCH_SIZE", "64"))
+WEBHOOK_SEND_THREADS = int(os.environ.get("WEBHOOK_SEND_THREADS", "16"))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_LEASE_SECONDS = int(os.environ.get("WEBHOOK_LEASE_SECONDS", "120"))
+WEBHOOK_BACKOFF_BASE_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_BASE_SECONDS", "30"))
+WEBHOOK_BACKOFF_CAP_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_CAP_SECONDS", "3600"))
+WEBHOOK_RETRY_WINDOW_SECONDS = int(os.environ.get("WEBHOOK_RETRY_WINDOW_SECONDS", str(24 * 60 * 60)))
+WEBHOOK_BREAKER_FAILURES = int(os.environ.get("WEBHOOK_BREAKER_FAILURES", "15"))
 OUTBOX_KEEP_DAYS = 7
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
@@ -203,6 +219,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 # Periodic jobs. Each fans out one task per tenant; `expires` drops a run that a
 # stalled worker would otherwise execute late and twice.
 CELERY_BEAT_SCHEDULE = {
+    # Webhook and Slack deliveries: due ones are polled from the database (retries are rows, not countdowns).
+    "integrations-deliver-due": {"task": "integrations.deliver_due", "schedule": WEBHOOK_POLL_SECONDS,
+                                 "options": {"expires": max(1.0, WEBHOOK_POLL_SECONDS - 0.5)}},
     "core-drain-outbox": {"task": "core.drain_outbox", "schedule": OUTBOX_DRAIN_SECONDS,
                           "options": {"expires": max(5.0, OUTBOX_DRAIN_SECONDS - 1)}},
     "health-recompute-all-tenants": {

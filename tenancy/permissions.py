@@ -21,6 +21,7 @@ ONBOARDING_CONFIGURE = "onboarding.configure"  # plan templates
 RENEWALS_CONFIGURE = "renewals.configure"  # touchpoint cadences (and renewal settings)
 ADVOCACY_CONFIGURE = "advocacy.configure"  # the reference program: yearly cap, eligibility rules, targets
 TENANT_MANAGE = "tenant.manage"  # people, roles, API keys, tenant settings
+INTEGRATIONS_MANAGE = "integrations.manage"  # outgoing webhooks and Slack notifications (admins; write API keys)
 
 ALL_CAPABILITIES = frozenset(
     {
@@ -36,6 +37,7 @@ ALL_CAPABILITIES = frozenset(
         RENEWALS_CONFIGURE,
         ADVOCACY_CONFIGURE,
         TENANT_MANAGE,
+        INTEGRATIONS_MANAGE,
     }
 )
 
