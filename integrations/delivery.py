@@ -3,7 +3,8 @@
 ``deliver_due()`` (the beat-polled Celery task's body) loops over batches:
 
 1. **claim** (one statement): lock the active, unpaused endpoints that no other worker is claiming for
-   (``FOR UPDATE SKIP LOCKED``), take their due deliveries (pending and due, or ``delivering`` with an expired
+   (``FOR UPDATE SKIP LOCKED``), take their due deliveries (``FOR UPDATE SKIP LOCKED`` too: a row another worker
+   is recording the outcome of is skipped) (pending and due, or ``delivering`` with an expired
    lease: a worker that died mid-delivery) that no earlier unfinished delivery about the same object to the same
    endpoint is waiting before (order per subscription and object), at most ``max_in_flight`` per endpoint counting
    those still in flight, and mark them ``delivering`` with a lease;
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,38 +39,34 @@ CLAIM_SQL = """
 WITH endpoints AS (
     SELECT e.id, e.max_in_flight FROM integrations_webhookendpoint e
     WHERE e.active AND e.paused_at IS NULL
-      AND EXISTS (SELECT 1 FROM integrations_webhookdelivery d
-                  WHERE d.endpoint_id = e.id AND d.status IN ('pending', 'delivering') AND d.next_attempt_at <= %(now)s)
     FOR UPDATE OF e SKIP LOCKED
 ),
-in_flight AS (
-    SELECT d.endpoint_id, count(*) AS n FROM integrations_webhookdelivery d
-    WHERE d.endpoint_id IN (SELECT id FROM endpoints) AND d.status = 'delivering' AND d.lease_expires_at > %(now)s
-    GROUP BY d.endpoint_id
-),
-due AS (
-    SELECT d.id, d.endpoint_id, d.next_attempt_at,
-           row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS place
-    FROM integrations_webhookdelivery d
-    WHERE d.endpoint_id IN (SELECT id FROM endpoints)
-      AND d.status IN ('pending', 'delivering') AND d.next_attempt_at <= %(now)s
-      AND (d.status = 'pending' OR d.lease_expires_at <= %(now)s)
-      AND (d.object_key = '' OR NOT EXISTS (
-          SELECT 1 FROM integrations_webhookdelivery earlier
-          WHERE earlier.endpoint_id = d.endpoint_id AND earlier.object_key = d.object_key AND earlier.id < d.id
-            AND earlier.status IN ('pending', 'delivering')))
-),
 picked AS (
-    SELECT due.id FROM due
-    JOIN endpoints ON endpoints.id = due.endpoint_id
-    LEFT JOIN in_flight ON in_flight.endpoint_id = due.endpoint_id
-    WHERE due.place <= endpoints.max_in_flight - coalesce(in_flight.n, 0)
+    -- Per endpoint, its first due deliveries in order, as many as it has room for (an index range scan each).
+    SELECT due.id, due.next_attempt_at FROM endpoints
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS n FROM integrations_webhookdelivery f
+        WHERE f.endpoint_id = endpoints.id AND f.status = 'delivering' AND f.lease_expires_at > %(now)s
+    ) in_flight
+    CROSS JOIN LATERAL (
+        SELECT d.id, d.next_attempt_at FROM integrations_webhookdelivery d
+        WHERE d.endpoint_id = endpoints.id
+          AND d.status IN ('pending', 'delivering') AND d.next_attempt_at <= %(now)s
+          AND (d.status = 'pending' OR d.lease_expires_at <= %(now)s)
+          AND (d.object_key = '' OR NOT EXISTS (
+              SELECT 1 FROM integrations_webhookdelivery earlier
+              WHERE earlier.endpoint_id = d.endpoint_id AND earlier.object_key = d.object_key AND earlier.id < d.id
+                AND earlier.status IN ('pending', 'delivering')))
+        ORDER BY d.next_attempt_at  -- the index's order (ties by id): the scan stops at the limit, no sort
+        LIMIT greatest(endpoints.max_in_flight - in_flight.n, 0)
+        FOR UPDATE OF d SKIP LOCKED
+    ) due
     ORDER BY due.next_attempt_at, due.id
     LIMIT %(batch)s
 )
 UPDATE integrations_webhookdelivery d
 SET status = 'delivering', attempts = d.attempts + 1, lease_expires_at = %(lease)s, last_attempt_at = %(now)s
-FROM picked WHERE d.id = picked.id
+FROM picked WHERE d.id = picked.id AND d.status IN ('pending', 'delivering')
 RETURNING d.id
 """
 
@@ -126,11 +123,26 @@ class Outcome:
     attempted_at: datetime
 
 
+def _no_fsync_wait(cursor) -> None:
+    """The engine's own transactions commit without waiting for the WAL flush (``synchronous_commit = off``, this
+    transaction only). A database crash may forget the last few milliseconds of them: a forgotten claim leaves
+    the delivery pending, a forgotten outcome sends it again: at-least-once either way, as the contract says
+    (receivers deduplicate by ``X-Event-Id``). Events themselves are written by the publisher's transaction, which
+    keeps its durable commit: a crash loses no event."""
+    if connection.in_atomic_block and not connection.savepoint_ids:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def claim(*, now: datetime, batch: int) -> list[Claimed]:
     """Claim up to ``batch`` due deliveries (two queries: the claim, then what to send)."""
     lease = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
     with transaction.atomic():
         with connection.cursor() as cursor:
+            _no_fsync_wait(cursor)
+            # Every step of the claim has its index; right after a burst of events (before autovacuum's next
+            # ANALYZE) stale statistics make the planner prefer scanning the whole table, every claim. (Nor is a
+            # millisecond query worth JIT-compiling, which the planner's inflated costs would then ask for.)
+            cursor.execute("SET LOCAL enable_seqscan TO OFF; SET LOCAL jit TO OFF")
             cursor.execute(CLAIM_SQL, {"now": now, "lease": lease, "batch": batch})
             ids = [row[0] for row in cursor.fetchall()]
     if not ids:
@@ -168,11 +180,6 @@ def http_client() -> httpx.Client:
                         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
 
 
-def send_all(claimed: list[Claimed], client: httpx.Client, pool: ThreadPoolExecutor) -> list[Outcome]:
-    """Post every claimed delivery in parallel; outcomes in the order they completed."""
-    return list(pool.map(lambda c: send_one(c, client), claimed))
-
-
 def _describe(response: outbound.OutboundResponse) -> str:
     return f"HTTP {response.status}" if response.status is not None else (response.error or "no answer")
 
@@ -198,6 +205,7 @@ def record(outcomes: list[Outcome], *, now: datetime | None = None) -> dict[str,
         params += [c.id, c.attempts, status, when, r.status, r.elapsed_ms, r.body_prefix, r.error[:2000], now]
     with transaction.atomic():
         with connection.cursor() as cursor:
+            _no_fsync_wait(cursor)
             cursor.execute(RECORD_SQL.format(values=", ".join([RECORD_ROW] * len(outcomes))), params)
             recorded = {row[0] for row in cursor.fetchall()}
         DeliveryAttempt.all_tenants.bulk_create([
@@ -240,24 +248,33 @@ def _count_failures(outcomes: list[Outcome], now: datetime) -> int:
 
 def deliver_due(*, batch: int | None = None, budget_seconds: float | None = None,
                 client: httpx.Client | None = None) -> dict[str, int]:
-    """Deliver what is due, batch after batch, until nothing is due or the time budget is spent."""
+    """Deliver what is due until nothing is due or the time budget is spent, as a pipeline: claim up to ``batch``
+    deliveries, post them in parallel threads, and each time at least half of those in flight have answered,
+    record their outcomes (one ``record`` call) and claim more to fill the room they left. Each claim and each
+    record is a constant number of queries whatever its size."""
     batch = batch or settings.WEBHOOK_BATCH_SIZE
     budget = settings.WEBHOOK_POLL_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     totals = {"claimed": 0, "succeeded": 0, "retrying": 0, "failed": 0, "paused": 0}
     started = time.monotonic()
     own_client = client is None
     client = client or http_client()
+    in_flight: set[Future] = set()
     try:
         with ThreadPoolExecutor(max_workers=settings.WEBHOOK_SEND_THREADS) as pool:
             while True:
-                claimed = claim(now=timezone.now(), batch=batch)
-                if not claimed:
+                if time.monotonic() - started < budget and len(in_flight) <= batch // 2:
+                    claimed = claim(now=timezone.now(), batch=batch - len(in_flight))
+                    totals["claimed"] += len(claimed)
+                    in_flight |= {pool.submit(send_one, c, client) for c in claimed}
+                if not in_flight:
                     break
-                totals["claimed"] += len(claimed)
-                for key, value in record(send_all(claimed, client, pool)).items():
+                answered: list[Outcome] = []
+                target = max(1, len(in_flight) // 2)
+                while in_flight and len(answered) < target:
+                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    answered += [future.result() for future in done]
+                for key, value in record(answered).items():
                     totals[key] += value
-                if time.monotonic() - started >= budget:
-                    break
     finally:
         if own_client:
             client.close()

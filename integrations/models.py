@@ -104,9 +104,13 @@ class WebhookDelivery(TenantModel):
             models.UniqueConstraint(fields=["endpoint", "event"], name="webhook_delivery_once_per_endpoint"),
         ]
         indexes = [
-            # The poller: an endpoint's unfinished deliveries by due time.
-            models.Index(fields=["endpoint", "next_attempt_at"], name="webhook_delivery_due",
+            # The poller: an endpoint's unfinished deliveries in the order it claims them (no sort: the claim
+            # stops at its limit).
+            models.Index(fields=["endpoint", "next_attempt_at", "id"], name="webhook_delivery_due",
                          condition=Q(status__in=UNFINISHED)),
+            # The claim's count of deliveries in flight per endpoint.
+            models.Index(fields=["endpoint", "lease_expires_at"], name="webhook_delivery_in_flight",
+                         condition=Q(status=DeliveryStatus.DELIVERING)),
             # Ordering: an earlier unfinished delivery about the same object to the same endpoint.
             models.Index(fields=["endpoint", "object_key", "id"], name="webhook_delivery_order",
                          condition=Q(status__in=UNFINISHED)),

@@ -3,6 +3,7 @@ resume, test-send, delete; the delivery log with replay. Thin: services write, s
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -34,6 +35,7 @@ def endpoints_page(request):
         "webhooks": [e for e in rows if e.kind == EndpointKind.WEBHOOK],
         "slacks": [e for e in rows if e.kind == EndpointKind.SLACK],
         "slack_labels": {k: n.label for k, n in SLACK_NOTIFICATIONS.items()},
+        "breaker_failures": settings.WEBHOOK_BREAKER_FAILURES,
     })
 
 

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from advocacy import bench_surveys
 from dashboards import bench as dashboards_bench
 from health import bench_ingest, bench_recompute
+from integrations import bench as webhooks_bench
 from renewals import bench as renewals_bench
 from tickets import bench as tickets_bench
 
@@ -23,6 +24,7 @@ BENCHMARKS = {
     "renewals": renewals_bench,
     "surveys": bench_surveys,
     "dashboards": dashboards_bench,
+    "webhooks": webhooks_bench,
 }
 
 
