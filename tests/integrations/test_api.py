@@ -184,9 +184,10 @@ def test_another_tenants_webhook_is_404(api, other_tenant, receiver):
 
 
 def test_the_schema_documents_the_webhooks():
-    from drf_spectacular.generators import SchemaGenerator
+    from integrations.urls import api_urlpatterns
+    from tests.schema_support import clean_schema
 
-    schema = SchemaGenerator().get_schema(request=None, public=True)
+    schema = clean_schema(api_urlpatterns)  # no drf-spectacular warning, valid OpenAPI 3
     paths = schema["paths"]
     for path in ("/api/v1/webhooks/", "/api/v1/webhooks/{id}/", "/api/v1/webhooks/{id}/deliveries/",
                  "/api/v1/webhooks/{id}/replay/", "/api/v1/webhooks/{id}/test/",
