@@ -24,7 +24,6 @@ from integrations.models import (
     WebhookEvent,
 )
 from integrations.recording import retry_window, wants
-from integrations.slack import slack_message
 
 MIN_SECRET_LENGTH = 16
 TEST_EVENT = "webhook.test"
@@ -138,7 +137,9 @@ def endpoint_test_send(*, endpoint: WebhookEndpoint) -> outbound.OutboundRespons
     event, data = test_payload(endpoint.tenant)
     event_id = str(uuid.uuid4())
     if endpoint.kind == EndpointKind.SLACK:
-        body = json.dumps({"text": data["message"], "blocks": slack_message(event, data)["blocks"][:1]}).encode()
+        body = json.dumps({"text": data["message"], "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{data['message']}*"}},
+        ]}).encode()
         headers = signing.headers(event_id=event_id, event=event, body=body, secret="", attempt=1)
     else:
         body = signing.event_body(event_id=event_id, event=event, created_at=timezone.now(), data=data)

@@ -70,3 +70,11 @@ def test_slack_notifications_are_validated(tenant, allow_private):
         _slack(tenant, "http://127.0.0.1:9/x", ["ticket.created"])
     endpoint = _slack(tenant, "http://127.0.0.1:9/x", ["detractor"])
     assert endpoint.secret == "" and endpoint.events == ["detractor"]
+
+
+def test_a_slack_test_send_is_a_plain_message(tenant, receiver):
+    endpoint = _slack(tenant, receiver.url, ["detractor"])
+    assert services.endpoint_test_send(endpoint=endpoint).ok
+    message = json.loads(receiver.requests[0]["body"])
+    assert message["text"] == "A test delivery from Acme Corp."
+    assert message["blocks"][0]["text"]["text"] == "*A test delivery from Acme Corp.*"
