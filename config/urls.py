@@ -8,6 +8,7 @@ from core import views as core_views
 from core.api.jobs import JobView
 from dashboards import urls as dashboards_urls
 from health import urls as health_urls
+from integrations import urls as integrations_urls
 from knowledge import urls as knowledge_urls
 from onboarding import urls as onboarding_urls
 from renewals import cadence_urls, opportunity_urls, renewal_urls
@@ -39,6 +40,7 @@ api_v1 = [
     *reference_urls.api_urlpatterns,
     *survey_urls.api_urlpatterns,
     *dashboards_urls.api_urlpatterns,
+    *integrations_urls.api_urlpatterns,
     path("jobs/<str:id>/", JobView.as_view(), name="api-job"),
 ]
 
@@ -50,6 +52,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("", include(tenancy_urls)),
+    path("settings/integrations/", include((integrations_urls.urlpatterns, "integrations"))),
     path("accounts/", include((accounts_urls.urlpatterns + workspace_urls.account_urlpatterns, "accounts"))),
     path("health/", include((health_urls.urlpatterns, "health"))),
     path("tickets/", include((tickets_urls.urlpatterns, "tickets"))),

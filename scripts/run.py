@@ -129,7 +129,7 @@ def main() -> int:
             [PY, "-m", "gunicorn", "config.wsgi", "-b", f"{host}:{port}", "-w", "3"]
         services = [Service("web", web)]
         celery = [PY, "-m", "celery", "-A", "config"]
-        queues = env.get("CELERY_WORKER_QUEUES", "default,sla,health,email")
+        queues = env.get("CELERY_WORKER_QUEUES", "default,sla,health,email,webhooks")
         if redis:
             services += [
                 Service("worker", [*celery, "worker", "-l", "info", "--concurrency", "2", "-Q", queues], restart=True),

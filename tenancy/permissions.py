@@ -22,6 +22,7 @@ RENEWALS_CONFIGURE = "renewals.configure"  # touchpoint cadences (and renewal se
 ADVOCACY_CONFIGURE = "advocacy.configure"  # the reference program: yearly cap, eligibility rules, targets
 DASHBOARDS_CONFIGURE = "dashboards.configure"  # KPI targets (admins; write-scoped API keys)
 TENANT_MANAGE = "tenant.manage"  # people, roles, API keys, tenant settings
+INTEGRATIONS_MANAGE = "integrations.manage"  # outgoing webhooks and Slack notifications (admins; write API keys)
 
 ALL_CAPABILITIES = frozenset(
     {
@@ -38,6 +39,7 @@ ALL_CAPABILITIES = frozenset(
         ADVOCACY_CONFIGURE,
         DASHBOARDS_CONFIGURE,
         TENANT_MANAGE,
+        INTEGRATIONS_MANAGE,
     }
 )
 

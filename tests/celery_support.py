@@ -82,7 +82,7 @@ def require_test_redis() -> None:
         pytest.skip("Redis is not running")
 
 
-QUEUES = ("default", "sla", "health", "email")  # settings.CELERY_WORKER_QUEUES
+QUEUES = ("default", "sla", "health", "email", "webhooks")  # settings.CELERY_WORKER_QUEUES
 BROKER_KEYS = (*QUEUES, "unacked", "unacked_index", "unacked_mutex")
 
 

@@ -47,6 +47,7 @@ from tests.factories import (
     make_plan,
     make_template,
 )
+from tests.factories.integrations import WebhookDeliveryFactory, WebhookEndpointFactory
 from tests.factories.references import (
     AdvocacyActivityFactory,
     CaseStudyFactory,
@@ -274,6 +275,20 @@ def _dashboard_job(t):
     return {"job_id": str(jobs.job_create(tenant=t, kind="dashboards.refresh").pk)}
 
 
+def _webhook(t):
+    return {"pk": WebhookEndpointFactory(tenant=t).pk}
+
+
+def _webhook_delivery(t):
+    delivery = WebhookDeliveryFactory(endpoint=WebhookEndpointFactory(tenant=t), status="succeeded")
+    return {"pk": delivery.endpoint_id, "delivery_pk": delivery.pk}
+
+
+def _api_webhook_delivery(t):
+    built = _webhook_delivery(t)
+    return {"pk": built["pk"], "delivery_id": built["delivery_pk"]}
+
+
 Builder = Callable[[Tenant], dict]
 
 # Every route that captures an object id, by URL name: how to make that object in a tenant.
@@ -380,6 +395,22 @@ BUILDERS: dict[str, Builder] = {
     "surveys:edit": _survey,
     "surveys:send": _survey,
     "surveys:progress": _survey,
+    # integrations: webhooks and Slack notifications
+    "integrations:detail": _webhook,
+    "integrations:edit": _webhook,
+    "integrations:pause": _webhook,
+    "integrations:resume": _webhook,
+    "integrations:test": _webhook,
+    "integrations:delete": _webhook,
+    "integrations:replay_since": _webhook,
+    "integrations:delivery_replay": _webhook_delivery,
+    "api-webhook-detail": _webhook,
+    "api-webhook-deliveries": _webhook,
+    "api-webhook-replay": _webhook,
+    "api-webhook-test": _webhook,
+    "api-webhook-pause": _webhook,
+    "api-webhook-resume": _webhook,
+    "api-webhook-delivery-replay": _api_webhook_delivery,
     # core
     "api-job": _job,
     # dashboards
@@ -411,7 +442,17 @@ def _mixed_unlink(own, other):
     return {"pk": _ticket(own)["pk"], "article_pk": _linked_article(other)["article_pk"]}
 
 
+def _mixed_webhook_delivery(own, other):
+    return {"pk": _webhook(own)["pk"], "delivery_pk": _webhook_delivery(other)["delivery_pk"]}
+
+
+def _mixed_api_webhook_delivery(own, other):
+    return {"pk": _webhook(own)["pk"], "delivery_id": _webhook_delivery(other)["delivery_pk"]}
+
+
 MIXED: dict[str, Callable[[Tenant, Tenant], dict]] = {
+    "integrations:delivery_replay": _mixed_webhook_delivery,
+    "api-webhook-delivery-replay": _mixed_api_webhook_delivery,
     "accounts:contact_edit": _mixed_contact_edit,
     "tickets:attachment": _mixed_attachment,
     "api-ticket-attachment-download": _mixed_api_attachment,
@@ -449,6 +490,9 @@ def tenant_world(t: Tenant, marker: str = MARKER) -> None:
     SurveyResponseFactory(account=account, comment=f"{marker} survey comment")
     SurveyFactory(tenant=t, name=f"{marker} campaign")
     _reference_world(account, marker)
+    WebhookEndpointFactory(tenant=t, url=f"https://{marker}.example.com/hook", description=f"{marker} webhook")
+    WebhookEndpointFactory(tenant=t, kind="slack", url=f"https://{marker}.example.com/slack", events=["detractor"],
+                           secret="", description=f"{marker} slack")
     refresh_all(tenant=t)  # the dashboards' aggregates (top accounts by tickets name the account)
 
 

@@ -73,6 +73,8 @@ TENANT_WIDE = {
     # advocacy: surveys
     "api-survey-response-list", "api-metrics-nps", "api-metrics-csat",
     "surveys:campaigns", "surveys:create", "surveys:responses", "surveys:report", "surveys:settings",
+    # integrations: webhooks and Slack notifications
+    "integrations:endpoints", "integrations:webhook_create", "integrations:slack_create", "api-webhook-list",
 }
 
 # The tenant-wide routes whose GET lists the tenant's things, in a list or a picker (the control: acme's
@@ -89,6 +91,7 @@ LISTS = {
     "references:board", "references:case_studies", "references:rewards", "references:activities",
     "api-survey-response-list", "surveys:campaigns", "surveys:responses",
     "dashboards:support", "dashboards:support_export", "dashboards:kpi_targets", "api-kpi-target-list",
+    "integrations:endpoints", "api-webhook-list",
 }
 
 # Routes open without a tenant, or reached by a token rather than an id: each has its own test (named here).

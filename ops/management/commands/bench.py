@@ -16,6 +16,7 @@ from dashboards import bench as dashboards_bench
 from dashboards import bench_dry_run
 from dashboards import bench_targets as kpi_targets_bench
 from health import bench_freshness, bench_ingest, bench_recompute
+from integrations import bench as webhooks_bench
 from renewals import bench as renewals_bench
 from tickets import bench as tickets_bench
 
@@ -30,6 +31,7 @@ BENCHMARKS = {
     "idempotency": bench_idempotency,
     "kpi-targets": kpi_targets_bench,
     "scorecard-dry-run": bench_dry_run,
+    "webhooks": webhooks_bench,
 }
 
 
