@@ -1,7 +1,7 @@
 """What the VP portfolio page, its CSV and the CSM book page show: the selectors' figures (``portfolio_selectors``,
-``book_selectors``) and the domain apps' own set-based figures (retention from the ARR ledger, the weighted
+``book_selectors``) and the domain apps' own set-based figures (retention materialised from the ARR ledger per segment x CSM, the weighted
 pipeline, NPS/CSAT, onboarding, SLA compliance from the support aggregates), with the link to the list behind
-each number. Filters the source cannot apply (retention, onboarding: tenant-wide; the pipeline: by owner, not
+each number. Filters the source cannot apply (onboarding: tenant-wide; the pipeline: by owner, not
 segment) are said so on the page."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dashboards.support_selectors import SupportFilters, freshness, sla_breakdow
 from health.charts import line_chart
 from health.selectors import tenant_bands
 from onboarding.selectors import board_metrics
-from renewals import ledger_selectors, renewal_selectors, retention
+from renewals import renewal_selectors, retention, retention_figures
 from renewals.opportunity_selectors import weighted_pipeline
 from tenancy.models import Role
 from tenancy.selectors import tenant_users
@@ -35,8 +35,11 @@ def _url(name: str, **params) -> str:
     return f"{reverse(name)}?{query}" if query else reverse(name)
 
 
-def _retention(today) -> dict:
-    trend = ledger_selectors.retention_trend(today=today, months=12)
+def _retention(today, filters: selectors.PortfolioFilters) -> dict:
+    """The trailing-twelve-month trend of the accounts the filters select, from the materialised rows (as of
+    their last refresh; before any, today's windows with no figures)."""
+    refresh = retention_figures.latest()
+    trend = retention_figures.trend(as_of=refresh.as_of if refresh else today, months=12, where=filters.account_q())
     points = [(window, retention.retention(totals)) for window, totals in trend]
     window, current = points[-1]
     chart = line_chart([w.end for w, _ in points], [
@@ -44,7 +47,7 @@ def _retention(today) -> dict:
         {"label": "GRR %", "values": [float(r.grr) if r.grr is not None else None for _, r in points],
          "css": "features", "dashed": True},
     ])
-    return {"window": window, "current": current, "trend": points, "chart": chart}
+    return {"window": window, "current": current, "trend": points, "chart": chart, "refreshed": refresh}
 
 
 def portfolio_context(request) -> dict:
@@ -76,7 +79,7 @@ def portfolio_context(request) -> dict:
         "segment_chart": bar_rows([{"label": r["label"], "value": float(r["arr"])} for r in segment_rows]),
         "at_risk": selectors.at_risk(filters=filters, bottom_band=bottom),
         "bottom_band": bands[-1] if bands else None,
-        "retention": _retention(today), "renewals": renewals,
+        "retention": _retention(today, filters), "renewals": renewals,
         "renewals_total": {"count": sum(r["count"] for r in renewals), "arr": sum(r["arr"] for r in renewals)},
         "pipeline": weighted_pipeline(owner_id=filters.csm_id),
         "nps": survey_selectors.nps_metric(window=survey_window, segment=filters.segment or None),

@@ -31,12 +31,14 @@ from django.utils import timezone
 from accounts.models import AccountStatus
 from dashboards.histograms import BUCKETS, EDGES
 from dashboards.models import DashboardRefresh, RefreshKind
+from renewals.retention_refresh import refresh_retention
 from tenancy.models import Tenant
 
 SUPPORT_WINDOW_DAYS = 90
 SUPPORT_RECENT_DAYS = 2  # what the 5-minute refresh rewrites (yesterday and today) once the day's full run is done
 PORTFOLIO_HISTORY_DAYS = 90
 PORTFOLIO_BACKFILL_DAYS = 30  # missing past days filled per run (most recent first): every run stays bounded
+RETENTION = "retention"  # refresh_all's key for the retention rows (recorded by renewals, not DashboardRefresh)
 _LOCK_NAMESPACE = 0x0DA5  # advisory lock key: (namespace << 32) + tenant * 8 + kind
 
 
@@ -308,7 +310,8 @@ def support_full_due(*, tenant: Tenant, now: datetime) -> bool:
 
 
 def refresh_all(*, tenant: Tenant, now: datetime | None = None, full: bool | None = None) -> dict:
-    """Both kinds, each in its own transaction: ``{"portfolio": {...}, "support": {...}}``.
+    """Both kinds and the tenant's retention (``renewals.retention_refresh``, its own record), each in its own
+    transaction: ``{"portfolio": {...}, "support": {...}, "retention": {...}}``.
 
     Support events are dated by when they happened, so past days rarely move (a reassignment, a segment change,
     a reopened ticket): the first run of each UTC day (or ``full=True``: the on-demand refresh) rewrites the
@@ -320,4 +323,5 @@ def refresh_all(*, tenant: Tenant, now: datetime | None = None, full: bool | Non
     return {
         RefreshKind.PORTFOLIO.value: refresh_portfolio(tenant=tenant, now=now).as_dict(),
         RefreshKind.SUPPORT.value: refresh_support(tenant=tenant, now=now, days=days).as_dict() | {"days": days},
+        RETENTION: refresh_retention(tenant=tenant, now=now).as_dict(),
     }

@@ -89,7 +89,8 @@ def test_refresh_query_count_is_constant(tenant, support_history, portfolio_hist
     for i in range(15):
         account = AccountFactory(tenant=tenant, segment="mid_market", arr=Decimal(1000 + i))
         TicketFactory(account=account, severity=1 + i % 4)
-    assert _queries(lambda: refresh_all(tenant=tenant, full=full)) == small <= 21  # 17 statements + savepoint pairs
+    # 17 statements + savepoint pairs, and the retention's 8 statements + 1 pair
+    assert _queries(lambda: refresh_all(tenant=tenant, full=full)) == small <= 31
 
 
 PORTFOLIO_FIELDS = ("day", "segment", "csm_id", "band", "accounts", "arr", "scored_accounts", "score_sum")
@@ -134,8 +135,8 @@ def test_portfolio_refresh_is_idempotent_and_keeps_past_days(tenant, portfolio_h
 
 def test_refresh_all_records_both_kinds(tenant, support_history):
     outcome = refresh_all(tenant=tenant)
-    assert set(outcome) == {"portfolio", "support"}
-    assert outcome["support"]["rows"] == 4
+    assert set(outcome) == {"portfolio", "support", "retention"}
+    assert outcome["support"]["rows"] == 4 and outcome["retention"]["as_of"] == "2026-03-10"
     with tenant_context(tenant):
         assert sorted(DashboardRefresh.objects.values_list("kind", flat=True)) == ["portfolio", "support",
                                                                                    "support_full"]
