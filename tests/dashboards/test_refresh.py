@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dashboards.histograms import BUCKETS
 from dashboards.models import DashboardRefresh, PortfolioDay, SupportDay
-from dashboards.refresh import refresh_all, refresh_portfolio, refresh_support
+from dashboards.refresh import PORTFOLIO_BACKFILL_DAYS, refresh_all, refresh_portfolio, refresh_support
 from tenancy.context import tenant_context
 from tests.dashboards.conftest import NOW, at, set_ticket
 from tests.factories import AccountFactory, TicketFactory
@@ -131,6 +131,15 @@ def test_portfolio_refresh_is_idempotent_and_keeps_past_days(tenant, portfolio_h
     rows = portfolio_rows(tenant)
     assert rows[:5] == first[:5]
     assert rows[6] == (date(2026, 3, 10), "smb", None, "yellow", 1, Decimal("20000.00"), 1, Decimal("55.0"))
+
+
+def test_the_first_ever_refresh_leaves_the_portfolio_history_to_the_next_runs(tenant, portfolio_history):
+    first = refresh_all(tenant=tenant)
+    assert first["portfolio"]["backfill_days"] == 0
+    assert {row[0] for row in portfolio_rows(tenant)} == {date(2026, 3, 10)}
+    assert refresh_all(tenant=tenant)["portfolio"]["backfill_days"] == PORTFOLIO_BACKFILL_DAYS
+    # 3 to 9 March asked for; the accounts' first snapshots are of the 7th
+    assert sorted({row[0] for row in portfolio_rows(tenant)}) == [date(2026, 3, d) for d in (7, 8, 9, 10)]
 
 
 def test_refresh_all_records_both_kinds(tenant, support_history):
