@@ -244,7 +244,7 @@ def run(options, out) -> dict:
         began = time.perf_counter()
         first = refresh_all(tenant=tenant, full=True)
         first_seconds = time.perf_counter() - began
-        out.write(f"first-ever refresh (with 30 days of portfolio history): {first_seconds:.2f}s {first}\n")
+        out.write(f"first-ever refresh (today's figures; the portfolio history follows in the next runs): {first_seconds:.2f}s {first}\n")
         refresh_portfolio(tenant=tenant, backfill_days=PORTFOLIO_HISTORY_DAYS)  # the rest of the history, untimed
         steady = _timed(lambda: refresh_all(tenant=tenant), options["repeats"])  # the 5-minute run: the last days
         full = _timed(lambda: refresh_all(tenant=tenant, full=True), options["repeats"])  # daily and on demand

@@ -28,6 +28,7 @@ from tenancy.selectors import tenant_users
 
 SLA_PERIOD = 30
 BOOK_READERS = (Role.ADMIN, Role.VP)
+ATTENTION_SHOWN = 50  # the highest-ranked accounts needing attention (a big book has hundreds with a signal)
 
 
 def _url(name: str, **params) -> str:
@@ -142,11 +143,12 @@ def book_context(request) -> dict:
     today = renewal_selectors.tenant_today()
     attention = book_selectors.attention_rows(csm_id=owner.pk, today=today, bottom_band=bands[-1]["key"] if bands else None)
     band_labels = {b["key"]: b["label"] for b in bands}
-    for row in attention:
+    for row in attention[:ATTENTION_SHOWN]:
         row.band_label = band_labels.get(row.health_status or "", "Not scored")
     viewer_can_switch = getattr(request.membership, "role", None) in BOOK_READERS
     return {
-        "owner": owner, "mine": owner.pk == request.user.pk, "today": today, "attention": attention,
+        "owner": owner, "mine": owner.pk == request.user.pk, "today": today,
+        "attention": attention[:ATTENTION_SHOWN], "attention_total": len(attention),
         "renewals": book_selectors.my_renewals(csm_id=owner.pk, today=today),
         "plans": book_selectors.my_plans(csm_id=owner.pk), "tasks": book_selectors.my_tasks(csm_id=owner.pk, today=today),
         "people": list(tenant_users(roles=[Role.CSM, Role.VP, Role.ADMIN])) if viewer_can_switch else [],

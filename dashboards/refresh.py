@@ -16,7 +16,8 @@ or tickets, and a second run writes identical rows. Days are UTC days.
   refresh of a day leaves that day's figures as they were at its end.
 * :func:`refresh_all`: both, and the retention (``renewals.retention_refresh``), for the periodic task and the
   on-demand job; the support window in full once a day (and on demand), else its last ``SUPPORT_RECENT_DAYS``
-  days; a tenant's first-ever run leaves the portfolio history to the runs after it.
+  days (a full run also rewrites the score validation's observations, ``dashboards.validation_refresh``); a
+  tenant's first-ever run leaves the portfolio history to the runs after it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from django.utils import timezone
 from accounts.models import AccountStatus
 from dashboards.histograms import BUCKETS, EDGES
 from dashboards.models import DashboardRefresh, RefreshKind
+from dashboards.validation_refresh import refresh_observations
 from renewals.retention_refresh import refresh_retention
 from tenancy.models import Tenant
 
@@ -42,6 +44,7 @@ PORTFOLIO_HISTORY_DAYS = 90
 # the 5-minute runs complete the 90 days within the hour.
 PORTFOLIO_BACKFILL_DAYS = 7
 RETENTION = "retention"  # refresh_all's key for the retention rows (recorded by renewals, not DashboardRefresh)
+VALIDATION = "validation"  # and for the score validation's observations (full runs only: daily and on demand)
 _LOCK_NAMESPACE = 0x0DA5  # advisory lock key: (namespace << 32) + tenant * 8 + kind
 
 
@@ -339,4 +342,4 @@ def refresh_all(*, tenant: Tenant, now: datetime | None = None, full: bool | Non
         | {"backfill_days": backfill},
         RefreshKind.SUPPORT.value: refresh_support(tenant=tenant, now=now, days=days).as_dict() | {"days": days},
         RETENTION: refresh_retention(tenant=tenant, now=now).as_dict(),
-    }
+    } | ({VALIDATION: refresh_observations(tenant=tenant)} if full else {})
