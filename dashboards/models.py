@@ -148,6 +148,7 @@ class RefreshKind(models.TextChoices):
     PORTFOLIO = "portfolio", "Portfolio"
     SUPPORT = "support", "Support"
     SUPPORT_FULL = "support_full", "Support (whole window)"
+    VALIDATION = "validation", "Score validation outcomes"
 
 
 class DashboardRefresh(TenantModel):

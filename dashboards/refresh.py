@@ -17,7 +17,7 @@ or tickets, and a second run writes identical rows. Days are UTC days.
 * :func:`refresh_all`: both, and the retention (``renewals.retention_refresh``), for the periodic task and the
   on-demand job; the support window in full once a day (and on demand), else its last ``SUPPORT_RECENT_DAYS``
   days (a full run also rewrites the score validation's observations, ``dashboards.validation_refresh``); a
-  tenant's first-ever run leaves the portfolio history to the runs after it.
+  tenant's first-ever run leaves the portfolio history and the observations to the runs after it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from django.utils import timezone
 from accounts.models import AccountStatus
 from dashboards.histograms import BUCKETS, EDGES
 from dashboards.models import DashboardRefresh, RefreshKind
-from dashboards.validation_refresh import refresh_observations
+from dashboards.validation_refresh import observations_due, refresh_observations
 from renewals.retention_refresh import refresh_retention
 from tenancy.models import Tenant
 
@@ -44,7 +44,7 @@ PORTFOLIO_HISTORY_DAYS = 90
 # the 5-minute runs complete the 90 days within the hour.
 PORTFOLIO_BACKFILL_DAYS = 7
 RETENTION = "retention"  # refresh_all's key for the retention rows (recorded by renewals, not DashboardRefresh)
-VALIDATION = "validation"  # and for the score validation's observations (full runs only: daily and on demand)
+VALIDATION = RefreshKind.VALIDATION.value  # the score validation's observations (full runs: daily, on demand)
 _LOCK_NAMESPACE = 0x0DA5  # advisory lock key: (namespace << 32) + tenant * 8 + kind
 
 
@@ -269,7 +269,7 @@ WITH missing AS (
         FROM health_healthsnapshot hs
         WHERE hs.tenant_id = %(tenant)s AND hs.account_id = a.id AND hs.computed_at >= b.first
           AND hs.computed_at < b.last + 1
-        OFFSET 0  -- kept apart (not flattened into a join): one range scan of snapshot_account_idx per account
+        OFFSET 0  -- kept apart (not flattened into a join): one range scan of snapshot_account_cover_idx per account
     ) s
     ORDER BY s.account_id, s.day, s.computed_at DESC
 ), spans AS (
@@ -337,9 +337,11 @@ def refresh_all(*, tenant: Tenant, now: datetime | None = None, full: bool | Non
     # days to the next runs, PORTFOLIO_BACKFILL_DAYS each: the first run stays as bounded as the others.
     first_ever = not DashboardRefresh.all_tenants.filter(tenant=tenant, kind=RefreshKind.PORTFOLIO).exists()
     backfill = 0 if first_ever else PORTFOLIO_BACKFILL_DAYS
+    # The score validation's observations likewise: each full run, and the run after the first if none was full.
+    observations = not first_ever and (full or observations_due(tenant=tenant))
     return {
         RefreshKind.PORTFOLIO.value: refresh_portfolio(tenant=tenant, now=now, backfill_days=backfill).as_dict()
         | {"backfill_days": backfill},
         RefreshKind.SUPPORT.value: refresh_support(tenant=tenant, now=now, days=days).as_dict() | {"days": days},
         RETENTION: refresh_retention(tenant=tenant, now=now).as_dict(),
-    } | ({VALIDATION: refresh_observations(tenant=tenant)} if full else {})
+    } | ({VALIDATION: refresh_observations(tenant=tenant, now=now)} if observations else {})

@@ -17,7 +17,7 @@ from tenancy.decorators import tenant_required
 @tenant_required
 @require_GET
 def score_validation_page(request):
-    refreshed = freshness(RefreshKind.SUPPORT_FULL)  # the full refresh writes the observations
+    refreshed = freshness(RefreshKind.VALIDATION)  # when the observations were written (else: computed now)
     validation = score_validation(materialised=refreshed is not None)
     chart = bar_rows([{"label": row.label, "value": row.rate, "css": f"band-{row.key}",
                        "text": "—" if row.rate is None else f"{row.rate:.1f}% of {row.accounts}"}

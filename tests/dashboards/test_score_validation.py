@@ -111,9 +111,10 @@ def test_the_full_refresh_materialises_the_observations_the_page_then_reads(alic
         score_validation,
     )
 
-    assert "validation" not in refresh_all(tenant=tenant, full=False)  # the 5-minute runs leave them alone
+    assert "validation" not in refresh_all(tenant=tenant, full=True)  # the first ever leaves them to the next
     assert alice_client.get("/dashboards/score-validation/").context["refreshed"] is None  # computed live
-    assert refresh_all(tenant=tenant, full=True)["validation"]["rows"] == 4
+    assert refresh_all(tenant=tenant, full=False)["validation"]["rows"] == 4  # due: never written
+    assert "validation" not in refresh_all(tenant=tenant, full=False)  # the 5-minute runs leave them alone then
     assert refresh_all(tenant=tenant, full=True)["validation"]["rows"] == 4  # rewritten, not added to
     with tenant_context(tenant):
         key = lambda o: o.account_name  # noqa: E731
