@@ -224,8 +224,8 @@ def _forget_aggregates(tenant) -> None:
     """Every materialised row of the tenant: the next refresh is its first ever."""
     with connection.cursor() as cursor:
         for table in ("dashboards_supportday", "dashboards_supportperiod", "dashboards_supporttopaccount",
-                      "dashboards_portfolioday", "dashboards_dashboardrefresh", "renewals_retentionwindowtotals",
-                      "renewals_ledgermonth", "renewals_retentionrefresh"):
+                      "dashboards_portfolioday", "dashboards_dashboardrefresh", "dashboards_outcomeobservation",
+                      "renewals_retentionwindowtotals", "renewals_ledgermonth", "renewals_retentionrefresh"):
             cursor.execute(f"DELETE FROM {table} WHERE tenant_id = %s", [tenant.pk])
 
 

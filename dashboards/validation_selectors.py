@@ -50,7 +50,7 @@ def materialised_observations() -> list[Observation]:
     rows = OutcomeObservation.objects.values_list("account_id", "account_name", "outcome", "outcome_on", "score", "band")
     return [Observation(account_id=account_id, account_name=name, outcome=outcome, outcome_on=on,
                         score=None if score is None else float(score), band=band)
-            for account_id, name, outcome, on, score, band in rows.iterator(chunk_size=5000)]
+            for account_id, name, outcome, on, score, band in rows]
 
 
 def score_validation(*, materialised: bool = False) -> Validation:

@@ -12,6 +12,8 @@ from dashboards.support_selectors import freshness
 from dashboards.validation_selectors import LEAD_DAYS, STALE_DAYS, score_validation
 from tenancy.decorators import tenant_required
 
+CHURNED_SHOWN = 50  # the most recent "churned while green" accounts listed (the count says how many in all)
+
 
 @login_required
 @tenant_required
@@ -24,4 +26,5 @@ def score_validation_page(request):
                       for row in validation.bands], x_max=100)
     return render(request, "dashboards/score_validation.html", {
         "v": validation, "chart": chart, "lead_days": LEAD_DAYS, "stale_days": STALE_DAYS, "refreshed": refreshed,
+        "churned_shown": validation.churned_while_top[:CHURNED_SHOWN],
     })

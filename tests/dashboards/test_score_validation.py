@@ -126,3 +126,12 @@ def test_the_full_refresh_materialises_the_observations_the_page_then_reads(alic
     assert response.context["refreshed"] is not None and "snapshot" not in " ".join(q["sql"] for q in captured)
     html = response.content.decode()
     assert "Alpha" in html and "Globex lost" not in html and "1.000" in html and "2.00×" in html
+
+
+@pytest.mark.django_db
+def test_the_churned_while_green_list_is_capped_and_says_so(alice_client, tenant, outcomes, monkeypatch):
+    from dashboards import validation_views
+
+    monkeypatch.setattr(validation_views, "CHURNED_SHOWN", 0)
+    response = alice_client.get("/dashboards/score-validation/")
+    assert response.context["churned_shown"] == [] and "The 0 most recent of 1." in response.content.decode()
