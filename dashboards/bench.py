@@ -1,29 +1,35 @@
 """Dashboards at scale: `python manage.py bench dashboards [--accounts 20000] [--tickets 1000000]
-[--snapshot-days 400]`.
+[--snapshot-days 400] [--ledger-years 3]`.
 
 Seeds a bench tenant once (reused while its size matches, ``--reseed`` to rebuild): ``--accounts`` accounts
-in three segments with CSMs and a current health; ``--tickets`` tickets (``--open`` unresolved) written with
-COPY by the ticket bench's row generator; one health snapshot per account and day over ``--snapshot-days``
-days (server-side ``INSERT ... SELECT``: a per-account wave plus noise), and one closed renewal per account
-whose outcome correlates, imperfectly, with the score 90 days before it. Then it times:
+in three segments with CSMs and a current health; an ARR ledger (the renewals bench's: about ten movements an
+account over ``--ledger-years`` years, 200,000 at the defaults); ``--tickets`` tickets (``--open`` unresolved)
+written with COPY by the ticket bench's row generator; one health snapshot per account and day over
+``--snapshot-days`` days (server-side ``INSERT ... SELECT``: a per-account wave plus noise), and one closed
+renewal per account whose outcome correlates, imperfectly, with the score 90 days before it. Then it times:
 
-* one tenant's aggregate refresh (target < 10 s): the first (which also fills the 30 most recent days of
-  portfolio history from the snapshots; the next runs fill the rest), then, once the history is complete,
-  the 5-minute run (today's portfolio, the last 2 days of support) and the full run (the first of each day
-  and on demand: 90 days of support), ``--repeats`` runs each;
-* the support dashboard page through Django's test client, p50/p95 over ``--requests`` requests (target p95
-  < 150 ms) and its query count;
+* one tenant's aggregate refresh (target < 10 s): the first ever (no aggregate rows at all: it also fills the
+  30 most recent days of portfolio history from the snapshots; the next runs fill the rest), then, once the
+  history is complete, the 5-minute run (today's portfolio, the last 2 days of support, the retention) and the
+  full run (the first of each day and on demand: 90 days of support), ``--repeats`` runs each, and each part;
+* every dashboard page through Django's test client, p50/p95 over ``--requests`` requests (target p95
+  < 150 ms) and its query count: the portfolio (unfiltered, by segment, by segment and CSM), the biggest
+  CSM's book, support, score validation and the retention report;
 * score validation over every renewal outcome and the snapshot history (target < 3 s), p50/p95.
+
+The output ends with the load average: the machine may be shared, so run it twice and compare.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import random
 import time
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection
+from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -31,9 +37,11 @@ from django.utils import timezone
 from accounts.models import Account
 from advocacy.models import Survey, SurveyKind, SurveyPurpose
 from core.benchmarking import percentiles, plain_static_files
-from dashboards.models import PortfolioDay
 from dashboards.refresh import PORTFOLIO_HISTORY_DAYS, refresh_all, refresh_portfolio, refresh_support
 from dashboards.validation_selectors import score_validation
+from renewals.bench import ledger_rows
+from renewals.models import ArrMovement
+from renewals.retention_refresh import refresh_retention
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, Tenant, User
 from tickets.bench import COLUMNS as TICKET_COLUMNS
@@ -49,6 +57,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--open", type=int, default=50_000)
     parser.add_argument("--snapshot-days", type=int, default=400)
+    parser.add_argument("--ledger-years", type=int, default=3,
+                        help="Years of ARR movements per account (about 10 a account at 3: 200,000 at 20,000 accounts)")
     parser.add_argument("--requests", type=int, default=60, help="Timed requests of the support page")
     parser.add_argument("--repeats", type=int, default=5, help="Timed runs of the refresh and of score validation")
     parser.add_argument("--reseed", action="store_true", help="Rebuild the bench tenant's data")
@@ -85,12 +95,34 @@ def _seed_csat(cursor, tenant, now) -> None:
                    {"t": tenant.pk, "survey": survey.pk, "now": now})
 
 
+def _seed_ledger(tenant, accounts: list[int], *, years: int, rng: random.Random) -> int:
+    """The renewals bench's ledger (expansions, contractions, churns, reactivations over ``years`` years) with
+    COPY; each account's ARR becomes its balance today."""
+    today = timezone.now().date()
+    created = timezone.now().isoformat()
+    buffer, rows = io.StringIO(), 0
+    for account_id, day, kind, amount in ledger_rows(accounts, today=today, years=years, rng=rng):
+        buffer.write(f"{tenant.pk}\t{account_id}\t{day}\t{kind}\t{amount}\tseed\t\t{created}\n")
+        rows += 1
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.copy_expert("COPY renewals_arrmovement (tenant_id, account_id, date, kind, amount, source, ref_type, "
+                           "created_at) FROM STDIN", buffer)
+        cursor.execute("""
+            UPDATE accounts_account a SET arr = b.balance FROM (
+                SELECT account_id, sum(CASE WHEN kind IN ('new', 'expansion', 'reactivation') THEN amount
+                                            ELSE -amount END) AS balance
+                FROM renewals_arrmovement WHERE tenant_id = %s AND date <= %s GROUP BY account_id) b
+            WHERE a.id = b.account_id""", [tenant.pk, today])
+    return rows
+
+
 def _seed(tenant, options, out) -> None:
     rng = random.Random(2026)
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     with connection.cursor() as cursor:
         for table in ("dashboards_supportday", "dashboards_supporttopaccount", "dashboards_portfolioday",
-                      "dashboards_dashboardrefresh", "renewals_renewal", "health_healthsnapshot",
+                      "dashboards_dashboardrefresh", "renewals_renewal", "renewals_arrmovement", "health_healthsnapshot",
                       "advocacy_surveysend", "advocacy_surveyresponse", "advocacy_survey", "tickets_ticket",
                       "accounts_account"):
             cursor.execute(f"DELETE FROM {table} WHERE tenant_id = %s", [tenant.pk])
@@ -104,6 +136,8 @@ def _seed(tenant, options, out) -> None:
     ], batch_size=5000)
     accounts = list(Account.all_tenants.filter(tenant=tenant).values_list("pk", flat=True))
     out.write(f"  {len(accounts):,} accounts ({time.monotonic() - started:.0f}s)\n")
+    movements = _seed_ledger(tenant, accounts, years=options["ledger_years"], rng=rng)
+    out.write(f"  {movements:,} ARR movements ({time.monotonic() - started:.0f}s)\n")
     openings = _openings(options["tickets"], options["open"], now, rng)
     with connection.cursor() as cursor:
         chunk = 100_000
@@ -153,10 +187,11 @@ def _seed(tenant, options, out) -> None:
                        {"t": tenant.pk, "now": now, "days": options["snapshot_days"]})
         out.write(f"  {cursor.rowcount:,} renewal outcomes ({time.monotonic() - started:.0f}s)\n")
     with connection.cursor() as cursor:
-        for table in ("accounts_account", "tickets_ticket", "health_healthsnapshot", "renewals_renewal"):
+        for table in ("accounts_account", "tickets_ticket", "health_healthsnapshot", "renewals_renewal",
+                      "renewals_arrmovement"):
             cursor.execute(f"VACUUM ANALYZE {table}")
     settings = dict(tenant.settings or {})
-    settings["bench_size"] = [options["accounts"], options["tickets"], options["snapshot_days"]]
+    settings["bench_size"] = [options["accounts"], options["tickets"], options["snapshot_days"], options["ledger_years"]]
     tenant.settings = settings
     tenant.save(update_fields=["settings"])
 
@@ -171,29 +206,58 @@ def _timed(fn, repeats: int) -> dict:
     return {"p50_ms": p50, "p95_ms": p95}
 
 
+def _pages(tenant) -> dict[str, tuple[int, str]]:
+    """Each dashboard page to time: (the user who opens it, its URL). The VP is an admin; the CSM with the
+    biggest book opens hers."""
+    vp = _people(tenant, Role.ADMIN, "vp", 1)[0]
+    csm = (Account.all_tenants.filter(tenant=tenant, csm__isnull=False).values("csm_id")
+           .annotate(n=Count("id")).order_by("-n", "csm_id").values_list("csm_id", flat=True).first())
+    return {
+        "portfolio": (vp, "/dashboards/portfolio/"),
+        "portfolio_segment": (vp, f"/dashboards/portfolio/?segment={SEGMENTS[0]}"),
+        "portfolio_csm": (vp, f"/dashboards/portfolio/?segment={SEGMENTS[1]}&csm={csm}"),
+        "my_book": (csm, "/dashboards/my-book/"),
+        "support": (vp, "/dashboards/support/?period=30"),
+        "score_validation": (vp, "/dashboards/score-validation/"),
+        "retention_report": (vp, "/renewals/retention/"),
+    }
+
+
 def _page_timings(tenant, requests: int) -> dict:
-    member = Membership.all_tenants.filter(tenant=tenant, role=Role.CSM).select_related("user").first()
-    url = "/dashboards/support/?period=30"
+    """p50/p95 over ``requests`` GETs of each page (after one warm-up) and the queries of one more."""
+    results = {}
     with plain_static_files():
-        client = Client()
-        client.force_login(member.user)
-        assert client.get(url, secure=True).status_code == 200
-        samples = []
-        for _ in range(requests):
-            began = time.perf_counter()
-            response = client.get(url, secure=True)
-            samples.append((time.perf_counter() - began) * 1000)
-            if response.status_code != 200:
-                raise RuntimeError(f"the support page answered {response.status_code} during the bench")
-        with CaptureQueriesContext(connection) as captured:
-            client.get(url, secure=True)
-    p50, p95 = percentiles(samples)
-    return {"p50_ms": p50, "p95_ms": p95, "queries": len(captured), "target_p95_ms": 150}
+        for name, (user_id, url) in _pages(tenant).items():
+            client = Client()
+            client.force_login(User.objects.get(pk=user_id))
+            if client.get(url, secure=True).status_code != 200:
+                raise RuntimeError(f"{url} answered an error before the bench")
+            samples = []
+            for _ in range(requests):
+                began = time.perf_counter()
+                response = client.get(url, secure=True)
+                samples.append((time.perf_counter() - began) * 1000)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{url} answered {response.status_code} during the bench")
+            with CaptureQueriesContext(connection) as captured:
+                client.get(url, secure=True)
+            p50, p95 = percentiles(samples)
+            results[name] = {"p50_ms": p50, "p95_ms": p95, "queries": len(captured)}
+    return results
+
+
+def _forget_aggregates(tenant) -> None:
+    """Every materialised row of the tenant: the next refresh is its first ever."""
+    with connection.cursor() as cursor:
+        for table in ("dashboards_supportday", "dashboards_supportperiod", "dashboards_supporttopaccount",
+                      "dashboards_portfolioday", "dashboards_dashboardrefresh", "dashboards_outcomeobservation",
+                      "renewals_retentionwindowtotals", "renewals_ledgermonth", "renewals_retentionrefresh"):
+            cursor.execute(f"DELETE FROM {table} WHERE tenant_id = %s", [tenant.pk])
 
 
 def run(options, out) -> dict:
     tenant, _ = Tenant.objects.get_or_create(slug=SLUG, defaults={"name": "Bench dashboards", "timezone": "UTC"})
-    size = [options["accounts"], options["tickets"], options["snapshot_days"]]
+    size = [options["accounts"], options["tickets"], options["snapshot_days"], options["ledger_years"]]
     if options["reseed"] or (tenant.settings or {}).get("bench_size") != size:
         out.write(f"seeding {size[0]:,} accounts, {size[1]:,} tickets, {size[2]} days of snapshots...\n")
         began = time.perf_counter()
@@ -202,30 +266,34 @@ def run(options, out) -> dict:
     else:
         out.write("reusing the seeded bench tenant\n")
     with tenant_context(tenant):
-        PortfolioDay.objects.all().delete()  # the first refresh fills the portfolio history again
+        _forget_aggregates(tenant)
         began = time.perf_counter()
         first = refresh_all(tenant=tenant, full=True)
         first_seconds = time.perf_counter() - began
-        out.write(f"first refresh (with 30 days of portfolio history): {first_seconds:.2f}s {first}\n")
+        out.write(f"first-ever refresh (today's figures; the portfolio history follows in the next runs): {first_seconds:.2f}s {first}\n")
         refresh_portfolio(tenant=tenant, backfill_days=PORTFOLIO_HISTORY_DAYS)  # the rest of the history, untimed
         steady = _timed(lambda: refresh_all(tenant=tenant), options["repeats"])  # the 5-minute run: the last days
         full = _timed(lambda: refresh_all(tenant=tenant, full=True), options["repeats"])  # daily and on demand
         support = _timed(lambda: refresh_support(tenant=tenant), options["repeats"])
         portfolio = _timed(lambda: refresh_portfolio(tenant=tenant), options["repeats"])
+        retention = _timed(lambda: refresh_retention(tenant=tenant), options["repeats"])
         out.write(f"5-minute refresh: {steady}; full (daily, on demand): {full} "
-                  f"(support over 90 days {support}, portfolio {portfolio})\n")
+                  f"(support over 90 days {support}, portfolio {portfolio}, retention {retention})\n")
         validation = _timed(score_validation, options["repeats"])
         figures = score_validation()
         out.write(f"score validation: {validation}, AUC {figures.auc}, lift {figures.lift}\n")
-    page = _page_timings(tenant, options["requests"])
-    out.write(f"support page: {page}\n")
+    pages = _page_timings(tenant, options["requests"])
+    for name, page in pages.items():
+        out.write(f"{name} page: {page}\n")
     return {
         "benchmark": "dashboards", "accounts": size[0], "tickets": size[1], "snapshot_days": size[2],
-        "at": timezone.now().isoformat(),
-        "refresh_first_s": round(first_seconds, 2), "refresh_first_rows": {k: v["rows"] for k, v in first.items()},
+        "arr_movements": ArrMovement.all_tenants.filter(tenant=tenant).count(), "at": timezone.now().isoformat(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "refresh_first_s": round(first_seconds, 2), "refresh_first_parts": first,
+        "refresh_first_rows": {k: v["rows"] for k, v in first.items()},
         "refresh_steady": {**steady, "target_s": 10}, "refresh_full": {**full, "target_s": 10},
-        "refresh_support_90_days": support, "refresh_portfolio": portfolio,
-        "support_page": page,
+        "refresh_support_90_days": support, "refresh_portfolio": portfolio, "refresh_retention": retention,
+        "pages": pages, "page_target_p95_ms": 150,
         "score_validation": {**validation, "target_ms": 3000, "outcomes": figures.total, "auc": figures.auc,
                              "lift": figures.lift},
     }

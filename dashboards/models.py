@@ -9,6 +9,8 @@ accounts. Nothing here is written by hand: a refresh deletes its window and inse
   so medians and p90 over any filter are a sum of arrays; and the CSAT answers about those tickets.
 * ``SupportPeriod``: ``SupportDay`` rolled up over the last 7, 30 and 90 days (the page's breakdowns).
 * ``SupportTopAccount``: the accounts with the most tickets over 7, 30 and 90 days (all and per segment).
+* ``OutcomeObservation``: each known renewal outcome with the health its account had 90 days before (the
+  score validation page's input), rewritten by the daily full refresh.
 * ``DashboardRefresh``: when each kind was last refreshed, how long it took and how many rows it wrote.
 * ``KpiTarget``: configuration, not an aggregate: a tenant's target for one KPI (``dashboards.kpi_catalogue``).
 """
@@ -130,10 +132,31 @@ class SupportTopAccount(TenantModel):
         return f"#{self.rank} over {self.period_days} days: {self.tickets} tickets"
 
 
+class OutcomeObservation(TenantModel):
+    """One per renewal with a known outcome: the health its account had ``LEAD_DAYS`` before the outcome
+    (``dashboards.validation_selectors``), rewritten by the daily (and on-demand) full refresh, so the score
+    validation page reads rows instead of probing the snapshot history once per renewal."""
+
+    tenant = _tenant_fk()
+    account = models.ForeignKey("accounts.Account", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    account_name = models.CharField(max_length=200)
+    outcome = models.CharField(max_length=16)
+    outcome_on = models.DateField()
+    score = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    band = models.CharField(max_length=32, null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "outcome_on"], name="outcome_observation_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account_name} {self.outcome} on {self.outcome_on}"
+
+
 class RefreshKind(models.TextChoices):
     PORTFOLIO = "portfolio", "Portfolio"
     SUPPORT = "support", "Support"
     SUPPORT_FULL = "support_full", "Support (whole window)"
+    VALIDATION = "validation", "Score validation outcomes"
 
 
 class DashboardRefresh(TenantModel):

@@ -1,7 +1,7 @@
 """What the VP portfolio page, its CSV and the CSM book page show: the selectors' figures (``portfolio_selectors``,
-``book_selectors``) and the domain apps' own set-based figures (retention from the ARR ledger, the weighted
+``book_selectors``) and the domain apps' own set-based figures (retention materialised from the ARR ledger per segment x CSM, the weighted
 pipeline, NPS/CSAT, onboarding, SLA compliance from the support aggregates), with the link to the list behind
-each number. Filters the source cannot apply (retention, onboarding: tenant-wide; the pipeline: by owner, not
+each number. Filters the source cannot apply (onboarding: tenant-wide; the pipeline: by owner, not
 segment) are said so on the page."""
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from dashboards.support_selectors import SupportFilters, freshness, sla_breakdow
 from health.charts import line_chart
 from health.selectors import tenant_bands
 from onboarding.selectors import board_metrics
-from renewals import ledger_selectors, renewal_selectors, retention
+from renewals import renewal_selectors, retention, retention_figures
 from renewals.opportunity_selectors import weighted_pipeline
 from tenancy.models import Role
 from tenancy.selectors import tenant_users
 
 SLA_PERIOD = 30
 BOOK_READERS = (Role.ADMIN, Role.VP)
+ATTENTION_SHOWN = 50  # the highest-ranked accounts needing attention (a big book has hundreds with a signal)
 
 
 def _url(name: str, **params) -> str:
@@ -35,8 +36,11 @@ def _url(name: str, **params) -> str:
     return f"{reverse(name)}?{query}" if query else reverse(name)
 
 
-def _retention(today) -> dict:
-    trend = ledger_selectors.retention_trend(today=today, months=12)
+def _retention(today, filters: selectors.PortfolioFilters) -> dict:
+    """The trailing-twelve-month trend of the accounts the filters select, from the materialised rows (as of
+    their last refresh; before any, today's windows with no figures)."""
+    refresh = retention_figures.latest()
+    trend = retention_figures.trend(as_of=refresh.as_of if refresh else today, months=12, where=filters.account_q())
     points = [(window, retention.retention(totals)) for window, totals in trend]
     window, current = points[-1]
     chart = line_chart([w.end for w, _ in points], [
@@ -44,7 +48,7 @@ def _retention(today) -> dict:
         {"label": "GRR %", "values": [float(r.grr) if r.grr is not None else None for _, r in points],
          "css": "features", "dashed": True},
     ])
-    return {"window": window, "current": current, "trend": points, "chart": chart}
+    return {"window": window, "current": current, "trend": points, "chart": chart, "refreshed": refresh}
 
 
 def portfolio_context(request) -> dict:
@@ -76,7 +80,7 @@ def portfolio_context(request) -> dict:
         "segment_chart": bar_rows([{"label": r["label"], "value": float(r["arr"])} for r in segment_rows]),
         "at_risk": selectors.at_risk(filters=filters, bottom_band=bottom),
         "bottom_band": bands[-1] if bands else None,
-        "retention": _retention(today), "renewals": renewals,
+        "retention": _retention(today, filters), "renewals": renewals,
         "renewals_total": {"count": sum(r["count"] for r in renewals), "arr": sum(r["arr"] for r in renewals)},
         "pipeline": weighted_pipeline(owner_id=filters.csm_id),
         "nps": survey_selectors.nps_metric(window=survey_window, segment=filters.segment or None),
@@ -140,14 +144,15 @@ def book_context(request) -> dict:
     today = renewal_selectors.tenant_today()
     attention = book_selectors.attention_rows(csm_id=owner.pk, today=today, bottom_band=bands[-1]["key"] if bands else None)
     band_labels = {b["key"]: b["label"] for b in bands}
-    for row in attention:
+    for row in attention[:ATTENTION_SHOWN]:
         row.band_label = band_labels.get(row.health_status or "", "Not scored")
         # The open Sev1/2 tickets counted in the reasons, as the queue lists them.
         row.tickets_href = _url("tickets:queue", view="open", account=row.account_id,
                                 max_severity=max(book_selectors.URGENT_SEVERITIES))
     viewer_can_switch = getattr(request.membership, "role", None) in BOOK_READERS
     return {
-        "owner": owner, "mine": owner.pk == request.user.pk, "today": today, "attention": attention,
+        "owner": owner, "mine": owner.pk == request.user.pk, "today": today,
+        "attention": attention[:ATTENTION_SHOWN], "attention_total": len(attention),
         "renewals": book_selectors.my_renewals(csm_id=owner.pk, today=today),
         "plans": book_selectors.my_plans(csm_id=owner.pk), "tasks": book_selectors.my_tasks(csm_id=owner.pk, today=today),
         "people": list(tenant_users(roles=[Role.CSM, Role.VP, Role.ADMIN])) if viewer_can_switch else [],

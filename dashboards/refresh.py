@@ -15,8 +15,10 @@ or tickets, and a second run writes identical rows. Days are UTC days.
   latest snapshot by the end of that day; an account counts on a past day when it had a snapshot by then
   and is active, or changed (e.g. churned) after that day). Past days, once written, are kept: the last
   refresh of a day leaves that day's figures as they were at its end.
-* :func:`refresh_all`: both (the periodic task and the on-demand job); the support window in full once a day
-  (and on demand), else its last ``SUPPORT_RECENT_DAYS`` days.
+* :func:`refresh_all`: both, and the retention (``renewals.retention_refresh``), for the periodic task and the
+  on-demand job; the support window in full once a day (and on demand), else its last ``SUPPORT_RECENT_DAYS``
+  days (a full run also rewrites the score validation's observations, ``dashboards.validation_refresh``); a
+  tenant's first-ever run leaves the portfolio history and the observations to the runs after it.
 """
 
 from __future__ import annotations
@@ -33,12 +35,18 @@ from accounts.models import AccountStatus
 from advocacy.nps import CSAT_SATISFIED_MIN
 from dashboards.histograms import BUCKETS, EDGES
 from dashboards.models import DashboardRefresh, RefreshKind
+from dashboards.validation_refresh import observations_due, refresh_observations
+from renewals.retention_refresh import refresh_retention
 from tenancy.models import Tenant
 
 SUPPORT_WINDOW_DAYS = 90
 SUPPORT_RECENT_DAYS = 2  # what the 5-minute refresh rewrites (yesterday and today) once the day's full run is done
 PORTFOLIO_HISTORY_DAYS = 90
-PORTFOLIO_BACKFILL_DAYS = 30  # missing past days filled per run (most recent first): every run stays bounded
+# Missing past days filled per run (most recent first): every run stays bounded, the first-ever one included;
+# the 5-minute runs complete the 90 days within the hour.
+PORTFOLIO_BACKFILL_DAYS = 7
+RETENTION = "retention"  # refresh_all's key for the retention rows (recorded by renewals, not DashboardRefresh)
+VALIDATION = RefreshKind.VALIDATION.value  # the score validation's observations (full runs: daily, on demand)
 _LOCK_NAMESPACE = 0x0DA5  # advisory lock key: (namespace << 32) + tenant * 8 + kind
 
 
@@ -253,6 +261,8 @@ GROUP BY 3, 4, 5
 # Past days with no rows yet: each account's band on a day is its latest snapshot by the end of that day. Read
 # as spans (one index probe per account for the band held before the first missing day, then the last snapshot
 # of each day in the range, each valid until the account's next one), expanded over the missing days only.
+# Both reads go through the account's index (tenant, account, computed_at): the cost follows the accounts and
+# days asked for, never the size of the history or its physical order.
 _PORTFOLIO_HISTORY = """
 WITH missing AS (
     SELECT d::date AS day FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS d
@@ -269,11 +279,16 @@ WITH missing AS (
         ORDER BY hs.computed_at DESC LIMIT 1
     ) s ON true
 ), daily AS (
-    SELECT DISTINCT ON (hs.account_id, (hs.computed_at AT TIME ZONE 'UTC')::date)
-           hs.account_id, (hs.computed_at AT TIME ZONE 'UTC')::date AS day, hs.status, hs.score
-    FROM health_healthsnapshot hs, bounds b
-    WHERE hs.tenant_id = %(tenant)s AND hs.computed_at >= b.first AND hs.computed_at < b.last + 1
-    ORDER BY hs.account_id, (hs.computed_at AT TIME ZONE 'UTC')::date, hs.computed_at DESC
+    SELECT DISTINCT ON (s.account_id, s.day) s.account_id, s.day, s.status, s.score
+    FROM bounds b JOIN accounts_account a ON a.tenant_id = %(tenant)s AND b.first IS NOT NULL
+    CROSS JOIN LATERAL (
+        SELECT hs.account_id, (hs.computed_at AT TIME ZONE 'UTC')::date AS day, hs.status, hs.score, hs.computed_at
+        FROM health_healthsnapshot hs
+        WHERE hs.tenant_id = %(tenant)s AND hs.account_id = a.id AND hs.computed_at >= b.first
+          AND hs.computed_at < b.last + 1
+        OFFSET 0  -- kept apart (not flattened into a join): one range scan of snapshot_account_cover_idx per account
+    ) s
+    ORDER BY s.account_id, s.day, s.computed_at DESC
 ), spans AS (
     SELECT x.account_id, x.day AS valid_from, x.status, x.score,
            COALESCE(lead(x.day) OVER (PARTITION BY x.account_id ORDER BY x.day) - 1, b.last) AS valid_to
@@ -325,7 +340,8 @@ def support_full_due(*, tenant: Tenant, now: datetime) -> bool:
 
 
 def refresh_all(*, tenant: Tenant, now: datetime | None = None, full: bool | None = None) -> dict:
-    """Both kinds, each in its own transaction: ``{"portfolio": {...}, "support": {...}}``.
+    """Both kinds and the tenant's retention (``renewals.retention_refresh``, its own record), each in its own
+    transaction: ``{"portfolio": {...}, "support": {...}, "retention": {...}}``.
 
     Support events are dated by when they happened, so past days rarely move (a reassignment, a segment change,
     a reopened ticket): the first run of each UTC day (or ``full=True``: the on-demand refresh) rewrites the
@@ -334,7 +350,15 @@ def refresh_all(*, tenant: Tenant, now: datetime | None = None, full: bool | Non
     if full is None:
         full = support_full_due(tenant=tenant, now=now)
     days = SUPPORT_WINDOW_DAYS if full else SUPPORT_RECENT_DAYS
+    # The tenant's first refresh puts today's figures up (the pages read those) and leaves the portfolio's past
+    # days to the next runs, PORTFOLIO_BACKFILL_DAYS each: the first run stays as bounded as the others.
+    first_ever = not DashboardRefresh.all_tenants.filter(tenant=tenant, kind=RefreshKind.PORTFOLIO).exists()
+    backfill = 0 if first_ever else PORTFOLIO_BACKFILL_DAYS
+    # The score validation's observations likewise: each full run, and the run after the first if none was full.
+    observations = not first_ever and (full or observations_due(tenant=tenant))
     return {
-        RefreshKind.PORTFOLIO.value: refresh_portfolio(tenant=tenant, now=now).as_dict(),
+        RefreshKind.PORTFOLIO.value: refresh_portfolio(tenant=tenant, now=now, backfill_days=backfill).as_dict()
+        | {"backfill_days": backfill},
         RefreshKind.SUPPORT.value: refresh_support(tenant=tenant, now=now, days=days).as_dict() | {"days": days},
-    }
+        RETENTION: refresh_retention(tenant=tenant, now=now).as_dict(),
+    } | ({VALIDATION: refresh_observations(tenant=tenant, now=now)} if observations else {})

@@ -1,5 +1,6 @@
 """The observations behind score validation: one per closed renewal of the current tenant, with the health
-the account had ``LEAD_DAYS`` before the outcome (one query, one index probe per renewal).
+the account had ``LEAD_DAYS`` before the outcome (one query, one index probe per renewal), computed now or
+as the daily full refresh materialised them (``dashboards.validation_refresh``).
 
 The outcome instant is the earlier of when it was recorded (``closed_at``) and the contract end; the health
 then is the account's latest snapshot at or before that instant minus ``LEAD_DAYS``, provided it is at most
@@ -11,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 from django.db import connection
 
+from dashboards.models import OutcomeObservation
 from dashboards.score_validation import Observation, Validation, validate
 from health.selectors import raw_extracts, scorecard_get
 from tenancy.context import get_current_tenant
@@ -55,7 +57,16 @@ def outcome_observations(*, lead_days: int = LEAD_DAYS, stale_days: int = STALE_
     return observation_rows(lead_days=lead_days, stale_days=stale_days)[0]
 
 
-def score_validation() -> Validation:
-    """The validation figures of the current tenant under its current scorecard's bands (two queries)."""
+def materialised_observations() -> list[Observation]:
+    """The observations as the last full refresh wrote them (``OutcomeObservation``): one query."""
+    rows = OutcomeObservation.objects.values_list("account_id", "account_name", "outcome", "outcome_on", "score", "band")
+    return [Observation(account_id=account_id, account_name=name, outcome=outcome, outcome_on=on,
+                        score=None if score is None else float(score), band=band)
+            for account_id, name, outcome, on, score, band in rows]
+
+
+def score_validation(*, materialised: bool = False) -> Validation:
+    """The validation figures of the current tenant under its current scorecard's bands (two queries): from
+    the observations the last full refresh wrote, or computed now."""
     bands = scorecard_get().bands
-    return validate(outcome_observations(), bands)
+    return validate(materialised_observations() if materialised else outcome_observations(), bands)

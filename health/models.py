@@ -90,7 +90,10 @@ class HealthSnapshot(TenantModel):
     class Meta:
         ordering = ["-computed_at", "-id"]
         indexes = [
-            models.Index(fields=["tenant", "account", "-computed_at"], name="snapshot_account_idx"),
+            # An account's history, newest first; with the score and band in the index, "the account's health at
+            # a date" (the dashboards' portfolio history and score validation) is an index-only probe.
+            models.Index(fields=["tenant", "account", "-computed_at"], include=["score", "status"],
+                         name="snapshot_account_cover_idx"),
             BrinIndex(fields=["computed_at"], name="snapshot_computed_brin"),
         ]
 

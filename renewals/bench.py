@@ -40,7 +40,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--requests", type=int, default=40, help="Renewal desk GETs timed")
 
 
-def _ledger_rows(account_ids: list[int], *, today: date, years: int, rng: random.Random):
+def ledger_rows(account_ids: list[int], *, today: date, years: int, rng: random.Random):
     """Yield (account_id, date, kind, amount) of a plausible ledger that never goes below 0."""
     span = years * 365
     for account_id in account_ids:
@@ -85,7 +85,7 @@ def _seed(tenant: Tenant, *, accounts: int, years: int, out) -> int:
         now = timezone.now().isoformat()
         buffer = io.StringIO()
         rows = 0
-        for account_id, day, kind, amount in _ledger_rows(ids, today=today, years=years, rng=rng):
+        for account_id, day, kind, amount in ledger_rows(ids, today=today, years=years, rng=rng):
             buffer.write(f"{tenant.pk}\t{account_id}\t{day}\t{kind}\t{amount}\tseed\t\t{now}\n")
             rows += 1
         buffer.seek(0)

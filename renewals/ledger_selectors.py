@@ -111,15 +111,16 @@ _BUCKETS_COPY = (
 )
 
 
-def ledger_buckets(*, until: date) -> pd.DataFrame:
-    """The tenant's movements dated up to ``until`` as ``retention.trend_from_buckets`` takes them: one row
+def ledger_buckets(*, until: date, tenant_id: int | None = None) -> pd.DataFrame:
+    """The tenant's (the current one, or ``tenant_id``'s) movements dated up to ``until`` as ``retention.trend_from_buckets`` takes them: one row
     per movement (rows of one account and month add up there), month index and integer cents.
 
     One statement, a ``COPY ... TO STDOUT`` read by pandas' CSV parser: at 200,000 movements it is several
     times faster than fetching rows as Python tuples (and than grouping them in SQL first)."""
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
-        cursor.copy_expert(cursor.mogrify(_BUCKETS_COPY, {"tenant": get_current_tenant().pk, "until": until}), buffer)
+        tenant_id = tenant_id if tenant_id is not None else get_current_tenant().pk
+        cursor.copy_expert(cursor.mogrify(_BUCKETS_COPY, {"tenant": tenant_id, "until": until}), buffer)
     if not buffer.tell():
         return pd.DataFrame(columns=retention.BUCKET_COLUMNS)
     buffer.seek(0)

@@ -166,6 +166,22 @@ def month_index(day: date) -> int:
 BUCKET_COLUMNS = ["account_id", "month", "net", "up", "contraction", "churn"]
 
 
+def _cumulative(buckets: pd.DataFrame, windows: list[Window]) -> tuple[np.ndarray, dict[str, np.ndarray], int]:
+    """(account ids, each column's accounts x months running sum, the first month index) of ``buckets``."""
+    first = min(int(buckets["month"].min()), *(month_index(w.start) for w in windows))
+    last = max(month_index(w.end) for w in windows)
+    accounts, account_pos = np.unique(buckets["account_id"].to_numpy(), return_inverse=True)
+    shape = (len(accounts), last - first + 1)
+    cols = buckets["month"].to_numpy() - first
+    keep = cols <= last - first
+    cumulative = {}
+    for column in ("net", "up", "contraction", "churn"):
+        matrix = np.zeros(shape, dtype=np.int64)
+        np.add.at(matrix, (account_pos[keep], cols[keep]), buckets[column].to_numpy(dtype=np.int64)[keep])
+        cumulative[column] = np.cumsum(matrix, axis=1)
+    return accounts, cumulative, first
+
+
 def trend_from_buckets(buckets: pd.DataFrame, windows: list[Window]) -> list[tuple[Window, RetentionTotals]]:
     """The totals of every window at once, from the ledger summed by account and month.
 
@@ -178,17 +194,7 @@ def trend_from_buckets(buckets: pd.DataFrame, windows: list[Window]) -> list[tup
     """
     if buckets.empty or not windows:
         return [(w, RetentionTotals()) for w in windows]
-    first = min(int(buckets["month"].min()), *(month_index(w.start) for w in windows))
-    last = max(month_index(w.end) for w in windows)
-    accounts, account_pos = np.unique(buckets["account_id"].to_numpy(), return_inverse=True)
-    shape = (len(accounts), last - first + 1)
-    cols = buckets["month"].to_numpy() - first
-    keep = cols <= last - first
-    cumulative = {}
-    for column in ("net", "up", "contraction", "churn"):
-        matrix = np.zeros(shape, dtype=np.int64)
-        np.add.at(matrix, (account_pos[keep], cols[keep]), buckets[column].to_numpy(dtype=np.int64)[keep])
-        cumulative[column] = np.cumsum(matrix, axis=1)
+    _accounts, cumulative, first = _cumulative(buckets, windows)
     results = []
     for window in windows:
         s, e = month_index(window.start) - first, month_index(window.end) - first
@@ -201,3 +207,28 @@ def trend_from_buckets(buckets: pd.DataFrame, windows: list[Window]) -> list[tup
             accounts=int(members.sum()), retained=int((members & (at_end > 0)).sum()),
         )))
     return results
+
+
+MEMBER_COLUMNS = ["window", "account_id", "at_start", "retained", "up", "contraction", "churn"]
+
+
+def window_members(buckets: pd.DataFrame, windows: list[Window]) -> pd.DataFrame:
+    """Every window's starting set, one row per (window, account) with that account's part of the window's
+    totals: ``window`` (its position in ``windows``), ``account_id``, ``at_start``, ``up``, ``contraction``,
+    ``churn`` (integer cents) and ``retained`` (a balance above 0 at the end). Summed over any grouping of
+    the accounts, each window's rows give that group's ``RetentionTotals`` (``trend_from_buckets`` is their
+    sum over all of them); same ``buckets`` and windows as there."""
+    if buckets.empty or not windows:
+        return pd.DataFrame({c: np.array([], dtype=bool if c == "retained" else np.int64) for c in MEMBER_COLUMNS})
+    accounts, cumulative, first = _cumulative(buckets, windows)
+    parts = []
+    for position, window in enumerate(windows):
+        s, e = month_index(window.start) - first, month_index(window.end) - first
+        at_start = cumulative["net"][:, s]
+        members = np.flatnonzero(at_start > 0)
+        parts.append(pd.DataFrame({
+            "window": np.full(len(members), position, dtype=np.int64), "account_id": accounts[members],
+            "at_start": at_start[members], "retained": cumulative["net"][members, e] > 0,
+            **{c: cumulative[c][members, e] - cumulative[c][members, s] for c in ("up", "contraction", "churn")},
+        }))
+    return pd.concat(parts, ignore_index=True)

@@ -16,7 +16,7 @@ from django.db.models import Case, DateField, Sum, Value, When
 from django.db.models.functions import Cast, TruncMonth
 
 from accounts.segments import sorted_thresholds
-from renewals import ledger_selectors, retention
+from renewals import ledger_selectors, renewal_selectors, retention, retention_figures
 from renewals.models import ArrMovement, MovementKind, RenewalOutcome
 from renewals.models.ledger import INCREASING
 from tenancy.context import get_current_tenant
@@ -104,6 +104,10 @@ def movements_by_month(*, start: date, end: date) -> list[MonthMovements]:
             opening += row["total"] if row["kind"] in INCREASING else -row["total"]
         else:
             sums[(row["bucket"], row["kind"])] = row["total"]
+    return _months(opening, sums, start=start, end=end)
+
+
+def _months(opening: Decimal, sums: dict, *, start: date, end: date) -> list[MonthMovements]:
     result, balance = [], opening
     for month in window_months(start, end):
         entry = MonthMovements(month=month, starting_arr=balance,
@@ -111,6 +115,18 @@ def movements_by_month(*, start: date, end: date) -> list[MonthMovements]:
         result.append(entry)
         balance = entry.ending_arr
     return result
+
+
+def movements_from_ledger_months(*, start: date, end: date) -> list[MonthMovements]:
+    """``movements_by_month`` from the materialised months (``start`` a month's last day; ``end`` one too, or
+    the rows' day): the opening balance is every month up to ``start``'s."""
+    opening, sums = ZERO, {}
+    for row in retention_figures.ledger_months(until=end):
+        if row.month <= start:
+            opening += row.new + row.expansion + row.reactivation - row.contraction - row.churn
+        else:
+            sums.update({(row.month, kind): getattr(row, kind) for kind in MOVEMENT_KINDS})
+    return _months(opening, sums, start=start, end=end)
 
 
 # --- churn reasons -----------------------------------------------------------------------------------
@@ -239,13 +255,35 @@ class Report:
         return sum((r.arr_lost for r in self.churn_reasons), ZERO)
 
 
+def _is_month_end(day: date) -> bool:
+    return day == retention.month_end(day.year, day.month)
+
+
 def retention_report(*, start: date, end: date, thresholds: list[dict]) -> Report:
-    """Everything the page and the CSV show, in four statements: the window's totals are the sum of its
-    segments' (the same sums as ``ledger_selectors.retention_totals``, without a second pass)."""
-    segments = segment_totals(start=start, end=end, thresholds=thresholds)
+    """Everything the page and the CSV show: the window's totals are the sum of its segments' (the same sums
+    as ``ledger_selectors.retention_totals``, without a second pass). From the materialised rows
+    (``retention_figures``) where they are today's and hold the window (the default one: the trailing twelve
+    months to today), else live from the ledger: five statements either way."""
+    refresh = retention_figures.latest()
+    fresh = retention_figures.usable(refresh, today=renewal_selectors.tenant_today(), thresholds=thresholds)
+    trend_windows = retention.trailing_windows(today=refresh.as_of, months=TREND_MONTHS) if fresh else []
+    if (start, end) in {(w.start, w.end) for w in trend_windows}:
+        found = retention_figures.by_starting_segment(start=start, end=end)
+        segments = {key: found.get(key, retention.RetentionTotals()) for key, _ in sorted_thresholds(thresholds)}
+    else:
+        segments = segment_totals(start=start, end=end, thresholds=thresholds)
+    if fresh and end == refresh.as_of:
+        points = [TrendPoint(month=w.month, start=w.start, end=w.end, result=retention.retention(totals))
+                  for w, totals in retention_figures.trend(as_of=end, months=TREND_MONTHS)]
+    else:
+        points = trend(end=end)
+    if fresh and _is_month_end(start) and (end == refresh.as_of or _is_month_end(end)):
+        months = movements_from_ledger_months(start=start, end=end)
+    else:
+        months = movements_by_month(start=start, end=end)
     totals = add_totals(segments.values())
     return Report(
         start=start, end=end, summary=retention.retention(totals), accounts=totals.accounts,
-        retained=totals.retained, trend=trend(end=end), months=movements_by_month(start=start, end=end),
+        retained=totals.retained, trend=points, months=months,
         churn_reasons=churn_reasons(start=start, end=end), segments=by_segment(segments, thresholds),
     )

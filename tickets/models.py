@@ -234,6 +234,11 @@ class Ticket(TenantModel):
                 fields=["tenant", "status", "sla_state", "assignee"],
                 condition=Q(status__in=["new", "open", "pending_customer"]), name="ticket_open_counts_idx",
             ),
+            # An account's open tickets by severity (a CSM's book: open Sev1/2 per account), whatever its history.
+            models.Index(
+                fields=["tenant", "account", "severity"], condition=Q(status__in=["new", "open", "pending_customer"]),
+                name="ticket_account_open_idx",
+            ),
             models.Index(fields=["tenant", "status", "-opened_at"], name="ticket_status_idx"),
             models.Index(fields=["tenant", "severity", "opened_at"], name="ticket_severity_idx"),
             GinIndex(fields=["tags"], name="ticket_tags_gin"),

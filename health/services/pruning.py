@@ -18,7 +18,7 @@ def prune_snapshots(*, tenant: Tenant, now: datetime | None = None) -> int:
     return how many snapshots went. Idempotent; an account's newest snapshot always stays.
 
     One window over the tenant's snapshots, newest first per account (the order of
-    ``snapshot_account_idx``), pairs each with the next newer one: a snapshot goes when it is older
+    ``snapshot_account_cover_idx``), pairs each with the next newer one: a snapshot goes when it is older
     than the keep-all window and has a newer one, and is either older than the daily window or not
     the last of its (tenant-local) day. A recompute committing meanwhile only adds newer rows, which
     cannot make a doomed row the newest.

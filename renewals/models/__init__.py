@@ -17,9 +17,11 @@ from renewals.models.opportunities import (
     OpportunityStage,
 )
 from renewals.models.renewal import Forecast, Renewal, RenewalOutcome, RenewalSettings, RenewalStage
+from renewals.models.retention import LedgerMonth, RetentionRefresh, RetentionWindowTotals
 
 __all__ = [
     "ArrMovement", "MovementKind", "MovementSource", "CadenceScope", "IntervalUnit", "TouchpointCadence",
     "TouchpointKind", "Forecast", "Renewal", "RenewalOutcome", "RenewalSettings", "RenewalStage",
     "Opportunity", "OpportunityKind", "OpportunitySettings", "OpportunityStage",
+    "LedgerMonth", "RetentionRefresh", "RetentionWindowTotals",
 ]

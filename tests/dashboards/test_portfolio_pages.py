@@ -189,6 +189,17 @@ def test_a_csm_cannot_open_another_book_but_the_admin_can(book, alice_client):
     assert [r[0] for r in response.context["attention"][0].reasons] == ["renewal in 60 days", "1 overdue task"]
 
 
+def test_a_big_book_shows_the_highest_ranked_and_says_how_many_more(book, monkeypatch):
+    from dashboards import portfolio_page
+
+    monkeypatch.setattr(portfolio_page, "ATTENTION_SHOWN", 1)
+    client = Client()
+    client.force_login(book["carol"])
+    response = client.get(BOOK)
+    assert [r.name for r in response.context["attention"]] == ["Anvil"] and response.context["attention_total"] == 2
+    assert "The 1 highest of 2 accounts with a signal" in response.content.decode()
+
+
 def test_another_tenants_member_is_404(alice_client, book, bob):
     assert alice_client.get(f"{BOOK}?csm={bob.pk}").status_code == 404
     assert alice_client.get(f"{BOOK}?csm=abc").status_code == 404

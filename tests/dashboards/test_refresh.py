@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dashboards.histograms import BUCKETS
 from dashboards.models import DashboardRefresh, PortfolioDay, SupportDay
-from dashboards.refresh import refresh_all, refresh_portfolio, refresh_support
+from dashboards.refresh import PORTFOLIO_BACKFILL_DAYS, refresh_all, refresh_portfolio, refresh_support
 from tenancy.context import tenant_context
 from tests.dashboards.conftest import NOW, at, set_ticket
 from tests.factories import AccountFactory, TicketFactory
@@ -85,11 +85,15 @@ def _queries(fn) -> int:
 
 @pytest.mark.parametrize("full", [True, False])
 def test_refresh_query_count_is_constant(tenant, support_history, portfolio_history, full):
+    for _ in range(2):  # the first ever (no history, no observations) and the next (the observations due)
+        refresh_all(tenant=tenant, full=full)
     small = _queries(lambda: refresh_all(tenant=tenant, full=full))
     for i in range(15):
         account = AccountFactory(tenant=tenant, segment="mid_market", arr=Decimal(1000 + i))
         TicketFactory(account=account, severity=1 + i % 4)
-    assert _queries(lambda: refresh_all(tenant=tenant, full=full)) == small <= 21  # 17 statements + savepoint pairs
+    # 17 statements + savepoint pairs, the retention's 8 statements + 1 pair, two freshness checks (and the full
+    # run's observations: 4 statements + 1 pair)
+    assert _queries(lambda: refresh_all(tenant=tenant, full=full)) == small <= (36 if full else 31)
 
 
 PORTFOLIO_FIELDS = ("day", "segment", "csm_id", "band", "accounts", "arr", "scored_accounts", "score_sum")
@@ -132,10 +136,21 @@ def test_portfolio_refresh_is_idempotent_and_keeps_past_days(tenant, portfolio_h
     assert rows[6] == (date(2026, 3, 10), "smb", None, "yellow", 1, Decimal("20000.00"), 1, Decimal("55.0"))
 
 
+def test_the_first_ever_refresh_leaves_the_portfolio_history_to_the_next_runs(tenant, portfolio_history):
+    first = refresh_all(tenant=tenant)
+    assert first["portfolio"]["backfill_days"] == 0 and "validation" not in first
+    assert {row[0] for row in portfolio_rows(tenant)} == {date(2026, 3, 10)}
+    second = refresh_all(tenant=tenant)  # not full (the first was, today) but the observations are still due
+    assert second["portfolio"]["backfill_days"] == PORTFOLIO_BACKFILL_DAYS and "validation" in second
+    assert "validation" not in refresh_all(tenant=tenant)
+    # 3 to 9 March asked for; the accounts' first snapshots are of the 7th
+    assert sorted({row[0] for row in portfolio_rows(tenant)}) == [date(2026, 3, d) for d in (7, 8, 9, 10)]
+
+
 def test_refresh_all_records_both_kinds(tenant, support_history):
     outcome = refresh_all(tenant=tenant)
-    assert set(outcome) == {"portfolio", "support"}
-    assert outcome["support"]["rows"] == 4
+    assert set(outcome) == {"portfolio", "support", "retention"}  # the first ever: no observations yet
+    assert outcome["support"]["rows"] == 4 and outcome["retention"]["as_of"] == "2026-03-10"
     with tenant_context(tenant):
         assert sorted(DashboardRefresh.objects.values_list("kind", flat=True)) == ["portfolio", "support",
                                                                                    "support_full"]

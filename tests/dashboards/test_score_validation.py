@@ -100,3 +100,38 @@ def test_the_page(alice_client, tenant, outcomes):
     assert "Alpha" in html and "Globex lost" not in html and "1.000" in html and "2.00×" in html
     assert len(captured) <= 8
     assert "/dashboards/score-validation/" in alice_client.get("/health/scorecard/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_full_refresh_materialises_the_observations_the_page_then_reads(alice_client, tenant, other_tenant, outcomes):
+    from dashboards.refresh import refresh_all
+    from dashboards.validation_selectors import (
+        materialised_observations,
+        outcome_observations,
+        score_validation,
+    )
+
+    assert "validation" not in refresh_all(tenant=tenant, full=True)  # the first ever leaves them to the next
+    assert alice_client.get("/dashboards/score-validation/").context["refreshed"] is None  # computed live
+    assert refresh_all(tenant=tenant, full=False)["validation"]["rows"] == 4  # due: never written
+    assert "validation" not in refresh_all(tenant=tenant, full=False)  # the 5-minute runs leave them alone then
+    assert refresh_all(tenant=tenant, full=True)["validation"]["rows"] == 4  # rewritten, not added to
+    with tenant_context(tenant):
+        key = lambda o: o.account_name  # noqa: E731
+        assert sorted(score_validation(materialised=True).churned_while_top, key=key) == sorted(
+            score_validation().churned_while_top, key=key)
+        assert sorted(outcome_observations(), key=key) == sorted(materialised_observations(), key=key)
+    with CaptureQueriesContext(connection) as captured:
+        response = alice_client.get("/dashboards/score-validation/")
+    assert response.context["refreshed"] is not None and "snapshot" not in " ".join(q["sql"] for q in captured)
+    html = response.content.decode()
+    assert "Alpha" in html and "Globex lost" not in html and "1.000" in html and "2.00×" in html
+
+
+@pytest.mark.django_db
+def test_the_churned_while_green_list_is_capped_and_says_so(alice_client, tenant, outcomes, monkeypatch):
+    from dashboards import validation_views
+
+    monkeypatch.setattr(validation_views, "CHURNED_SHOWN", 0)
+    response = alice_client.get("/dashboards/score-validation/")
+    assert response.context["churned_shown"] == [] and "The 0 most recent of 1." in response.content.decode()
