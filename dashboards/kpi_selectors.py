@@ -22,7 +22,7 @@ from dashboards.portfolio_selectors import OPEN_RENEWAL
 from dashboards.support_selectors import SupportFilters, sla_breakdown
 from health.selectors import tenant_bands
 from onboarding.selectors import board_metrics
-from renewals import ledger_selectors, retention
+from renewals import ledger_selectors, retention, retention_figures
 from renewals.models import Forecast, Renewal
 
 SURVEY_WINDOW_DAYS = 90
@@ -43,8 +43,12 @@ def target_queryset() -> QuerySet[KpiTarget]:
 
 
 def _retention(today: date, bands: list[dict]) -> dict:
-    window = retention.trailing_windows(today=today, months=1)[-1]
-    totals = ledger_selectors.retention_totals(start=window.start, end=window.end)
+    refresh = retention_figures.latest()  # the materialised rows the portfolio page reads (as of their refresh)
+    if refresh is not None:
+        [(_, totals)] = retention_figures.trend(as_of=refresh.as_of, months=1)
+    else:  # before the first refresh: the ledger, live
+        window = retention.trailing_windows(today=today, months=1)[-1]
+        totals = ledger_selectors.retention_totals(start=window.start, end=window.end)
     result = retention.retention(totals)
     expansion = retention.percent(totals.expansion, totals.starting_arr) if totals.starting_arr > 0 else None
     return {"nrr": result.nrr, "grr": result.grr, "logo_retention": result.logo_retention, "expansion_rate": expansion}

@@ -71,6 +71,22 @@ def test_every_actual_is_the_hand_computed_one(book, usage, tenant):
     assert values["nps"] == 0 and values["csat_satisfied"] == 100  # one promoter, one detractor; a 4 and a 5
 
 
+def test_retention_actuals_read_the_materialised_rows_once_refreshed(book, tenant):
+    """After the retention refresh the panel reads the rows the portfolio page reads (no ledger scan), with the
+    same figures as the live ledger."""
+    from renewals.retention_refresh import refresh_retention
+
+    metrics = ["nrr", "grr", "logo_retention", "expansion_rate"]
+    with tenant_context(tenant):
+        live = kpi_selectors.actuals(metrics=metrics, today=TODAY)
+        refresh_retention(tenant=tenant)
+        with CaptureQueriesContext(connection) as queries:
+            materialised = kpi_selectors.actuals(metrics=metrics, today=TODAY)
+    assert materialised == live == {"nrr": D("91.7"), "grr": D("83.3"), "logo_retention": D("50.0"),
+                                    "expansion_rate": D("8.3")}
+    assert not any("renewals_arrmovement" in q["sql"] for q in queries.captured_queries)
+
+
 def test_nothing_to_compute_from_is_no_data_not_off_track(tenant, frozen):
     with tenant_context(tenant):
         for metric in ALL_METRICS:
