@@ -123,32 +123,36 @@ def _copy_chunks(rows: list, prefix: str, latest: date, event_owned: set[str], b
     for start in range(0, len(rows), CHUNK_ROWS):
         lines: list[str] = []
         append = lines.append
-        for row in rows[start:start + CHUNK_ROWS]:
-            if type(row) is not dict:
-                raise _RowNotPlain
-            account_id = row.get("account")
-            external_id = row.get("account_external_id")
-            if external_id is None:
-                account = by_id.get(account_id) if type(account_id) is int else None
-            else:
-                account = by_external.get(external_id) if type(external_id) is str else None
-                if account_id is not None and (type(account_id) is not int or by_id.get(account_id) != account):
+        try:  # a missing date, metric or value: KeyError
+            for row in rows[start:start + CHUNK_ROWS]:
+                if type(row) is not dict:
                     raise _RowNotPlain
-            day = row.get("date")
-            metric = row.get("metric")
-            value = row.get("value")
-            value_type = type(value)
-            if not (
-                account is not None
-                and type(day) is str
-                and (dates_ok[day] if day in dates_ok else _valid_date(day, latest, dates_ok))
-                and type(metric) is str
-                and (metrics_ok[metric] if metric in metrics_ok else _valid_metric(metric, metrics_ok))
-                and (value_type is int or value_type is float)
-                and 0 <= value <= _LARGEST_FLOAT
-            ):
-                raise _RowNotPlain
-            append(f"{prefix}{account}\t{metric}\t{day}\t{value}\n")  # int or float: both write as is
+                external_id = row.get("account_external_id")
+                if external_id is None:
+                    account_id = row.get("account")
+                    account = by_id.get(account_id) if type(account_id) is int else None
+                else:
+                    account = by_external.get(external_id) if type(external_id) is str else None
+                    account_id = row.get("account")
+                    if account_id is not None and (type(account_id) is not int or by_id.get(account_id) != account):
+                        raise _RowNotPlain
+                day = row["date"]
+                metric = row["metric"]
+                value = row["value"]
+                value_type = type(value)
+                if not (
+                    account is not None
+                    and type(day) is str
+                    and (dates_ok[day] if day in dates_ok else _valid_date(day, latest, dates_ok))
+                    and type(metric) is str
+                    and (metrics_ok[metric] if metric in metrics_ok else _valid_metric(metric, metrics_ok))
+                    and (value_type is int or value_type is float)
+                    and 0 <= value <= _LARGEST_FLOAT
+                ):
+                    raise _RowNotPlain
+                append(f"{prefix}{account}\t{metric}\t{day}\t{value}\n")  # int or float: both write as is
+        except KeyError:
+            raise _RowNotPlain from None
         yield "".join(lines)
 
 
