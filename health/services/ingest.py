@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import re
 import sys
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from base.limits import CONTROL_CHARACTERS, EARLIEST_DATE
@@ -23,6 +24,7 @@ METRIC_RE = re.compile(r"[a-z0-9_]{1,60}(:[A-Za-z0-9_.\-]{1,80})?")  # used with
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # fullmatch, ASCII digits only
 INCOMING_TABLE = "usage_incoming"  # per connection, emptied at each commit
 COPY_BUFFER = 1 << 20
+CHUNK_ROWS = 1000  # rows per chunk of COPY text: PostgreSQL loads one while the next is made
 _LARGEST_FLOAT = sys.float_info.max  # a value above it (10**400) is not a finite float; NaN fails any comparison
 
 
@@ -40,8 +42,12 @@ def usage_ingest(*, rows: Any) -> int:
     """Upsert a batch of usage rows (the whole batch or nothing) and return how many were accepted.
 
     Each row is ``{"account": id | "account_external_id": str, "date": "YYYY-MM-DD", "metric": str,
-    "value": number >= 0}``. A row keyed like an existing one (account, date, metric) replaces its value.
-    Raises :class:`UsageBatchInvalid` naming every bad row.
+    "value": number >= 0}``. A row keyed like an existing one (account, date, metric) replaces its value
+    (a key repeated in the batch: the last row wins). Raises :class:`UsageBatchInvalid` naming every bad row.
+
+    The accounts the rows name are looked up (and locked) first, in one query, so that a well-formed
+    batch is checked and turned into COPY text by one loop (:func:`_copy_lines`); a batch with any row
+    that loop does not accept is checked again by the detailed path, which names every problem.
     """
     tenant = get_current_tenant()
     if not isinstance(rows, list):
@@ -50,53 +56,114 @@ def usage_ingest(*, rows: Any) -> int:
         raise UsageBatchInvalid({"non_field_errors": [f"At most {MAX_BATCH} rows per batch ({len(rows)} sent)."]})
     if not rows:
         return 0
-    errors: dict[str, list[str]] = {}
-    parsed = _parse_rows(rows, timezone.localdate(timezone=tenant.tzinfo) + timedelta(days=1), errors,
-                         event_owned=event_owned_metrics())
-    resolved = _resolve_accounts(parsed, errors)
-    if errors:
-        raise UsageBatchInvalid(dict(sorted(errors.items(), key=lambda item: int(item[0]))))
-    upsert = {}
-    for (_, _, _, metric, day, value), account in zip(parsed, resolved, strict=True):
-        upsert[(account, metric, day)] = value  # a key repeated in the batch: the last row wins
-    _upsert_usage(tenant.pk, upsert)
-    request_account_recompute({account for account, _, _ in upsert}, tenant=tenant)
+    latest = timezone.localdate(timezone=tenant.tzinfo) + timedelta(days=1)
+    event_owned = event_owned_metrics()
+    known_ids, known_external = accounts_locked_for_usage(**_named_accounts(rows))
+    try:  # the rows checked and formatted chunk by chunk as the COPY reads them: the database loads as Python checks
+        _upsert_usage(_CopyText(_copy_chunks(rows, f"{tenant.pk}\t", latest, event_owned, known_ids, known_external)))
+    except _RowNotPlain:  # nothing was written (the COPY's savepoint rolled back): the detailed path names the problems
+        errors: dict[str, list[str]] = {}
+        parsed = _parse_rows(rows, latest, errors, event_owned=event_owned)
+        resolved = _resolve_accounts(parsed, errors, known_ids, known_external)
+        if errors:
+            raise UsageBatchInvalid(dict(sorted(errors.items(), key=lambda item: int(item[0])))) from None
+        _upsert_usage(_CopyText(iter(["".join([f"{tenant.pk}\t{account}\t{metric}\t{day}\t{value}\n" for (
+            _, _, _, metric, day, value), account in zip(parsed, resolved, strict=True)])])))
+    # Every row named a known account, and every account looked up was named by a row: these are the touched ones.
+    request_account_recompute({*known_ids.values(), *known_external.values()}, tenant=tenant)
     return len(rows)
+
+
+def _named_accounts(rows: list) -> dict[str, list]:
+    """The account ids and external ids the rows name (values of any other type are left to validation)."""
+    try:
+        ids = {row.get("account") for row in rows}
+        external = {row.get("account_external_id") for row in rows}
+    except (AttributeError, TypeError):  # a row that is not an object, or an unhashable value: the rows one by one
+        objects = [row for row in rows if isinstance(row, dict)]
+        ids = {row.get("account") for row in objects if type(row.get("account")) is int}
+        external = {row.get("account_external_id") for row in objects if type(row.get("account_external_id")) is str}
+    return {"ids": [i for i in ids if type(i) is int], "external_ids": [e for e in external if type(e) is str and e]}
+
+
+class _RowNotPlain(Exception):  # noqa: N818 - a signal, not an error: the batch takes the detailed path
+    """A row :func:`_copy_chunks` does not accept."""
+
+
+class _CopyText:
+    """A file-like object for ``copy_expert``: the COPY text as its chunks come, kept for a second use."""
+
+    def __init__(self, chunks: Iterator[str]):
+        self._chunks = chunks
+        self._read: list[str] = []
+        self.not_plain = False  # the COPY was stopped by a row the chunks refused (psycopg reports it as its own error)
+
+    def read(self, size: int = -1) -> str:  # one chunk per call, whatever the size asked
+        try:
+            chunk = next(self._chunks, "")
+        except _RowNotPlain:
+            self.not_plain = True
+            raise
+        self._read.append(chunk)
+        return chunk
+
+    def text(self) -> str:
+        """The whole text (what was read and the rest)."""
+        return "".join(self._read) + "".join(self._chunks)
+
+
+def _copy_chunks(rows: list, prefix: str, latest: date, event_owned: set[str], by_id: dict[int, int],
+                 by_external: dict[str, int]) -> Iterator[str]:
+    """COPY text (``prefix`` + account, metric, date, value lines) for a batch whose every row is plainly
+    good, :data:`CHUNK_ROWS` rows at a time, by exact-type checks and dictionary look-ups (no per-row
+    objects). Raises :class:`_RowNotPlain` at the first row it does not accept (whose problems
+    :func:`_parse_rows` and :func:`_resolve_accounts` then name)."""
+    dates_ok: dict[str, bool] = {}
+    metrics_ok: dict[str, bool] = dict.fromkeys(event_owned, False)  # their rows are refused by name
+    for start in range(0, len(rows), CHUNK_ROWS):
+        lines: list[str] = []
+        append = lines.append
+        try:  # a missing date, metric or value: KeyError
+            for row in rows[start:start + CHUNK_ROWS]:
+                if type(row) is not dict:
+                    raise _RowNotPlain
+                external_id = row.get("account_external_id")
+                if external_id is None:
+                    account_id = row.get("account")
+                    account = by_id.get(account_id) if type(account_id) is int else None
+                else:
+                    account = by_external.get(external_id) if type(external_id) is str else None
+                    account_id = row.get("account")
+                    if account_id is not None and (type(account_id) is not int or by_id.get(account_id) != account):
+                        raise _RowNotPlain
+                day = row["date"]
+                metric = row["metric"]
+                value = row["value"]
+                value_type = type(value)
+                if not (
+                    account is not None
+                    and type(day) is str
+                    and (dates_ok[day] if day in dates_ok else _valid_date(day, latest, dates_ok))
+                    and type(metric) is str
+                    and (metrics_ok[metric] if metric in metrics_ok else _valid_metric(metric, metrics_ok))
+                    and (value_type is int or value_type is float)
+                    and 0 <= value <= _LARGEST_FLOAT
+                ):
+                    raise _RowNotPlain
+                append(f"{prefix}{account}\t{metric}\t{day}\t{value}\n")  # int or float: both write as is
+        except KeyError:
+            raise _RowNotPlain from None
+        yield "".join(lines)
 
 
 def _parse_rows(rows: list, latest: date, errors: dict[str, list[str]], *,
                 event_owned: set[str] = frozenset()) -> list[tuple[int, Any, Any, str, str, float | int]]:
     """The good rows as (index, account id, external id, metric, date, value); each bad one's problems in
-    ``errors`` under its index.
-
-    One tight loop of exact-type checks (no per-row objects) accepts the well-formed rows; a row it does
-    not accept goes through :func:`_row_problems`, which names its problems (and has the last word)."""
+    ``errors`` under its index (the detailed path, for a batch :func:`_copy_lines` did not accept)."""
     parsed = []
-    append = parsed.append
     dates_ok: dict[str, bool] = {}
-    metrics_ok: dict[str, bool] = dict.fromkeys(event_owned, False)  # their rows take the slow path, which names them
-    metrics_named: dict[str, bool] = {}  # the slow path's own memo (well-formed names only)
+    metrics_named: dict[str, bool] = {}  # well-formed names only
     for index, row in enumerate(rows):
-        if type(row) is dict:
-            account_id = row.get("account")
-            external_id = row.get("account_external_id")
-            day = row.get("date")
-            metric = row.get("metric")
-            value = row.get("value")
-            value_type = type(value)
-            if (
-                (account_id is not None or external_id is not None)
-                and (account_id is None or type(account_id) is int)
-                and (external_id is None or (type(external_id) is str and external_id != ""))
-                and type(day) is str
-                and (dates_ok[day] if day in dates_ok else _valid_date(day, latest, dates_ok))
-                and type(metric) is str
-                and (metrics_ok[metric] if metric in metrics_ok else _valid_metric(metric, metrics_ok))
-                and (value_type is int or value_type is float)
-                and 0 <= value <= _LARGEST_FLOAT
-            ):
-                append((index, account_id, external_id, metric, day, value))  # int or float: both write as is
-                continue
         if not isinstance(row, dict):
             errors[str(index)] = ["A row must be an object with account, date, metric and value."]
             continue
@@ -153,12 +220,11 @@ def _valid_metric(metric: str, memo: dict[str, bool]) -> bool:
     return memo[metric]
 
 
-def _resolve_accounts(parsed: list, errors: dict[str, list[str]]) -> list[int]:
-    """Account ids for the parsed rows, in one query that also locks them against deletion until
-    commit (``FOR KEY SHARE``, the foreign key's guarantee); unknown ones become errors."""
-    ids = {row[1] for row in parsed if row[1] is not None}
-    external = {row[2] for row in parsed if row[2] is not None}
-    known_ids, known_external = accounts_locked_for_usage(ids=list(ids), external_ids=list(external))
+def _resolve_accounts(parsed: list, errors: dict[str, list[str]], known_ids: dict[int, int],
+                      known_external: dict[str, int]) -> list[int]:
+    """Account ids for the parsed rows, from the accounts found (and locked against deletion until commit,
+    ``FOR KEY SHARE``: the foreign key's guarantee) by :func:`accounts_locked_for_usage`; unknown ones
+    become errors."""
     resolved = []
     for index, account_id, external_id, *_ in parsed:
         by_id = known_ids.get(account_id) if account_id is not None else None
@@ -173,33 +239,39 @@ def _resolve_accounts(parsed: list, errors: dict[str, list[str]]) -> list[int]:
     return resolved
 
 
-def _upsert_usage(tenant_id: int, values: dict[tuple[int, str, str], float]) -> None:
-    """Write the batch's rows (one per key: a key repeated in the batch kept its last value).
+def _upsert_usage(copy_text: _CopyText) -> None:
+    """Write the batch's COPY text (tenant, account, metric, date, value lines).
 
     Rows new to the table (a first push) go in with one COPY straight into the table, inside a
     savepoint: as fast as PostgreSQL loads rows. When any of them exists already (a resend, a
-    correction, a concurrent batch that got there first), the unique index stops the COPY, the savepoint
-    rolls it back, and the same text is copied into a temporary table and upserted from it with one
-    ``INSERT ... ON CONFLICT DO UPDATE`` (rows whose value is unchanged are left alone). The text needs
-    no escaping: accounts are ids, dates and metrics were validated (no tab, backslash or newline).
+    correction, a concurrent batch that got there first) or the batch repeats a key, the unique index
+    stops the COPY, the savepoint rolls it back, and the lines (one per key: a repeated key keeps its
+    last value) are copied into a temporary table and upserted from it with one ``INSERT ... ON
+    CONFLICT DO UPDATE`` (rows whose value is unchanged are left alone). The text needs no escaping:
+    accounts are ids, dates and metrics were validated (no tab, backslash or newline).
     """
     table = UsageRecord._meta.db_table
-    text = "".join([f"{tenant_id}\t{account}\t{metric}\t{day}\t{value}\n"
-                    for (account, metric, day), value in values.items()])
     columns = "tenant_id, account_id, metric, date, value"
     with connection.cursor() as cursor:
         try:
             with transaction.atomic(), connection.wrap_database_errors:  # psycopg's error as Django's
-                cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text), COPY_BUFFER)
+                cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", copy_text, COPY_BUFFER)
             return
         except IntegrityError:
-            pass  # some rows exist: upsert them all
+            pass  # some rows exist (or a key is repeated): upsert them all
+        except DatabaseError:
+            if copy_text.not_plain:
+                raise _RowNotPlain from None
+            raise
+        lines = copy_text.text().splitlines(keepends=True)
+        last_by_key = {line.rpartition("\t")[0]: line for line in lines}  # the key is all but the value
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {INCOMING_TABLE} "
             "(tenant_id bigint, account_id bigint, metric varchar(100), date date, value float8) ON COMMIT DELETE ROWS; "
             f"DELETE FROM {INCOMING_TABLE}"  # emptied at commit, but an outer transaction may hold an earlier batch
         )
-        cursor.copy_expert(f"COPY {INCOMING_TABLE} ({columns}) FROM STDIN", io.StringIO(text), COPY_BUFFER)
+        cursor.copy_expert(f"COPY {INCOMING_TABLE} ({columns}) FROM STDIN",
+                           io.StringIO("".join(last_by_key.values())), COPY_BUFFER)
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {INCOMING_TABLE} "
             "ON CONFLICT (tenant_id, account_id, metric, date) DO UPDATE SET value = EXCLUDED.value "

@@ -95,16 +95,18 @@ def _enqueue_accounts(tenant_id: int, ids: list[int], countdown: int, *, message
     if message is None:  # asked outside the outbox (no transaction): keep it now
         message = outbox.enqueue("health.recompute_accounts", args=[tenant_id, ids], countdown=countdown,
                                  tenant_id=tenant_id, dispatch=False)
-    keys = {_debounce_key(tenant_id, account_id): account_id for account_id in ids}
+    keys: dict[str, int] = {}
     try:
         # A big request while a tenant-wide recompute is pending: that run (at most `countdown` away, and
-        # after this commit) covers these accounts; one key read instead of thousands.
-        if len(keys) > TENANT_WIDE_THRESHOLD and cache.get(_debounce_key(tenant_id, "all")):
+        # after this commit) covers these accounts; one key read instead of thousands (not even made).
+        if len(ids) > TENANT_WIDE_THRESHOLD and cache.get(_debounce_key(tenant_id, "all")):
             outbox.discard(message)
             return
+        keys = {_debounce_key(tenant_id, account_id): account_id for account_id in ids}
         pending = cache.get_many(list(keys))
     except Exception:  # noqa: BLE001 - cache down: no debounce, recompute them all (idempotent)
         logger.warning("health: cache unreachable, recompute requests not debounced", exc_info=True)
+        keys = keys or {_debounce_key(tenant_id, account_id): account_id for account_id in ids}
         pending = {}
     fresh = {key: account_id for key, account_id in keys.items() if key not in pending}
     if not fresh:

@@ -157,6 +157,29 @@ def test_a_rejected_batch_writes_nothing_with_real_commits(api, tenant):
     assert committed(lambda: UsageRecord.all_tenants.count()) == 0
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("autocommit")
+def test_a_bad_row_after_chunks_were_copied_writes_nothing_and_is_named(api, tenant):
+    """The COPY text goes out in chunks as it is made: a bad row several chunks in stops the COPY, and the
+    chunks already loaded are rolled back with it."""
+    accounts = [AccountFactory(tenant=tenant, external_id=f"s{i}") for i in range(10)]
+    assert services.ingest.CHUNK_ROWS * 3 < 3500
+    rows = batch(accounts, 3500)
+    rows[3400] = rows[3400] | {"value": -1}
+    rows[3401] = rows[3401] | {"account_external_id": "nobody"}
+    r = api.post(URL, rows, format="json")
+    assert r.status_code == 400, r.content
+    assert r.json() == {"3400": ["value: must be a number, zero or more."],
+                        "3401": ["account_external_id: no account with external id 'nobody'."]}
+    assert committed(lambda: UsageRecord.all_tenants.count()) == 0
+    rows[3400], rows[3401] = rows[3399] | {"value": 5}, rows[3399] | {"value": 6}  # a key repeated: the last wins
+    assert api.post(URL, rows, format="json").json() == {"accepted": 3500}
+    values = committed(stored)
+    assert len(values) == 3500 - 2
+    key = (rows[3399]["account"], rows[3399]["metric"], rows[3399]["date"])
+    assert values[key] == 6.0
+
+
 # --- freshness: a run releases its debounce keys before it reads -------------------------------------
 
 
