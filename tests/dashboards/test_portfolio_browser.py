@@ -58,8 +58,7 @@ def world(transactional_db):
 def test_the_vp_portfolio(live_server, world, browser_page):
     page = browser_page
     _sign_in(page, live_server.url, world["vp"])
-    page.click("nav[aria-label='More dashboards'] >> text=Portfolio")
-    page.wait_for_url(f"{live_server.url}/dashboards/portfolio/")
+    page.wait_for_url(f"{live_server.url}/dashboards/portfolio/")  # a VP's landing page
     assert "Updated" in page.inner_text("#freshness")
     assert "Initech" in page.inner_text("#at-risk")
     assert "Cara CSM" in page.inner_text("#team")
@@ -79,8 +78,7 @@ def test_the_vp_portfolio(live_server, world, browser_page):
 def test_the_csm_book(live_server, world, browser_page):
     page = browser_page
     _sign_in(page, live_server.url, world["csm"])
-    page.click("nav[aria-label='More dashboards'] >> text=My book")
-    page.wait_for_url(f"{live_server.url}/dashboards/my-book/")
+    page.wait_for_url(f"{live_server.url}/dashboards/my-book/")  # a CSM's landing page
     first = page.inner_text("#attention tbody tr:first-child")
     assert "Initech" in first and "bottom band" in first
     assert "Umbrella" not in page.inner_text("#attention")  # the VP's account (only a task of hers is there)
