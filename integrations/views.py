@@ -118,6 +118,7 @@ def _detail_page(request, endpoint, replay_form, status: int = 200):
     return render(request, "integrations/endpoint_detail.html", {
         "endpoint": endpoint, "page": page, "replay_form": replay_form,
         "subscribed": [(key, labels.get(key, key)) for key in endpoint.events],
+        "retention_days": settings.WEBHOOK_RETENTION_DAYS,
     }, status=status)
 
 
