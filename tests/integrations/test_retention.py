@@ -127,3 +127,44 @@ def test_deleting_an_endpoint_is_one_statement_whatever_its_log(tenant):
         assert DeliveryAttempt.all_tenants.filter(delivery__endpoint=other).count() == 2 * size
         assert WebhookEvent.all_tenants.filter(pk__in=[e.pk for e in events]).count() == size
     assert len(counts[0]) == len(counts[1]) == 1  # the endpoint's DELETE: the database cascades the log
+
+
+@pytest.mark.django_db(transaction=True)
+def test_prune_skips_a_row_another_transaction_holds_without_waiting(tenant, settings):
+    """A replay (or a worker) holding a finished delivery's row lock is neither waited for nor overridden: the
+    row is left for the next run."""
+    import threading
+
+    from django.db import connections, transaction
+
+    settings.WEBHOOK_RETENTION_DAYS = 30
+    with time_machine.travel(NOW, tick=False):
+        endpoint = WebhookEndpointFactory(tenant=tenant)
+        held, free = (_delivery(endpoint, status="succeeded", last_attempt_days_ago=40) for _ in range(2))
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                WebhookDelivery.all_tenants.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        with time_machine.travel(NOW, tick=False):
+            result = retention.prune(batch=10, budget_seconds=5)
+        assert result["deliveries"] == 1
+        assert set(WebhookDelivery.all_tenants.values_list("pk", flat=True)) == {held.pk}  # free's is gone
+        assert not DeliveryAttempt.all_tenants.filter(delivery_id=free.pk).exists()
+        assert WebhookEvent.all_tenants.filter(pk=held.event_id).exists()  # still referred to
+    finally:
+        release.set()
+        holder.join(10)
+    with time_machine.travel(NOW, tick=False):
+        assert retention.prune(batch=10)["deliveries"] == 1
+    assert not WebhookDelivery.all_tenants.exists() and not WebhookEvent.all_tenants.exists()
