@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check-production install lint bench-health bench-ingest bench-tickets clean-data
+.PHONY: run test check-production install lint bench-health bench-ingest bench-tickets bench-freshness bench-webhooks \
+	clean-data
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +37,14 @@ bench-ingest: $(STAMP)
 
 bench-tickets: $(STAMP)
 	$(PY) manage.py bench tickets --tickets 1000000 --open 50000
+
+# Freshness: usage batch accepted -> affected accounts' scores updated, p95 under 60 s at 20,000 accounts.
+bench-freshness: $(STAMP)
+	$(PY) manage.py bench freshness --accounts 20000
+
+# Webhooks: 10,000 events to a loopback receiver by one worker (< 60 s), then exactly-once against a flaky one.
+bench-webhooks: $(STAMP)
+	$(PY) manage.py bench webhooks --events 10000 --flaky-events 10000
 
 clean-data:
 	-$(PY) -m config.embedded_db stop

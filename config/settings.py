@@ -189,6 +189,7 @@ CELERY_TASK_ROUTES = {
     "health.*": {"queue": "health"},
     "*.send_email": {"queue": "email"},
     "advocacy.send_survey_batch": {"queue": "email"},
+    "integrations.prune_delivery_data": {"queue": "default"},  # a long sweep: not in the deliveries' queue
     "integrations.*": {"queue": "webhooks"},
 }
 CELERY_WORKER_QUEUES = os.environ.get("CELERY_WORKER_QUEUES", "default,sla,health,email,webhooks")
@@ -216,6 +217,10 @@ WEBHOOK_BACKOFF_BASE_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_BASE_SECOND
 WEBHOOK_BACKOFF_CAP_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_CAP_SECONDS", "3600"))
 WEBHOOK_RETRY_WINDOW_SECONDS = int(os.environ.get("WEBHOOK_RETRY_WINDOW_SECONDS", str(24 * 60 * 60)))
 WEBHOOK_BREAKER_FAILURES = int(os.environ.get("WEBHOOK_BREAKER_FAILURES", "15"))
+# Finished deliveries (with their attempts) and events are kept this long, then pruned nightly in batches of
+# WEBHOOK_PRUNE_BATCH rows (integrations/retention.py); "replay since" reaches back as far.
+WEBHOOK_RETENTION_DAYS = int(os.environ.get("WEBHOOK_RETENTION_DAYS", "30"))
+WEBHOOK_PRUNE_BATCH = int(os.environ.get("WEBHOOK_PRUNE_BATCH", "5000"))
 OUTBOX_KEEP_DAYS = 7
 # An Idempotency-Key claim whose request has not answered after this long (its process died) may be taken over.
 IDEMPOTENCY_LEASE_SECONDS = int(os.environ.get("IDEMPOTENCY_LEASE_SECONDS", "300"))
@@ -239,6 +244,9 @@ CELERY_BEAT_SCHEDULE = {
     # Idempotency-Key records are kept 24 hours (core.idempotency); the hourly purge deletes older ones.
     "core-purge-idempotency-records": {"task": "core.purge_idempotency_records", "schedule": crontab(minute=40),
                                        "options": {"expires": 50 * 60}},
+    # Webhook delivery data past WEBHOOK_RETENTION_DAYS: batched deletes, each batch its own transaction.
+    "integrations-prune-delivery-data": {"task": "integrations.prune_delivery_data",
+                                         "schedule": crontab(hour=3, minute=50), "options": {"expires": 6 * 60 * 60}},
     "health-prune-snapshots": {"task": "health.prune_snapshots_all_tenants", "schedule": crontab(hour=3, minute=30), "options": {"expires": 6 * 60 * 60}},
     "tickets-scan-sla": {
         "task": "tickets.scan_sla_all_tenants",

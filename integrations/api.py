@@ -92,7 +92,8 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 class ReplaySinceSerializer(serializers.Serializer):
-    since = serializers.DateTimeField(help_text="Events recorded at or after this time are sent again.")
+    since = serializers.DateTimeField(help_text="Events recorded at or after this time are sent again (at most "
+                                                "`WEBHOOK_RETENTION_DAYS`, 30, days back).")
 
 
 TestResult = inline_serializer("WebhookTestResult", {
@@ -149,7 +150,10 @@ class WebhookViewSet(TenantModelViewSet):
                    responses={202: ReplayResult, **OBJECT_WRITE_ERRORS},
                    description="Finished deliveries of events since `since` go back to pending (same `X-Event-Id`: "
                                "receivers deduplicate by it); recorded events of the subscribed types that this "
-                               "webhook had no delivery for get one.")
+                               "webhook had no delivery for get one. Every event is recorded from the time the "
+                               "tenant's first endpoint (webhook or Slack) existed, so a webhook added or "
+                               "subscribed later is sent what happened before; events are kept "
+                               "`WEBHOOK_RETENTION_DAYS` (30) days, so `since` reaches back that far at most.")
     @action(detail=True, methods=["post"], serializer_class=ReplaySinceSerializer)
     def replay(self, request, pk=None):
         with transaction.atomic():

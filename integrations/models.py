@@ -63,7 +63,11 @@ class WebhookEvent(TenantModel):
     data = models.JSONField()
 
     class Meta:
-        indexes = [models.Index(fields=["tenant", "created_at"], name="webhook_event_tenant_created")]
+        indexes = [
+            models.Index(fields=["tenant", "created_at"], name="webhook_event_tenant_created"),
+            # The retention prune's sweep across tenants (oldest first).
+            models.Index(fields=["created_at", "id"], name="webhook_event_created"),
+        ]
 
 
 class DeliveryStatus(models.TextChoices):
@@ -74,6 +78,7 @@ class DeliveryStatus(models.TextChoices):
 
 
 UNFINISHED = (DeliveryStatus.PENDING, DeliveryStatus.DELIVERING)
+FINISHED = (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED)
 
 
 class WebhookDelivery(TenantModel):
@@ -84,7 +89,10 @@ class WebhookDelivery(TenantModel):
     """
 
     event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    # ON DELETE CASCADE in the database (migration 0002), not in Django: deleting an endpoint is one DELETE
+    # whatever the size of its log (Django's cascade would load every delivery first). A migration that
+    # re-creates this foreign key must keep the database cascade.
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.DO_NOTHING, related_name="deliveries")
     object_key = models.CharField(max_length=80, blank=True)
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -116,13 +124,18 @@ class WebhookDelivery(TenantModel):
                          condition=Q(status__in=UNFINISHED)),
             # The delivery log, newest first.
             models.Index(fields=["tenant", "endpoint", "-id"], name="webhook_delivery_log"),
+            # The retention prune: finished deliveries by their last attempt (integrations.retention).
+            models.Index(fields=["last_attempt_at"], name="webhook_delivery_finished",
+                         condition=Q(status__in=FINISHED)),
         ]
 
 
 class DeliveryAttempt(TenantModel):
     """The log of every attempt: status code (null: no answer), latency, the answer's first bytes or the error."""
 
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    # ON DELETE CASCADE in the database (migration 0002): an endpoint's deletion and the retention prune
+    # (integrations.retention) delete deliveries set-based and their attempts go with them.
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.DO_NOTHING, related_name="attempt_log")
     number = models.PositiveIntegerField()
     attempted_at = models.DateTimeField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from base import outbound
 from base.errors import DomainError, InvalidTransition
-from integrations import signing
+from integrations import retention, signing
 from integrations.catalogue import SLACK_NOTIFICATIONS, WEBHOOK_EVENTS, object_key
 from integrations.models import (
     DeliveryStatus,
@@ -107,7 +107,10 @@ def endpoint_update(*, endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
 
 
 def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
-    endpoint.delete()
+    """Delete the endpoint and its delivery log: one DELETE whatever the log's size (the database cascades to the
+    deliveries and their attempts; Django's cascade would load them all). Its events stay for the other
+    endpoints and for retention to prune."""
+    WebhookEndpoint.all_tenants.filter(pk=endpoint.pk).delete()
 
 
 def endpoint_pause(*, endpoint: WebhookEndpoint, reason: str = "Paused by hand.") -> WebhookEndpoint:
@@ -174,8 +177,12 @@ REPLAY_BATCH = 2000
 @transaction.atomic
 def replay_since(*, endpoint: WebhookEndpoint, since: datetime) -> int:
     """Everything the endpoint subscribes to, recorded since ``since``, sent again (finished deliveries go back to
-    pending; recorded events it had no delivery for get one). Returns how many deliveries are due now."""
+    pending; recorded events it had no delivery for get one). Returns how many deliveries are due now.
+
+    Events are recorded once the tenant has any endpoint (``integrations.recording``) and kept
+    ``WEBHOOK_RETENTION_DAYS``: a ``since`` older than that reaches back to the retention horizon only."""
     now = timezone.now()
+    since = max(since, retention.replay_horizon(now))
     until = now + retry_window()
     again = WebhookDelivery.objects.filter(
         endpoint=endpoint, event__created_at__gte=since, status__in=[DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED],

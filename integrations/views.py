@@ -9,10 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from base.errors import DomainError
-from integrations import selectors, services
+from integrations import retention, selectors, services
 from integrations.access import access_delivery, access_endpoint
 from integrations.catalogue import SLACK_NOTIFICATIONS, WEBHOOK_EVENTS
 from integrations.forms import ReplaySinceForm, SlackForm, WebhookForm
@@ -118,6 +119,7 @@ def _detail_page(request, endpoint, replay_form, status: int = 200):
     return render(request, "integrations/endpoint_detail.html", {
         "endpoint": endpoint, "page": page, "replay_form": replay_form,
         "subscribed": [(key, labels.get(key, key)) for key in endpoint.events],
+        "retention_days": settings.WEBHOOK_RETENTION_DAYS,
     }, status=status)
 
 
@@ -178,7 +180,9 @@ def replay_since(request, pk: int):
     with transaction.atomic():
         count = services.replay_since(
             endpoint=access_endpoint(pk, principal=request.principal, for_write=True), since=since)
-    messages.success(request, f"{count} deliveries since {since:%Y-%m-%d %H:%M} are due again.")
+    kept = (f" (events are kept {settings.WEBHOOK_RETENTION_DAYS} days: older ones are gone)"
+            if since < retention.replay_horizon(timezone.now()) else "")
+    messages.success(request, f"{count} deliveries since {since:%Y-%m-%d %H:%M} are due again{kept}.")
     return redirect("integrations:detail", pk=endpoint.pk)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from integrations import delivery
@@ -137,6 +138,40 @@ def test_replay_since_a_time_sends_those_events_again_and_only_those(api, tenant
     assert sorted(replayed) == [2, 3, 4] and str(old.pk) not in receiver.event_ids
     assert WebhookDelivery.all_tenants.filter(endpoint=other).count() == 1
     assert api.post(f"/api/v1/webhooks/{endpoint.pk}/replay/", {"since": "yesterday"}, format="json").status_code == 400
+
+
+def test_replay_since_reaches_events_from_before_the_webhook_subscribed(api, tenant, receiver):
+    """Events are recorded once the tenant has any endpoint: a webhook subscribed later is sent them on replay."""
+    make_webhook(tenant, receiver.url.replace("/hook", "/accounts"), events=["account.created"])
+    cut = timezone.now()
+    publish_now("ticket.created", tenant, payloads=[ticket_created(1), ticket_created(2)])
+    late = make_webhook(tenant, receiver.url)  # ticket.created: nobody wanted those two when they happened
+    assert not WebhookDelivery.all_tenants.exists()
+
+    answer = api.post(f"/api/v1/webhooks/{late.pk}/replay/", {"since": cut.isoformat()}, format="json")
+    assert answer.status_code == 202 and answer.json() == {"replayed": 2}
+    delivery.deliver_due()
+    replayed = WebhookEvent.all_tenants.filter(pk__in=receiver.event_ids).values_list("data__ticket_id", flat=True)
+    assert sorted(replayed) == [1, 2]
+
+
+def test_replay_since_reaches_back_to_the_retention_horizon_only(api, tenant, receiver, settings):
+    settings.WEBHOOK_RETENTION_DAYS = 30
+    endpoint = make_webhook(tenant, receiver.url)
+    start = timezone.now()
+    with time_machine.travel(start - timedelta(days=31), tick=False):
+        publish_now("ticket.created", tenant, ticket_created(1))
+    with time_machine.travel(start - timedelta(days=29), tick=False):
+        publish_now("ticket.created", tenant, ticket_created(2))
+    delivery.deliver_due()
+    receiver.event_ids.clear()
+
+    since = (start - timedelta(days=60)).isoformat()
+    answer = api.post(f"/api/v1/webhooks/{endpoint.pk}/replay/", {"since": since}, format="json")
+    assert answer.status_code == 202 and answer.json() == {"replayed": 1}
+    delivery.deliver_due()
+    replayed = WebhookEvent.all_tenants.filter(pk__in=receiver.event_ids).values_list("data__ticket_id", flat=True)
+    assert list(replayed) == [2]
 
 
 def test_test_send_signs_and_resumes_a_paused_webhook(api, tenant, receiver):

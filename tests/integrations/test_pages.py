@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from integrations import delivery
-from integrations.models import WebhookDelivery, WebhookEndpoint
+from integrations.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 from tenancy.models import Role
 from tests.integrations.conftest import make_webhook, publish_now, ticket_created
 
@@ -68,6 +68,7 @@ def test_the_breaker_says_so_and_resume_and_replay_work(alice_client, tenant, re
         page = alice_client.get(f"/settings/integrations/{endpoint.pk}/")
     html = page.content.decode()
     assert "Paused since" in html and "HTTP 500" in html and ">Resume</button>" in html
+    assert "at most 30 days back" in html
     assert html.count('id="delivery-') == 50 and "Page 1 of 2" in html and "HTTP 200" in html and " ms" in html
     with django_assert_max_num_queries(12):
         alice_client.get("/settings/integrations/")
@@ -80,8 +81,9 @@ def test_the_breaker_says_so_and_resume_and_replay_work(alice_client, tenant, re
     assert alice_client.post(f"/settings/integrations/{endpoint.pk}/deliveries/{row.pk}/replay/").status_code == 302
     row.refresh_from_db()
     assert row.status == "pending"
-    answer = alice_client.post(f"/settings/integrations/{endpoint.pk}/replay/", {"since": "2000-01-01T00:00"})
-    assert answer.status_code == 302
+    answer = alice_client.post(f"/settings/integrations/{endpoint.pk}/replay/", {"since": "2000-01-01T00:00"},
+                               follow=True)
+    assert "are due again (events are kept 30 days: older ones are gone)." in answer.content.decode()
     assert WebhookDelivery.all_tenants.filter(status="pending").count() == 60
     assert alice_client.post(f"/settings/integrations/{endpoint.pk}/replay/", {"since": "soon"}).status_code == 400
 
@@ -95,8 +97,12 @@ def test_pause_test_send_and_delete_buttons(alice_client, tenant, receiver):
     assert "Test delivered: HTTP 200" in answer.content.decode() and "The endpoint is resumed." in answer.content.decode()
     endpoint.refresh_from_db()
     assert not endpoint.is_paused
+    publish_now("ticket.created", tenant, ticket_created(1))
+    delivery.deliver_due()
+    assert DeliveryAttempt.all_tenants.count() == 1
     alice_client.post(f"/settings/integrations/{endpoint.pk}/delete/")
     assert not WebhookEndpoint.all_tenants.exists()
+    assert not WebhookDelivery.all_tenants.exists() and not DeliveryAttempt.all_tenants.exists()
 
 
 def test_another_tenants_endpoint_is_404(alice_client, other_tenant, receiver):
