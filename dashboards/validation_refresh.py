@@ -19,7 +19,8 @@ from tenancy.models import Tenant
 _LOCK_NAMESPACE = 0x0DA6
 _INSERT = f"""
 INSERT INTO dashboards_outcomeobservation (tenant_id, account_id, account_name, outcome, outcome_on, score, band)
-SELECT %(tenant)s, o.* FROM ({_OBSERVATIONS}) AS o
+SELECT %(tenant)s, o.account_id, o.name, o.outcome, o.at, o.score, o.status
+FROM ({_OBSERVATIONS.format(columns="", extracts="")}) AS o
 """
 
 
