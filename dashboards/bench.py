@@ -192,7 +192,7 @@ def _seed(tenant, options, out) -> None:
         out.write(f"  {cursor.rowcount:,} renewal outcomes ({time.monotonic() - started:.0f}s)\n")
     with connection.cursor() as cursor:
         for table in ("accounts_account", "tickets_ticket", "health_healthsnapshot", "renewals_renewal",
-                      "renewals_arrmovement", "advocacy_surveyresponse", "advocacy_surveysend"):
+                      "renewals_arrmovement", "advocacy_survey", "advocacy_surveyresponse", "advocacy_surveysend"):
             cursor.execute(f"VACUUM ANALYZE {table}")
     settings = dict(tenant.settings or {})
     settings["bench_size"] = [options["accounts"], options["tickets"], options["snapshot_days"], options["ledger_years"]]
