@@ -34,21 +34,22 @@ _SEGMENT_SQL = "AND EXISTS (SELECT 1 FROM {account} a WHERE a.id = r.account_id 
 _SEND_SEGMENT_SQL = "AND EXISTS (SELECT 1 FROM {account} a WHERE a.id = s.account_id AND a.segment = %(segment)s)"
 
 _METRIC_SQL = """
-SELECT COUNT(*),
-       COUNT(*) FILTER (WHERE r.score >= {promoter}),
-       COUNT(*) FILTER (WHERE r.score >= {passive} AND r.score < {promoter}),
-       COUNT(*) FILTER (WHERE r.score < {passive}),
-       COALESCE(SUM(r.score), 0),
-       COUNT(*) FILTER (WHERE r.score >= {satisfied}),
-       (SELECT COUNT(*) FROM {send} s JOIN {survey} v ON v.id = s.survey_id
-         WHERE s.tenant_id = %(tenant)s AND v.kind = %(kind)s AND s.sent_at >= %(since)s AND s.sent_at < %(until)s
-           {send_segment}),
-       (SELECT COUNT(*) FROM {send} s JOIN {survey} v ON v.id = s.survey_id
-         WHERE s.tenant_id = %(tenant)s AND v.kind = %(kind)s AND s.sent_at >= %(since)s AND s.sent_at < %(until)s
-           AND s.response_id IS NOT NULL {send_segment})
-FROM {response} r
-WHERE r.tenant_id = %(tenant)s AND r.kind = %(kind)s AND r.responded_at >= %(since)s AND r.responded_at < %(until)s
-  {segment}
+SELECT answers.*, sends.* FROM (
+    SELECT COUNT(*),
+           COUNT(*) FILTER (WHERE r.score >= {promoter}),
+           COUNT(*) FILTER (WHERE r.score >= {passive} AND r.score < {promoter}),
+           COUNT(*) FILTER (WHERE r.score < {passive}),
+           COALESCE(SUM(r.score), 0),
+           COUNT(*) FILTER (WHERE r.score >= {satisfied})
+    FROM {response} r
+    WHERE r.tenant_id = %(tenant)s AND r.kind = %(kind)s AND r.responded_at >= %(since)s AND r.responded_at < %(until)s
+      {segment}
+) answers CROSS JOIN (  -- the window's sends, and those answered, in one pass
+    SELECT COUNT(*), COUNT(*) FILTER (WHERE s.response_id IS NOT NULL)
+    FROM {send} s JOIN {survey} v ON v.id = s.survey_id
+    WHERE s.tenant_id = %(tenant)s AND v.kind = %(kind)s AND s.sent_at >= %(since)s AND s.sent_at < %(until)s
+      {send_segment}
+) sends
 """
 
 

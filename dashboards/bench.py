@@ -12,7 +12,8 @@ renewal per account whose outcome correlates, imperfectly, with the score 90 day
   30 most recent days of portfolio history from the snapshots; the next runs fill the rest), then, once the
   history is complete, the 5-minute run (today's portfolio, the last 2 days of support, the retention) and the
   full run (the first of each day and on demand: 90 days of support), ``--repeats`` runs each, and each part;
-* every dashboard page through Django's test client, p50/p95 over ``--requests`` requests (target p95
+* every dashboard page through Django's test client, with the KPI targets of every handbook (each KPI any
+  handbook sets a target on, ``dashboards.seed``: every source of the portfolio's Targets panel), p50/p95 over ``--requests`` requests (target p95
   < 150 ms) and its query count: the portfolio (unfiltered, by segment, by segment and CSM), the biggest
   CSM's book, support, score validation and the retention report;
 * score validation over every renewal outcome and the snapshot history (target < 3 s), p50/p95.
@@ -37,7 +38,10 @@ from django.utils import timezone
 from accounts.models import Account
 from advocacy.models import Survey, SurveyKind, SurveyPurpose
 from core.benchmarking import percentiles, plain_static_files
+from dashboards.kpi_services import kpi_targets_seed
+from dashboards.models import KpiTarget
 from dashboards.refresh import PORTFOLIO_HISTORY_DAYS, refresh_all, refresh_portfolio, refresh_support
+from dashboards.seed import HANDBOOK_TARGETS
 from dashboards.validation_selectors import score_validation
 from renewals.bench import ledger_rows
 from renewals.models import ArrMovement
@@ -188,12 +192,21 @@ def _seed(tenant, options, out) -> None:
         out.write(f"  {cursor.rowcount:,} renewal outcomes ({time.monotonic() - started:.0f}s)\n")
     with connection.cursor() as cursor:
         for table in ("accounts_account", "tickets_ticket", "health_healthsnapshot", "renewals_renewal",
-                      "renewals_arrmovement"):
+                      "renewals_arrmovement", "advocacy_survey", "advocacy_surveyresponse", "advocacy_surveysend"):
             cursor.execute(f"VACUUM ANALYZE {table}")
     settings = dict(tenant.settings or {})
     settings["bench_size"] = [options["accounts"], options["tickets"], options["snapshot_days"], options["ledger_years"]]
     tenant.settings = settings
     tenant.save(update_fields=["settings"])
+
+
+def handbook_targets() -> list[dict]:
+    """One target on each KPI any handbook sets one on (the first handbook's figure)."""
+    targets: dict[str, dict] = {}
+    for handbook in HANDBOOK_TARGETS.values():
+        for target in handbook:
+            targets.setdefault(target["metric"], target)
+    return list(targets.values())
 
 
 def _timed(fn, repeats: int) -> dict:
@@ -266,6 +279,8 @@ def run(options, out) -> dict:
     else:
         out.write("reusing the seeded bench tenant\n")
     with tenant_context(tenant):
+        kpi_targets_seed(targets=handbook_targets())  # idempotent
+        targets = KpiTarget.objects.count()
         _forget_aggregates(tenant)
         began = time.perf_counter()
         first = refresh_all(tenant=tenant, full=True)
@@ -293,7 +308,7 @@ def run(options, out) -> dict:
         "refresh_first_rows": {k: v["rows"] for k, v in first.items()},
         "refresh_steady": {**steady, "target_s": 10}, "refresh_full": {**full, "target_s": 10},
         "refresh_support_90_days": support, "refresh_portfolio": portfolio, "refresh_retention": retention,
-        "pages": pages, "page_target_p95_ms": 150,
+        "pages": pages, "page_target_p95_ms": 150, "kpi_targets": targets,
         "score_validation": {**validation, "target_ms": 3000, "outcomes": figures.total, "auc": figures.auc,
                              "lift": figures.lift},
     }

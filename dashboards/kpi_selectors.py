@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet, Subquery, Sum
+from django.db.models import Count, Q, QuerySet, Subquery, Sum
 from django.urls import reverse
 
 from accounts.models import Account, AccountStatus
@@ -49,6 +49,11 @@ def _retention(today: date, bands: list[dict]) -> dict:
     else:  # before the first refresh: the ledger, live
         window = retention.trailing_windows(today=today, months=1)[-1]
         totals = ledger_selectors.retention_totals(start=window.start, end=window.end)
+    return retention_actuals(totals)
+
+
+def retention_actuals(totals: retention.RetentionTotals) -> dict:
+    """The retention KPIs of a trailing-twelve-month window's totals (the last of the portfolio's trend)."""
     result = retention.retention(totals)
     expansion = retention.percent(totals.expansion, totals.starting_arr) if totals.starting_arr > 0 else None
     return {"nrr": result.nrr, "grr": result.grr, "logo_retention": result.logo_retention, "expansion_rate": expansion}
@@ -72,18 +77,21 @@ def _portfolio(today: date, bands: list[dict]) -> dict:
 
 def _at_risk(today: date, bands: list[dict]) -> dict:
     """Active accounts at risk as the portfolio page counts them (``portfolio_selectors.at_risk``: in the bottom
-    band or with an open renewal forecast at risk), counted as a union of the two sets (two queries; no
-    per-account subquery over 20,000 accounts)."""
-    active = Account.objects.filter(status=AccountStatus.ACTIVE)
-    renewal_at_risk = (Renewal.objects.filter(OPEN_RENEWAL, forecast=Forecast.AT_RISK, account__status=AccountStatus.ACTIVE)
-                       .values("account_id"))
-    risky = active.filter(health_status=bands[-1]["key"]).values("id").union(renewal_at_risk) if bands else renewal_at_risk.distinct()
-    total = active.count()
-    return {"share_at_risk": retention.percent(risky.count(), total) if total else None}
+    band or with an open renewal forecast at risk), over all active accounts: one pass over the accounts (the
+    renewals at risk as a hashed set; no per-account subquery over 20,000 accounts)."""
+    risky = Q(id__in=Renewal.objects.filter(OPEN_RENEWAL, forecast=Forecast.AT_RISK).values("account_id"))
+    if bands:
+        risky |= Q(health_status=bands[-1]["key"])
+    counts = Account.objects.filter(status=AccountStatus.ACTIVE).aggregate(total=Count("id"), risky=Count("id", filter=risky))
+    return {"share_at_risk": retention.percent(counts["risky"], counts["total"]) if counts["total"] else None}
 
 
 def _onboarding(today: date, bands: list[dict]) -> dict:
-    figures = board_metrics()
+    return onboarding_actuals(board_metrics())
+
+
+def onboarding_actuals(figures: dict) -> dict:
+    """The onboarding KPIs of ``onboarding.selectors.board_metrics()`` (tenant-wide)."""
     return {"time_to_value_days": figures["time_to_value"]["median"],
             "time_to_value_avg_days": figures["time_to_value"]["mean"],
             "operational_by_week_8": figures["operational_by_week_8"]["share"]}
@@ -102,16 +110,26 @@ def _usage(today: date, bands: list[dict]) -> dict:
     return {"feature_adoption_90d": feature_adoption()}
 
 
-def _survey_window(today: date) -> survey_selectors.Window:
+def survey_window(today: date) -> survey_selectors.Window:
+    """The survey KPIs' window: the 90 days to ``today`` (the portfolio page's NPS and CSAT figures' too)."""
     return survey_selectors.Window(start=today - timedelta(days=SURVEY_WINDOW_DAYS - 1), end=today)
 
 
 def _nps(today: date, bands: list[dict]) -> dict:
-    return {"nps": survey_selectors.nps_metric(window=_survey_window(today))["nps"]}
+    return nps_actuals(survey_selectors.nps_metric(window=survey_window(today)))
+
+
+def nps_actuals(figures: dict) -> dict:
+    """The NPS KPI of ``survey_selectors.nps_metric`` over ``survey_window``, all segments."""
+    return {"nps": figures["nps"]}
 
 
 def _csat(today: date, bands: list[dict]) -> dict:
-    figures = survey_selectors.csat_metric(window=_survey_window(today))
+    return csat_actuals(survey_selectors.csat_metric(window=survey_window(today)))
+
+
+def csat_actuals(figures: dict) -> dict:
+    """The CSAT KPIs of ``survey_selectors.csat_metric`` over ``survey_window``, all segments."""
     return {"csat": figures["average"], "csat_satisfied": figures["satisfied"]}
 
 
@@ -119,8 +137,15 @@ def _hours(minutes: float | None) -> Decimal | None:
     return None if minutes is None else (Decimal(str(minutes)) / 60).quantize(Decimal("0.1"))
 
 
+SUPPORT_FILTERS = SupportFilters(period=SUPPORT_PERIOD_DAYS)  # every segment and engineer
+
+
 def _support(today: date, bands: list[dict]) -> dict:
-    total = sla_breakdown(filters=SupportFilters(period=SUPPORT_PERIOD_DAYS), today=today, engineers={})["total"]
+    return support_actuals(sla_breakdown(filters=SUPPORT_FILTERS, today=today, engineers={})["total"])
+
+
+def support_actuals(total) -> dict:
+    """The support KPIs of the SLA figures of ``SUPPORT_FILTERS`` (``sla_breakdown(...)["total"]``)."""
     return {"sla_response_met": total.response_percent, "sla_resolution_met": total.resolution_percent,
             "response_median_hours": _hours(total.response_median),
             "resolution_median_hours": _hours(total.resolution_median)}
@@ -130,12 +155,19 @@ SOURCES = {"retention": _retention, "portfolio": _portfolio, "at_risk": _at_risk
            "usage": _usage, "nps": _nps, "csat": _csat, "support": _support}
 
 
-def actuals(*, metrics: Iterable[str], today: date, bands: list[dict] | None = None) -> dict[str, object]:
-    """``{metric: actual or None}`` for the given metrics, each needed source computed once."""
+def actuals(*, metrics: Iterable[str], today: date, bands: list[dict] | None = None,
+            known: dict[str, dict] | None = None) -> dict[str, object]:
+    """``{metric: actual or None}`` for the given metrics, each needed source computed once; ``known``: the
+    actuals of some sources as the page computed them already (``{source: {metric: actual}}``, from the
+    ``*_actuals`` functions over the same figures), not computed again."""
     wanted = {kpi_catalogue.BY_KEY[m].source for m in metrics if m in kpi_catalogue.BY_KEY}
+    known = {source: known[source] for source in wanted & set(known or {})}
+    wanted -= set(known)
     if wanted & {"portfolio", "at_risk"} and bands is None:
         bands = tenant_bands()
     values: dict[str, object] = {}
+    for figures in known.values():
+        values.update(figures)
     for source in sorted(wanted):
         values.update(SOURCES[source](today, bands or []))
     return values
@@ -156,13 +188,14 @@ def _link(kpi: kpi_catalogue.Kpi, bands: list[dict]) -> str:
     return reverse(kpi.link)
 
 
-def targets_panel(*, today: date, sources: frozenset[str] | None = None) -> dict:
+def targets_panel(*, today: date, sources: frozenset[str] | None = None, known: dict[str, dict] | None = None) -> dict:
     """``{"rows": [...], "on_track", "off_track", "no_data"}``: each target (of the given sources, or all) with
-    its actual, the formatted figures, the status and the link to the page behind the actual."""
+    its actual, the formatted figures, the status and the link to the page behind the actual. ``known``: the
+    tenant-wide actuals the page has already (see ``actuals``)."""
     targets = [t for t in target_list() if sources is None or t.kpi.source in sources]
     bands = tenant_bands() if any(t.kpi.source in {"portfolio", "at_risk"} or t.metric == "share_green"
                                   for t in targets) else []
-    values = actuals(metrics=[t.metric for t in targets], today=today, bands=bands)
+    values = actuals(metrics=[t.metric for t in targets], today=today, bands=bands, known=known)
     rows = []
     for target in targets:
         kpi = target.kpi

@@ -6,7 +6,6 @@ segment) are said so on the page."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.http import Http404
@@ -48,7 +47,23 @@ def _retention(today, filters: selectors.PortfolioFilters) -> dict:
         {"label": "GRR %", "values": [float(r.grr) if r.grr is not None else None for _, r in points],
          "css": "features", "dashed": True},
     ])
-    return {"window": window, "current": current, "trend": points, "chart": chart, "refreshed": refresh}
+    return {"window": window, "current": current, "trend": points, "chart": chart, "refreshed": refresh,
+            "totals": trend[-1][1]}
+
+
+def _known_actuals(filters: selectors.PortfolioFilters, *, sla_filters: SupportFilters, figures: dict) -> dict:
+    """The Targets panel's actuals (tenant-wide) that the page's own figures already are: onboarding always;
+    the survey and SLA figures when no segment is chosen; the retention when no filter is and the rows are
+    materialised (the panel reads the ledger before the first refresh)."""
+    known = {"onboarding": kpi_selectors.onboarding_actuals(figures["onboarding"])}
+    if not filters.segment:
+        known["nps"] = kpi_selectors.nps_actuals(figures["nps"])
+        known["csat"] = kpi_selectors.csat_actuals(figures["csat"])
+    if sla_filters == kpi_selectors.SUPPORT_FILTERS:
+        known["support"] = kpi_selectors.support_actuals(figures["sla_total"])
+    if not filters.segment and not filters.csm and figures["retention"]["refreshed"] is not None:
+        known["retention"] = kpi_selectors.retention_actuals(figures["retention"]["totals"])
+    return known
 
 
 def portfolio_context(request) -> dict:
@@ -71,8 +86,12 @@ def portfolio_context(request) -> dict:
     renewals = selectors.renewals_by_forecast(filters=filters, today=today)
     for row in renewals:
         row["href"] = _url("renewals:desk", forecast=row["forecast"], segment=filters.segment, csm=filters.csm)
-    survey_window = survey_selectors.Window(start=today - timedelta(days=89), end=today)
-    sla = sla_breakdown(filters=SupportFilters(segment=filters.segment, period=SLA_PERIOD), today=today, engineers={})
+    survey_window = kpi_selectors.survey_window(today)  # the 90 days to today
+    sla_filters = SupportFilters(segment=filters.segment, period=SLA_PERIOD)
+    sla = sla_breakdown(filters=sla_filters, today=today, engineers={})
+    figures = {"retention": _retention(today, filters), "onboarding": board_metrics(), "sla_total": sla["total"],
+               "nps": survey_selectors.nps_metric(window=survey_window, segment=filters.segment or None),
+               "csat": survey_selectors.csat_metric(window=survey_window, segment=filters.segment or None)}
     return {
         "filters": filters, "segments": request.tenant.get_segment_thresholds(), "people": people, "today": today, "query": filters.query(),
         "refreshed": freshness(RefreshKind.PORTFOLIO), "mix": mix, "band_rows": band_rows, "segment_rows": segment_rows,
@@ -80,15 +99,14 @@ def portfolio_context(request) -> dict:
         "segment_chart": bar_rows([{"label": r["label"], "value": float(r["arr"])} for r in segment_rows]),
         "at_risk": selectors.at_risk(filters=filters, bottom_band=bottom),
         "bottom_band": bands[-1] if bands else None,
-        "retention": _retention(today, filters), "renewals": renewals,
+        "retention": figures["retention"], "renewals": renewals,
         "renewals_total": {"count": sum(r["count"] for r in renewals), "arr": sum(r["arr"] for r in renewals)},
         "pipeline": weighted_pipeline(owner_id=filters.csm_id),
-        "nps": survey_selectors.nps_metric(window=survey_window, segment=filters.segment or None),
-        "csat": survey_selectors.csat_metric(window=survey_window, segment=filters.segment or None),
-        "survey_window": survey_window, "onboarding": board_metrics(),
+        "nps": figures["nps"], "csat": figures["csat"], "survey_window": survey_window, "onboarding": figures["onboarding"],
         "sla": sla["by_severity"], "sla_total": sla["total"], "sla_period": SLA_PERIOD,
         "team": selectors.team_books(filters=filters, today=today, bottom_band=bottom, names=names),
-        "targets": kpi_selectors.targets_panel(today=today),
+        "targets": kpi_selectors.targets_panel(
+            today=today, known=_known_actuals(filters, sla_filters=sla_filters, figures=figures)),
         "links": {"retention": reverse("renewals:retention"), "surveys": reverse("surveys:report"),
                   "support": _url("dashboards:support", segment=filters.segment, period=SLA_PERIOD),
                   "pipeline": reverse("opportunities:pipeline"), "onboarding": reverse("onboarding:board"),

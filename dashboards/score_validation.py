@@ -7,11 +7,16 @@ renewal outcome (the score and band the account had before it, and whether it ch
   than a random churned one, ties counted half. Computed as Mann-Whitney U from average ranks (O(n log n)):
   U = R_retained - n_r (n_r + 1) / 2, AUC = U / (n_r n_c). 0.5 is a coin flip, 1.0 a perfect ranking;
 * the accounts that churned while in the top band ("churned while green"), to learn from.
+
+Everything but that list comes from counts (``Cell``: how many observations share a band, a score and
+lost-or-kept), so the page can have the database count them (``dashboards.validation_selectors``); the AUC
+from counts per distinct score is the rank one exactly (``auc_from_counts``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +40,15 @@ class Observation:
         return self.outcome in LOST_OUTCOMES
 
 
+@dataclass(frozen=True)
+class Cell:
+    """``count`` observations in ``band`` with ``score`` (None: not scored then), lost or kept."""
+    band: str | None
+    score: float | None
+    lost: bool
+    count: int
+
+
 @dataclass
 class BandRow:
     key: str
@@ -55,7 +69,8 @@ class Validation:
     scored: int = 0
     lost_scored: int = 0
     retained_scored: int = 0
-    churned_while_top: list[Observation] = field(default_factory=list)
+    churned_while_top: list[Observation] = field(default_factory=list)  # the most recent first (maybe only some)
+    churned_while_top_total: int = 0
     top_label: str = ""
     total: int = 0
     lost: int = 0
@@ -72,34 +87,76 @@ def auc(scores_retained: Sequence[float], scores_lost: Sequence[float]) -> float
     return float(u / (n_r * n_l))
 
 
-def validate(observations: Sequence[Observation], bands: Sequence[dict]) -> Validation:
-    """``bands``: the scorecard's bands, top first (``[{"key", "label"}]``). Bands seen in the history but
-    no longer on the card follow in the order met; observations with no score then go in the unscored row."""
+def auc_from_counts(counts: Iterable[tuple[float, int, int]]) -> float | None:
+    """``auc`` from ``(score, retained, lost)`` counts (a score may repeat): each retained account at a score
+    beats every lost one below it and ties half the lost ones at it. Exactly ``auc`` of the same scores: twice
+    U is an integer, so U and its quotient are the rank computation's to the last bit."""
+    per_score: dict[float, list[int]] = {}
+    for score, retained, lost in counts:
+        pair = per_score.setdefault(float(score), [0, 0])
+        pair[0] += retained
+        pair[1] += lost
+    n_r = sum(pair[0] for pair in per_score.values())
+    n_l = sum(pair[1] for pair in per_score.values())
+    if not n_r or not n_l:
+        return None
+    twice_u = lost_below = 0
+    for score in sorted(per_score):
+        retained, lost = per_score[score]
+        twice_u += retained * (2 * lost_below + lost)
+        lost_below += lost
+    return float((twice_u / 2) / (n_r * n_l))
+
+
+def cells(observations: Iterable[Observation]) -> list[Cell]:
+    """The observations counted per band, score and lost-or-kept, in the order met."""
+    counted = Counter((obs.band, None if obs.score is None else float(obs.score), obs.lost) for obs in observations)
+    return [Cell(band=band, score=score, lost=lost, count=n) for (band, score, lost), n in counted.items()]
+
+
+def summarise(counted: Iterable[Cell], bands: Sequence[dict], *, churned_while_top: list[Observation]) -> Validation:
+    """The figures from the counts. ``bands``: the scorecard's bands, top first (``[{"key", "label"}]``). Bands
+    seen in the history but no longer on the card follow in the order met; counts with no score and no band go
+    in the unscored row. ``churned_while_top``: the lost observations of the top band to list (the most
+    recent first, all or some; the total comes from the counts)."""
     order = [(band["key"], band.get("label") or band["key"]) for band in bands]
     rows = {key: BandRow(key=key, label=label) for key, label in order}
     unscored = BandRow(key=UNSCORED, label="Not scored then")
-    retained_scores, lost_scores = [], []
-    for obs in observations:
-        if obs.band is None and obs.score is None:
+    scores: list[tuple[float, int, int]] = []
+    result = Validation()
+    for cell in counted:
+        if cell.band is None and cell.score is None:
             row = unscored
         else:
-            key = obs.band or UNSCORED
+            key = cell.band or UNSCORED
             row = rows.setdefault(key, BandRow(key=key, label=key or "No band"))
-        row.accounts += 1
-        row.lost += obs.lost
-        if obs.score is not None:
-            (lost_scores if obs.lost else retained_scores).append(float(obs.score))
-    result = Validation(bands=[*rows.values(), *([unscored] if unscored.accounts else [])])
-    result.total = len(observations)
-    result.lost = sum(obs.lost for obs in observations)
-    result.auc = auc(retained_scores, lost_scores)
-    result.scored = len(retained_scores) + len(lost_scores)
-    result.lost_scored, result.retained_scored = len(lost_scores), len(retained_scores)
+        row.accounts += cell.count
+        row.lost += cell.count * cell.lost
+        result.total += cell.count
+        result.lost += cell.count * cell.lost
+        if cell.score is not None:
+            scores.append((cell.score, 0 if cell.lost else cell.count, cell.count if cell.lost else 0))
+            if cell.lost:
+                result.lost_scored += cell.count
+            else:
+                result.retained_scored += cell.count
+    result.bands = [*rows.values(), *([unscored] if unscored.accounts else [])]
+    result.auc = auc_from_counts(scores)
+    result.scored = result.lost_scored + result.retained_scored
     if order:
         top, bottom = rows[order[0][0]], rows[order[-1][0]]
         result.top_label = top.label
         if top.rate and bottom.rate is not None:
             result.lift = round(bottom.rate / top.rate, 2)
-        result.churned_while_top = sorted((obs for obs in observations if obs.lost and obs.band == top.key),
-                                          key=lambda obs: (str(obs.outcome_on), obs.account_name), reverse=True)
+        result.churned_while_top = churned_while_top
+        result.churned_while_top_total = top.lost
     return result
+
+
+def validate(observations: Sequence[Observation], bands: Sequence[dict]) -> Validation:
+    """The figures of a list of observations (the scorecard dry run's replays): ``summarise`` over their
+    counts, every churned-while-top observation listed."""
+    top = bands[0]["key"] if bands else None
+    churned = sorted((obs for obs in observations if obs.lost and obs.band == top),
+                     key=lambda obs: (str(obs.outcome_on), obs.account_name), reverse=True)
+    return summarise(cells(observations), bands, churned_while_top=churned)

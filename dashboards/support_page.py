@@ -110,7 +110,9 @@ def support_context(request) -> dict:
             "week_response": queue_url(**week, response="breached"),
             "week_resolution": queue_url(**week, resolution="breached"),
         },
-        "targets": kpi_selectors.targets_panel(today=sla["end_day"], sources=kpi_catalogue.SUPPORT_SOURCES),
+        "targets": kpi_selectors.targets_panel(  # the SLA figures are the panel's when the filters are its
+            today=sla["end_day"], sources=kpi_catalogue.SUPPORT_SOURCES,
+            known={"support": kpi_selectors.support_actuals(total)} if filters == kpi_selectors.SUPPORT_FILTERS else None),
         "job_id": request.GET.get("job", "")[:64],
         "query": filters.query(),
     }

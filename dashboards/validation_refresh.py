@@ -13,14 +13,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dashboards.models import DashboardRefresh, RefreshKind
-from dashboards.validation_selectors import _OBSERVATIONS, LEAD_DAYS, STALE_DAYS
+from dashboards.validation_selectors import LEAD_DAYS, OBSERVATION_COLUMNS, OBSERVATIONS_PLAIN, STALE_DAYS
 from tenancy.models import Tenant
 
 _LOCK_NAMESPACE = 0x0DA6
 _INSERT = f"""
 INSERT INTO dashboards_outcomeobservation (tenant_id, account_id, account_name, outcome, outcome_on, score, band)
-SELECT %(tenant)s, o.account_id, o.name, o.outcome, o.at, o.score, o.status
-FROM ({_OBSERVATIONS.format(columns="", extracts="")}) AS o
+SELECT %(tenant)s, account_id, account_name, outcome, outcome_on, score, band
+FROM ({OBSERVATIONS_PLAIN}) AS o({OBSERVATION_COLUMNS})
 """
 
 

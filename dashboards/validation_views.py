@@ -20,11 +20,11 @@ CHURNED_SHOWN = 50  # the most recent "churned while green" accounts listed (the
 @require_GET
 def score_validation_page(request):
     refreshed = freshness(RefreshKind.VALIDATION)  # when the observations were written (else: computed now)
-    validation = score_validation(materialised=refreshed is not None)
+    validation = score_validation(materialised=refreshed is not None, churned_limit=CHURNED_SHOWN)
     chart = bar_rows([{"label": row.label, "value": row.rate, "css": f"band-{row.key}",
                        "text": "—" if row.rate is None else f"{row.rate:.1f}% of {row.accounts}"}
                       for row in validation.bands], x_max=100)
     return render(request, "dashboards/score_validation.html", {
         "v": validation, "chart": chart, "lead_days": LEAD_DAYS, "stale_days": STALE_DAYS, "refreshed": refreshed,
-        "churned_shown": validation.churned_while_top[:CHURNED_SHOWN],
+        "churned_shown": validation.churned_while_top,
     })

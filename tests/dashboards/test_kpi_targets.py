@@ -180,6 +180,47 @@ def test_portfolio_query_count_is_bounded_with_every_target(alice_client, book, 
     assert len(more) == len(with_all)
 
 
+def _every_target(tenant):
+    with tenant_context(tenant):
+        for metric in ALL_METRICS:
+            KpiTargetFactory(tenant=tenant, metric=metric, comparator="at_least", target=D("50"))
+
+
+def _panel_figures(panel):
+    return [(r["kpi"].key, r["actual"], r["status"], r["href"]) for r in panel["rows"]]
+
+
+@pytest.mark.parametrize("materialised", [False, True])
+def test_the_portfolio_panel_reusing_the_pages_figures_is_the_panel_on_its_own(alice_client, book, usage, tenant,
+                                                                                materialised):
+    """The page hands the panel the figures it computed already (surveys, SLA, onboarding, retention) when they
+    are tenant-wide: the panel reads the same, with fewer queries; filtered pages leave the panel to compute."""
+    from dashboards.refresh import refresh_all
+
+    _every_target(tenant)
+    if materialised:
+        refresh_all(tenant=tenant, full=True)
+    with tenant_context(tenant):
+        alone = _panel_figures(kpi_selectors.targets_panel(today=TODAY))
+    assert {key for key, actual, *_ in alone if actual is not None} >= {"nrr", "csat", "time_to_value_days", "nps"}
+    for query in ("", "?segment=smb", "?csm=none", "?segment=enterprise&csm=none"):
+        response = alice_client.get(f"{PORTFOLIO}{query}")
+        assert _panel_figures(response.context["targets"]) == alone, query
+
+
+def test_the_support_panel_reusing_the_pages_sla_figures_is_the_panel_on_its_own(alice_client, tenant, support_history):
+    from dashboards.refresh import refresh_all
+
+    refresh_all(tenant=tenant)
+    _every_target(tenant)
+    with tenant_context(tenant):
+        alone = _panel_figures(kpi_selectors.targets_panel(today=TODAY, sources=kpi_catalogue.SUPPORT_SOURCES))
+    assert [actual for key, actual, *_ in alone if key == "sla_response_met"] == [33.3]
+    for query in ("?period=30", "?period=7", "?period=30&segment=smb"):
+        response = alice_client.get(f"{SUPPORT}{query}")
+        assert _panel_figures(response.context["targets"]) == alone, query
+
+
 # --------------------------------------------------------------------------- the settings pages
 
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboards.score_validation import Observation, auc, validate
+from dashboards.score_validation import Observation, auc, auc_from_counts, validate
 from health.scorecard import DEFAULT_BANDS
 from tenancy.context import tenant_context
 from tests.dashboards.conftest import at
@@ -135,3 +135,93 @@ def test_the_churned_while_green_list_is_capped_and_says_so(alice_client, tenant
     monkeypatch.setattr(validation_views, "CHURNED_SHOWN", 0)
     response = alice_client.get("/dashboards/score-validation/")
     assert response.context["churned_shown"] == [] and "The 0 most recent of 1." in response.content.decode()
+
+
+# --------------------------------------------------------------------------- counted by the database
+
+
+def per_observation_validation(observations, bands):
+    """The page's figures as they were computed before the database counted them: one pass over the
+    observations, the AUC from average ranks (the reference the counts must equal)."""
+    order = [b["key"] for b in bands]
+    rows, unscored = {key: [0, 0] for key in order}, [0, 0]
+    kept, lost = [], []
+    for o in observations:
+        row = unscored if o.band is None and o.score is None else rows.setdefault(o.band or "", [0, 0])
+        row[0] += 1
+        row[1] += o.lost
+        if o.score is not None:
+            (lost if o.lost else kept).append(o.score)
+    churned = sorted((o for o in observations if o.lost and o.band == order[0]),
+                     key=lambda o: (str(o.outcome_on), o.account_name), reverse=True)
+    return {"bands": [(key, *row) for key, row in rows.items()] + ([("", *unscored)] if unscored[0] else []),
+            "auc": auc(kept, lost), "counts": (len(observations), sum(o.lost for o in observations), len(kept), len(lost)),
+            "churned": churned}
+
+
+def figures_of(v):
+    return {"bands": [(b.key, b.accounts, b.lost) for b in v.bands], "auc": v.auc,
+            "counts": (v.total, v.lost, v.retained_scored, v.lost_scored), "churned": v.churned_while_top}
+
+
+@given(st.lists(st.tuples(st.integers(0, 12), st.booleans()), min_size=1, max_size=60))
+def test_the_auc_from_counts_is_the_rank_auc_exactly(scored):
+    kept = [s / 2 for s, is_lost in scored if not is_lost]
+    lost = [s / 2 for s, is_lost in scored if is_lost]
+    counts = [(s, int(not is_lost), int(is_lost)) for s, is_lost in ((s / 2, x) for s, x in scored)]
+    assert auc_from_counts(counts) == auc(kept, lost)  # equal to the last bit, not approximately
+
+
+@given(st.lists(st.tuples(st.sampled_from(["green", "yellow", "red", "gone", None]), st.integers(0, 8),
+                          st.sampled_from(["renewed", "expanded", "churned", "downgraded"]), st.integers(0, 3)),
+                max_size=40))
+def test_the_figures_from_counts_equal_the_per_observation_ones(specs):
+    observations = [Observation(account_id=i, account_name=f"n{i % 5}", outcome=outcome, outcome_on=date(2026, 1, 1 + day),
+                                score=None if band is None and score == 0 else float(score * 10), band=band)
+                    for i, (band, score, outcome, day) in enumerate(specs)]
+    v = validate(observations, DEFAULT_BANDS)
+    assert figures_of(v) == per_observation_validation(observations, DEFAULT_BANDS)
+    assert v.churned_while_top_total == len(v.churned_while_top)
+
+
+@pytest.fixture
+def tied_outcomes(tenant, other_tenant):
+    """Twelve outcomes with tied scores across kept and lost, lost green accounts on one day whose names sort
+    differently by code point and by locale, a band no longer on the card, and an unscored one."""
+    specs = [("Émile", "85", "green", "churned"), ("zeta", "85", "green", "churned"), ("Zulu", "85", "green", "renewed"),
+             ("alpha", "85", "green", "downgraded"), ("Bravo", "90", "green", "expanded"),
+             ("Kilo", "60.5", "yellow", "churned"), ("Lima", "60.5", "yellow", "renewed"),
+             ("Mike", "60.5", "yellow", "renewed"), ("Oscar", "30", "red", "churned"), ("Papa", "30", "red", "renewed"),
+             ("Quebec", "45", "amber", "churned"), ("Romeo", None, None, "renewed")]
+    for name, score, band, outcome in specs:
+        account = AccountFactory(tenant=tenant, name=name)
+        if score is not None:
+            HealthSnapshotFactory(account=account, computed_at=at("2026-02-10 00:00"), score=Decimal(score), status=band)
+        _closed(account, outcome, closed="2026-05-20 10:00")
+    _closed(AccountFactory(tenant=other_tenant, name="Globex lost"), "churned", closed="2026-05-20 10:00")
+
+
+@pytest.mark.django_db
+def test_the_figures_the_database_counts_equal_the_per_observation_computation(tenant, tied_outcomes):
+    from dashboards.refresh import refresh_all
+    from dashboards.validation_selectors import (
+        materialised_observations,
+        outcome_observations,
+        score_validation,
+    )
+
+    refresh_all(tenant=tenant, full=False)
+    refresh_all(tenant=tenant, full=False)  # the run after the first writes the observations
+    with tenant_context(tenant):
+        reference = per_observation_validation(outcome_observations(), DEFAULT_BANDS)
+        assert per_observation_validation(materialised_observations(), DEFAULT_BANDS) == reference
+        assert reference["auc"] not in (None, 0.5, 1.0) and reference["counts"] == (12, 6, 5, 6)
+        assert [o.account_name for o in reference["churned"]] == ["Émile", "zeta", "alpha"]
+        for materialised in (False, True):
+            with CaptureQueriesContext(connection) as captured:
+                v = score_validation(materialised=materialised)
+            assert figures_of(v) == reference and v.churned_while_top_total == 3
+            assert len(captured) <= 2
+            capped = score_validation(materialised=materialised, churned_limit=2)
+            assert capped.churned_while_top == reference["churned"][:2] and capped.churned_while_top_total == 3
+            assert capped.auc == reference["auc"] and [b.key for b in v.bands] == ["green", "yellow", "red", "amber", ""]
