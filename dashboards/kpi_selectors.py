@@ -1,7 +1,9 @@
 """KPI targets beside their actual figures: the tenant's targets (one query) and the actual of each, computed
 only for the sources its targets use, each source in one or two queries over the materialised aggregates or
-the domain apps' own set-based selectors: 12 queries for every KPI, whatever the data size. How each actual is
-defined is in ``dashboards.kpi_catalogue``; on track / off track in ``dashboards.kpi_status``."""
+the domain apps' own set-based selectors: 12 queries for every KPI, whatever the data size. The tenant's
+refresh stores them (``dashboards.kpi_refresh``, ``KpiActuals``) and the panel reads that row, computing live
+only what it does not hold. How each actual is defined is in ``dashboards.kpi_catalogue``; on track / off
+track in ``dashboards.kpi_status``."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from accounts.models import Account, AccountStatus
 from advocacy import survey_selectors
 from dashboards import kpi_catalogue
 from dashboards.kpi_status import Comparator, assess
-from dashboards.models import FeatureAdoptionDay, KpiTarget, PortfolioDay
+from dashboards.models import FeatureAdoptionDay, KpiActuals, KpiTarget, PortfolioDay
 from dashboards.portfolio_selectors import OPEN_RENEWAL
 from dashboards.support_selectors import SupportFilters, sla_breakdown
 from health.selectors import tenant_bands
@@ -173,6 +175,19 @@ def actuals(*, metrics: Iterable[str], today: date, bands: list[dict] | None = N
     return values
 
 
+# --------------------------------------------------------------------------- stored by the refresh
+
+
+def decode_actuals(stored: dict[str, object]) -> dict[str, object]:
+    """The actuals ``kpi_refresh.encode_actuals`` stored, with their types back (a string is a Decimal)."""
+    return {metric: Decimal(value) if isinstance(value, str) else value for metric, value in stored.items()}
+
+
+def stored_actuals(*, today: date) -> KpiActuals | None:
+    """The actuals the tenant's last refresh stored, if it computed them for ``today`` (one query)."""
+    return KpiActuals.objects.filter(day=today).first()
+
+
 # --------------------------------------------------------------------------- the panel
 
 
@@ -189,13 +204,22 @@ def _link(kpi: kpi_catalogue.Kpi, bands: list[dict]) -> str:
 
 
 def targets_panel(*, today: date, sources: frozenset[str] | None = None, known: dict[str, dict] | None = None) -> dict:
-    """``{"rows": [...], "on_track", "off_track", "no_data"}``: each target (of the given sources, or all) with
-    its actual, the formatted figures, the status and the link to the page behind the actual. ``known``: the
-    tenant-wide actuals the page has already (see ``actuals``)."""
+    """``{"rows": [...], "on_track", "off_track", "no_data", "computed_at"}``: each target (of the given sources,
+    or all) with its actual, the formatted figures, the status and the link to the page behind the actual.
+
+    The actuals are the ones the tenant's refresh stored for ``today`` (``computed_at``: when; one query); a
+    target they do not cover (none stored yet, an older day, a target added since) is computed now, reusing
+    ``known``: the tenant-wide actuals the page has already (see ``actuals``); ``computed_at`` is then None."""
     targets = [t for t in target_list() if sources is None or t.kpi.source in sources]
+    if not targets:
+        return {"rows": [], "on_track": 0, "off_track": 0, "no_data": 0, "computed_at": None}
     bands = tenant_bands() if any(t.kpi.source in {"portfolio", "at_risk"} or t.metric == "share_green"
                                   for t in targets) else []
-    values = actuals(metrics=[t.metric for t in targets], today=today, bands=bands, known=known)
+    stored = stored_actuals(today=today)
+    values = decode_actuals(stored.values) if stored else {}
+    missing = [t.metric for t in targets if t.metric not in values]
+    if missing:
+        values.update(actuals(metrics=missing, today=today, bands=bands, known=known))
     rows = []
     for target in targets:
         kpi = target.kpi
@@ -210,4 +234,4 @@ def targets_panel(*, today: date, sources: frozenset[str] | None = None, known: 
             "href": _link(kpi, bands),
         })
     counts = {status: sum(1 for r in rows if r["status"] == status) for status in ("on_track", "off_track", "no_data")}
-    return {"rows": rows, **counts}
+    return {"rows": rows, **counts, "computed_at": None if missing else stored.computed_at}

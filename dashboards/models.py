@@ -13,6 +13,7 @@ accounts. Nothing here is written by hand: a refresh deletes its window and inse
   score validation page's input), rewritten by the daily full refresh.
 * ``DashboardRefresh``: when each kind was last refreshed, how long it took and how many rows it wrote.
 * ``KpiTarget``: configuration, not an aggregate: a tenant's target for one KPI (``dashboards.kpi_catalogue``).
+* ``KpiActuals``: the actuals of those targets as of the last refresh (the Targets panel's one read).
 """
 
 from __future__ import annotations
@@ -212,6 +213,23 @@ class FeatureAdoptionDay(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.used} of {self.features} x {self.accounts}"
+
+
+class KpiActuals(TenantModel):
+    """Every KPI actual the tenant has a target for, as ``kpi_selectors.actuals`` computed them at
+    ``computed_at`` for the tenant's ``day`` (``dashboards.kpi_refresh``, with each dashboard refresh): one row
+    per tenant, ``values`` ``{metric: actual}`` (a Decimal as its string, a float or int as a number, None as
+    null), so the Targets panel reads one row instead of computing eight sources per page view."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(help_text="The tenant's local date the actuals are for.")
+    computed_at = models.DateTimeField()
+    values = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{len(self.values)} KPI actuals for {self.day}"
+
+
 class DigestPreference(TenantModel):
     """A member's choice about the daily email digest of their book (no row: they get it)."""
 

@@ -57,3 +57,25 @@ def test_the_refresh_task_runs_it(tenant, other_tenant):
         tasks.refresh_tenant.apply(args=[tenant.pk]).get()
         assert _row(tenant) == (TODAY, 1, 1, 1)
         assert not FeatureAdoptionDay.all_tenants.filter(tenant=other_tenant).exists()
+
+
+def test_the_refresh_task_stores_the_targets_actuals_idempotently(tenant, other_tenant):
+    from dashboards.kpi_refresh import refresh_kpi_actuals
+    from dashboards.models import KpiActuals
+    from tests.factories import KpiTargetFactory
+
+    now = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    KpiTargetFactory(tenant=tenant, metric="feature_adoption_90d", comparator="at_least", target=50)
+    KpiTargetFactory(tenant=tenant, metric="nps", comparator="at_least", target=20)
+    with time_machine.travel(now, tick=False):
+        usage_series(AccountFactory(tenant=tenant), "feature:x", [1], end=TODAY)
+        result = tasks.refresh_tenant.apply(args=[tenant.pk]).get()
+        assert result["kpi_actuals"]["rows"] == 2
+        row = KpiActuals.all_tenants.get(tenant=tenant)
+        # feature adoption read off the row the same refresh wrote just before; no survey answer: no NPS
+        assert (row.day, row.computed_at, row.values) == (TODAY, now, {"feature_adoption_90d": "100.0", "nps": None})
+        tasks.refresh_tenant.apply(args=[tenant.pk]).get()
+    assert KpiActuals.all_tenants.filter(tenant=tenant).count() == 1  # rewritten, not duplicated
+    assert not KpiActuals.all_tenants.filter(tenant=other_tenant).exists()
+    refresh_kpi_actuals(tenant=tenant, now=now - timedelta(minutes=5))  # a run that finished computing earlier
+    assert KpiActuals.all_tenants.get(tenant=tenant).computed_at == now  # does not overwrite the newer row

@@ -293,3 +293,61 @@ def test_the_settings_index_links_admins_to_the_targets(alice_client, tenant, me
     client.force_login(member(Role.VP))
     assert 'href="/dashboards/targets/"' not in client.get("/settings/").content.decode()
 
+
+
+# --------------------------------------------------------------------------- actuals stored by the refresh
+
+SOURCE_TABLES = ("advocacy_surveyresponse", "renewals_arrmovement", "accounts_account", "health_usage",
+                 "tickets_ticket", "dashboards_supportperiod", "dashboards_supportday", "dashboards_portfolioday",
+                 "dashboards_featureadoptionday", "onboarding_")
+
+
+def test_stored_actuals_are_the_live_ones(book, usage, tenant):
+    from dashboards.kpi_refresh import refresh_kpi_actuals
+    from dashboards.models import KpiActuals
+
+    _every_target(tenant)
+    with tenant_context(tenant):
+        live = kpi_selectors.actuals(metrics=ALL_METRICS, today=TODAY)
+    assert refresh_kpi_actuals(tenant=tenant)["rows"] == len(ALL_METRICS)
+    stored = KpiActuals.all_tenants.get(tenant=tenant)
+    assert stored.day == TODAY
+    assert kpi_selectors.decode_actuals(stored.values) == live  # same values, same types
+    assert live["nrr"] == D("91.7") and live["sla_response_met"] is None
+
+
+def test_the_panel_reads_the_stored_row_without_touching_the_sources(alice_client, book, usage, tenant):
+    from dashboards.kpi_refresh import refresh_kpi_actuals
+
+    _every_target(tenant)
+    with tenant_context(tenant):
+        live = _panel_figures(kpi_selectors.targets_panel(today=TODAY))
+    refresh_kpi_actuals(tenant=tenant)
+    with tenant_context(tenant), CaptureQueriesContext(connection) as queries:
+        panel = kpi_selectors.targets_panel(today=TODAY)
+    assert _panel_figures(panel) == live and panel["computed_at"] is not None
+    touched = [q["sql"][:120] for q in queries.captured_queries if any(t in q["sql"] for t in SOURCE_TABLES)]
+    assert touched == [] and len(queries) <= 3  # the targets, the stored row (and the bands, for the links)
+    html = alice_client.get(PORTFOLIO).content.decode()
+    assert "refreshed every 5 minutes" in html.split('id="targets-h"')[1]
+
+
+def test_the_panel_computes_what_is_not_stored_for_today(book, usage, tenant):
+    """No refresh yet, the stored row of another day, or a target added since: computed now."""
+    from dashboards.kpi_refresh import refresh_kpi_actuals
+    from dashboards.models import KpiActuals
+
+    with tenant_context(tenant):
+        KpiTargetFactory(tenant=tenant, metric="nrr", comparator="at_least", target=D("115"))
+        panel = kpi_selectors.targets_panel(today=TODAY)
+    assert [r["actual"] for r in panel["rows"]] == [D("91.7")] and panel["computed_at"] is None
+    refresh_kpi_actuals(tenant=tenant)
+    KpiActuals.all_tenants.filter(tenant=tenant).update(values={"nrr": "12.3"})  # marks what is read from it
+    with tenant_context(tenant):
+        assert [r["actual"] for r in kpi_selectors.targets_panel(today=TODAY)["rows"]] == [D("12.3")]
+        tomorrow = kpi_selectors.targets_panel(today=date(2026, 3, 11))  # the stored row is of the 10th
+        assert [r["actual"] for r in tomorrow["rows"]] == [D("91.7")] and tomorrow["computed_at"] is None
+        KpiTargetFactory(tenant=tenant, metric="csat", comparator="at_least", target=D("4"))
+        panel = kpi_selectors.targets_panel(today=TODAY)
+    assert [(r["kpi"].key, r["actual"]) for r in panel["rows"]] == [("nrr", D("12.3")), ("csat", D("4.50"))]
+    assert panel["computed_at"] is None  # part of it computed now
