@@ -12,6 +12,7 @@ renewal per account whose outcome correlates, imperfectly, with the score 90 day
   30 most recent days of portfolio history from the snapshots; the next runs fill the rest), then, once the
   history is complete, the 5-minute run (today's portfolio, the last 2 days of support, the retention) and the
   full run (the first of each day and on demand: 90 days of support), ``--repeats`` runs each, and each part;
+  then the refresh task's last step, the Targets panel's stored actuals (``dashboards.kpi_refresh``);
 * every dashboard page through Django's test client, with the KPI targets of every handbook (each KPI any
   handbook sets a target on, ``dashboards.seed``: every source of the portfolio's Targets panel), p50/p95 over ``--requests`` requests (target p95
   < 150 ms) and its query count: the portfolio (unfiltered, by segment, by segment and CSM), the biggest
@@ -38,6 +39,7 @@ from django.utils import timezone
 from accounts.models import Account
 from advocacy.models import Survey, SurveyKind, SurveyPurpose
 from core.benchmarking import percentiles, plain_static_files
+from dashboards.kpi_refresh import refresh_kpi_actuals
 from dashboards.kpi_services import kpi_targets_seed
 from dashboards.models import KpiTarget
 from dashboards.refresh import PORTFOLIO_HISTORY_DAYS, refresh_all, refresh_portfolio, refresh_support
@@ -294,6 +296,9 @@ def run(options, out) -> dict:
         retention = _timed(lambda: refresh_retention(tenant=tenant), options["repeats"])
         out.write(f"5-minute refresh: {steady}; full (daily, on demand): {full} "
                   f"(support over 90 days {support}, portfolio {portfolio}, retention {retention})\n")
+        # the refresh task's last step (after feature adoption): the Targets panel's actuals the pages then read
+        kpi_actuals = _timed(lambda: refresh_kpi_actuals(tenant=tenant), options["repeats"])
+        out.write(f"KPI actuals of the {targets} targets: {kpi_actuals}\n")
         validation = _timed(score_validation, options["repeats"])
         figures = score_validation()
         out.write(f"score validation: {validation}, AUC {figures.auc}, lift {figures.lift}\n")
@@ -308,6 +313,7 @@ def run(options, out) -> dict:
         "refresh_first_rows": {k: v["rows"] for k, v in first.items()},
         "refresh_steady": {**steady, "target_s": 10}, "refresh_full": {**full, "target_s": 10},
         "refresh_support_90_days": support, "refresh_portfolio": portfolio, "refresh_retention": retention,
+        "refresh_kpi_actuals": kpi_actuals,
         "pages": pages, "page_target_p95_ms": 150, "kpi_targets": targets,
         "score_validation": {**validation, "target_ms": 3000, "outcomes": figures.total, "auc": figures.auc,
                              "lift": figures.lift},
